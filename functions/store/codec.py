@@ -1,0 +1,229 @@
+"""The one codec: cells (what backends move) <-> typed values (what the code uses), by column type.
+
+Money is ``Decimal`` quantized to the currency's ISO 4217 exponent (XOF 0, EUR 2) and never passes
+through float arithmetic; ids and phone numbers stay text (``"007"`` stays ``"007"``); dates accept
+``date`` objects, spreadsheet serial numbers (Google's unformatted values) and typed text (ISO or
+French ``jj/mm/aaaa``). User text is kept literally; backends store it as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+
+from functions.errors import InvalidInputError
+from functions.store.backend import Cell, NumberFormat
+
+TEXT_TYPES = frozenset({"id", "text", "phone", "email", "url", "choice"})
+MAX_TEXT = 50_000  # Google Sheets' limit for one cell
+EPOCH = datetime(1899, 12, 30)  # day 0 of spreadsheet serial dates (Sheets and Excel 1900 system)
+# Characters XML 1.0 (and so .xlsx) cannot hold; tab, LF and CR are kept.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Display symbols where the ISO code is not what people write.
+SYMBOLS = {"XOF": "FCFA", "XAF": "FCFA", "EUR": "€", "USD": "$", "GNF": "FG", "CDF": "FC", "MAD": "DH"}
+
+
+@lru_cache(maxsize=64)
+def currency_exponent(currency: str) -> int:
+    from babel.numbers import get_currency_precision
+
+    code = (currency or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise InvalidInputError(f"Devise « {currency} » invalide : indiquez un code ISO 4217 (ex. XOF, EUR).")
+    return int(get_currency_precision(code))
+
+
+def to_decimal(value: Cell, what: str = "nombre") -> Decimal | None:
+    """Any cell to Decimal without float arithmetic; None when empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise InvalidInputError(f"{what} attendu, pas une case à cocher.")
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, float):
+        d = Decimal(repr(value))
+    elif isinstance(value, str):
+        d = _parse_number_text(value, what)
+    else:
+        raise InvalidInputError(f"{what} attendu : « {value} » n'est pas un nombre.")
+    if not d.is_finite():
+        raise InvalidInputError(f"{what} invalide : « {value} ».")
+    return d
+
+
+def _parse_number_text(text: str, what: str) -> Decimal:
+    cleaned = text.strip()
+    for sym in ("FCFA", "CFA", "F CFA", "€", "$", "XOF", "EUR", "%"):
+        cleaned = cleaned.replace(sym, "")
+    cleaned = re.sub(r"[\s\u00a0\u202f']", "", cleaned)
+    if "," in cleaned and "." in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".") if cleaned.rfind(",") > cleaned.rfind(".") else cleaned.replace(",", "")
+    elif "," in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
+        raise InvalidInputError(f"{what} attendu : « {text.strip()[:40]} » n'est pas un nombre.")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation as exc:  # pragma: no cover - regex above guards
+        raise InvalidInputError(f"{what} invalide : « {text[:40]} ».") from exc
+
+
+def clean_text(value: str) -> str:
+    text = _ILLEGAL.sub("", value)
+    if len(text) > MAX_TEXT:
+        raise InvalidInputError(f"Texte trop long ({len(text)} caractères) : {MAX_TEXT} au plus par cellule.")
+    return text
+
+
+def serial_to_datetime(serial: Decimal) -> datetime:
+    seconds = (serial * 86400).to_integral_value(rounding=ROUND_HALF_UP)
+    return EPOCH + timedelta(seconds=int(seconds))
+
+
+def parse_date_text(text: str) -> datetime:
+    t = text.strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d",
+                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(t, fmt)
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(t).replace(tzinfo=None)
+    except ValueError:
+        raise InvalidInputError(f"Date invalide : « {t[:40]} » (attendu jj/mm/aaaa).") from None
+
+
+class Codec:
+    """Typed values for one business (its currency)."""
+
+    def __init__(self, currency: str = "XOF") -> None:
+        self.currency = currency.strip().upper()
+        self.exponent = currency_exponent(self.currency)
+        self.quantum = Decimal(1).scaleb(-self.exponent)
+
+    # -- money -----------------------------------------------------------------------------------------
+    def money(self, value: Cell | Decimal) -> Decimal:
+        d = to_decimal(value, "Montant")
+        return (d if d is not None else Decimal(0)).quantize(self.quantum, rounding=ROUND_HALF_UP)
+
+    def money_format(self) -> NumberFormat:
+        symbol = SYMBOLS.get(self.currency, self.currency)
+        decimals = ("." + "0" * self.exponent) if self.exponent else ""
+        return NumberFormat("CURRENCY", f'#,##0{decimals} "{symbol}";-#,##0{decimals} "{symbol}"')
+
+    # -- cells -> values -------------------------------------------------------------------------------
+    def to_value(self, type_: str, cell: Cell) -> object:
+        """Typed value of a cell read from a backend; raises InvalidInputError with a French reason."""
+        if type_ in TEXT_TYPES:
+            return self._text(cell)
+        if cell is None or cell == "":
+            return None
+        if type_ == "money":
+            return self.money(cell)
+        if type_ in ("number", "percent"):
+            d = to_decimal(cell, "Nombre")
+            return d.normalize() if d is not None and d == d.to_integral_value() else d
+        if type_ == "int":
+            d = to_decimal(cell, "Nombre entier")
+            if d is None or d != d.to_integral_value():
+                raise InvalidInputError(f"Nombre entier attendu : « {cell} ».")
+            return int(d)
+        if type_ == "date":
+            return self._datetime(cell).date()
+        if type_ == "datetime":
+            return self._datetime(cell)
+        if type_ == "time":
+            return self._time(cell)
+        raise InvalidInputError(f"Type de colonne inconnu : {type_}.")
+
+    def _text(self, cell: Cell) -> str:
+        if cell is None:
+            return ""
+        if isinstance(cell, str):
+            return clean_text(cell)
+        if isinstance(cell, bool):
+            return "Oui" if cell else "Non"
+        if isinstance(cell, (int, float, Decimal)):
+            d = to_decimal(cell)
+            assert d is not None
+            return format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")
+        if isinstance(cell, datetime):
+            return cell.isoformat(sep=" ", timespec="seconds")
+        if isinstance(cell, (date, time)):
+            return cell.isoformat()
+        return str(cell)
+
+    def _datetime(self, cell: Cell) -> datetime:
+        if isinstance(cell, datetime):
+            return cell.replace(microsecond=0, tzinfo=None) if cell.microsecond < 500_000 else (
+                cell.replace(microsecond=0, tzinfo=None) + timedelta(seconds=1))
+        if isinstance(cell, date):
+            return datetime(cell.year, cell.month, cell.day)
+        if isinstance(cell, time):
+            raise InvalidInputError(f"Date attendue, pas une heure : « {cell} ».")
+        if isinstance(cell, str):
+            return parse_date_text(cell)
+        d = to_decimal(cell, "Date")
+        assert d is not None
+        if not (0 <= d < 2958466):
+            raise InvalidInputError(f"Date invalide : « {cell} ».")
+        return serial_to_datetime(d)
+
+    def _time(self, cell: Cell) -> time:
+        if isinstance(cell, datetime):
+            return cell.time().replace(microsecond=0)
+        if isinstance(cell, time):
+            return cell.replace(microsecond=0)
+        if isinstance(cell, str):
+            m = re.fullmatch(r"\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*(?::(\d{2}))?\s*", cell)
+            if not m or int(m.group(1)) > 23 or int(m.group(2) or 0) > 59:
+                raise InvalidInputError(f"Heure invalide : « {cell.strip()[:20]} » (attendu HH:MM).")
+            return time(int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0))
+        d = to_decimal(cell, "Heure")
+        assert d is not None
+        return serial_to_datetime(d % 1).time()
+
+    # -- values -> cells -------------------------------------------------------------------------------
+    def to_cell(self, type_: str, value: object) -> Cell:
+        """The cell to write for a typed value (validated the same way as a read)."""
+        if value is None or value == "":
+            return None
+        if type_ in TEXT_TYPES:
+            text = value if isinstance(value, str) else self._text(value)  # type: ignore[arg-type]
+            return clean_text(text) or None
+        typed = self.to_value(type_, value)  # type: ignore[arg-type]
+        if type_ == "money":
+            return typed  # type: ignore[return-value]
+        return typed  # type: ignore[return-value]
+
+    def number_format(self, type_: str) -> NumberFormat | None:
+        return {
+            "money": self.money_format(),
+            "number": NumberFormat("NUMBER", "#,##0.###"),
+            "int": NumberFormat("NUMBER", "0"),
+            "percent": NumberFormat("PERCENT", "0.0%"),
+            "date": NumberFormat("DATE", "dd/mm/yyyy"),
+            "datetime": NumberFormat("DATE_TIME", "dd/mm/yyyy hh:mm"),
+            "time": NumberFormat("TIME", "hh:mm"),
+        }.get(type_)
+
+    def parse_choice(self, choices: tuple[str, ...], value: str) -> str:
+        from functions.store.schema import fold
+
+        for c in choices:
+            if fold(c) == fold(value):
+                return c
+        raise InvalidInputError(f"« {value[:40]} » n'est pas un choix possible ({', '.join(choices)}).")
+
+    def check_email(self, value: str) -> str:
+        if value and not _EMAIL.match(value):
+            raise InvalidInputError(f"Email invalide : « {value[:60]} ».")
+        return value
