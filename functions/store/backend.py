@@ -32,11 +32,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Union
 
 from functions.errors import ConflictError, HeaderError, InvalidInputError, MissingTabError
 
-Cell = Union[str, int, float, Decimal, bool, date, datetime, time, None]
+Cell = str | int | float | Decimal | bool | date | datetime | time | None
 Grid = list[list[Cell]]
 
 
@@ -104,7 +103,7 @@ class ReplaceTab:
     rows: tuple[tuple[Cell, ...], ...]
 
 
-Op = Union[AppendRows, UpdateRow, ReplaceTab]
+Op = AppendRows | UpdateRow | ReplaceTab
 
 
 def normalize_cell(value: Cell) -> Cell:
@@ -195,42 +194,55 @@ def apply_ops_to_grids(grids: dict[str, Grid], ops: Sequence[Op]) -> None:
 
 
 def locate_row(op: UpdateRow, g: Grid, header: list[str]) -> int:
-    """Index in ``g`` of the row ``op`` names, checked against ``op.expected``; else ConflictError."""
+    """Index in ``g`` of the row ``op`` names, checked against ``op.expected``; else ConflictError.
+
+    An empty ``key`` names a row typed by hand without an id: it is found by ``expected`` (the whole row
+    as it was read), preferring ``row_hint``; several identical candidates are a conflict.
+    """
     if op.key_header not in header:
         raise HeaderError(f"Onglet « {op.title} » : colonne « {op.key_header} » introuvable.")
     kcol = header.index(op.key_header)
-
-    def key_at(i: int) -> Cell:
-        row = g[i]
-        return row[kcol] if kcol < len(row) else None
-
-    index: int | None = None
-    if op.row_hint is not None and 1 <= op.row_hint - 1 < len(g) and cells_equal(key_at(op.row_hint - 1), op.key):
-        index = op.row_hint - 1
-    matches = [i for i in range(1, len(g)) if cells_equal(key_at(i), op.key)]
-    if len(matches) != 1 or (index is not None and matches != [index]):
-        if not matches:
-            raise ConflictError(
-                f"Onglet « {op.title} » : la ligne {op.key} a disparu ou a été renommée. Rechargez puis recommencez."
-            )
-        if len(matches) > 1:
-            raise ConflictError(
-                f"Onglet « {op.title} » : l'identifiant {op.key} apparaît sur plusieurs lignes "
-                f"({', '.join(str(i + 1) for i in matches)}). Corrigez les doublons puis recommencez."
-            )
-    index = matches[0]
-    row = g[index]
-    for h, v in (op.expected or {}).items():
+    expected = dict(op.expected or {})
+    for h in expected:
         if h not in header:
             raise HeaderError(f"Onglet « {op.title} » : colonne « {h} » introuvable.")
-        col = header.index(h)
-        current = row[col] if col < len(row) else None
-        if not cells_equal(current, v):
-            raise ConflictError(
-                f"Onglet « {op.title} », ligne {index + 1} : « {h} » a été modifié entre-temps "
-                f"(attendu {v!r}, trouvé {current!r}). Rechargez puis recommencez."
-            )
-    return index
+
+    def cell(i: int, col: int) -> Cell:
+        row = g[i]
+        return row[col] if col < len(row) else None
+
+    def holds(i: int) -> bool:
+        return all(cells_equal(cell(i, header.index(h)), v) for h, v in expected.items())
+
+    candidates = [i for i in range(1, len(g)) if cells_equal(cell(i, kcol), op.key)]
+    if not op.key:
+        candidates = [i for i in candidates if any(c not in (None, "") for c in g[i])]
+    hint = (op.row_hint - 1) if op.row_hint else None
+    if hint is not None and hint in candidates and holds(hint) and not (op.key and len(candidates) > 1):
+        return hint
+    if not candidates:
+        raise ConflictError(
+            f"Onglet « {op.title} » : la ligne {op.key or '(sans ID)'} a disparu ou a été renommée. "
+            "Rechargez puis recommencez."
+        )
+    if op.key and len(candidates) > 1:
+        raise ConflictError(
+            f"Onglet « {op.title} » : l'identifiant {op.key} apparaît sur plusieurs lignes "
+            f"({', '.join(str(i + 1) for i in candidates)}). Corrigez les doublons puis recommencez."
+        )
+    holding = [i for i in candidates if holds(i)]
+    if len(holding) == 1:
+        return holding[0]
+    index = candidates[0]
+    if not holding:
+        changed = next(h for h, v in expected.items() if not cells_equal(cell(index, header.index(h)), v))
+        raise ConflictError(
+            f"Onglet « {op.title} », ligne {index + 1} : « {changed} » a été modifié entre-temps. "
+            "Rechargez puis recommencez."
+        )
+    raise ConflictError(
+        f"Onglet « {op.title} » : plusieurs lignes identiques sans ID ; impossible de savoir laquelle modifier."
+    )
 
 
 def trim_grid(g: Grid) -> Grid:

@@ -75,6 +75,11 @@ def _parse_number_text(text: str, what: str) -> Decimal:
         raise InvalidInputError(f"{what} invalide : « {text[:40]} ».") from exc
 
 
+def plain(d: Decimal) -> Decimal:
+    """Without trailing zeros nor exponent: 10 stays 10 (``normalize`` would give 1E+1)."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
 def clean_text(value: str) -> str:
     text = _ILLEGAL.sub("", value)
     if len(text) > MAX_TEXT:
@@ -130,7 +135,7 @@ class Codec:
             return self.money(cell)
         if type_ in ("number", "percent"):
             d = to_decimal(cell, "Nombre")
-            return d.normalize() if d is not None and d == d.to_integral_value() else d
+            return plain(d) if d is not None else None
         if type_ == "int":
             d = to_decimal(cell, "Nombre entier")
             if d is None or d != d.to_integral_value():

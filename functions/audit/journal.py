@@ -1,0 +1,99 @@
+"""The Journal: append-only rows chained by a keyed hash, so that any edit is evident.
+
+Each row's ``Empreinte`` is ``HMAC-SHA256(key, previous Empreinte ␟ canonical row)``, cut to 20 hex
+characters (80 bits). The key lives in the state store, not in the sheet, so a person who can edit the
+sheet cannot recompute a valid chain; the chain head (row count and last Empreinte) also lives there, so
+rows cut from the end are noticed too. ``verify`` names the first row that breaks the chain: edited,
+deleted, inserted or moved rows all break it at (or right after) the place they touch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from functions.state.base import StateStore
+
+GENESIS = "0" * 20
+FIELDS = ("time", "actor", "source", "action", "tab", "row", "changes")
+
+
+def journal_key(state: StateStore) -> bytes:
+    doc = state.get("secrets", "journal_key")
+    if doc is None:
+        state.create("secrets", "journal_key", {"hex": secrets.token_hex(32)})
+        doc = state.get("secrets", "journal_key")
+    assert doc is not None
+    return bytes.fromhex(doc["hex"])
+
+
+def canonical(values: dict[str, Any]) -> str:
+    parts = []
+    for f in FIELDS:
+        v = values.get(f)
+        if isinstance(v, datetime):
+            v = v.replace(microsecond=0).isoformat(sep=" ")
+        parts.append("" if v is None else str(v))
+    return "\x1f".join(parts)
+
+
+def link(key: bytes, previous: str, values: dict[str, Any]) -> str:
+    msg = (previous + "\x1e" + canonical(values)).encode("utf-8")
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:20]
+
+
+def chain(key: bytes, previous: str, rows: Iterable[dict[str, Any]]) -> list[str]:
+    out = []
+    for values in rows:
+        previous = link(key, previous, values)
+        out.append(previous)
+    return out
+
+
+@dataclass(frozen=True)
+class Head:
+    count: int
+    hash: str
+
+    @classmethod
+    def load(cls, state: StateStore) -> Head:
+        doc = state.get("journal", "head")
+        return cls(int(doc["count"]), str(doc["hash"])) if doc else cls(0, GENESIS)
+
+    def save(self, state: StateStore) -> None:
+        state.put("journal", "head", {"count": self.count, "hash": self.hash})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    rows: int
+    message: str
+    first_bad_row: int | None = None  # 1-based sheet row
+
+
+def verify(key: bytes, rows: Sequence[dict[str, Any]], head: Head, first_row: int = 2) -> Verdict:
+    """Check the chain of ``rows`` (typed Journal rows, sheet order) against the recorded head."""
+    previous = GENESIS
+    for i, values in enumerate(rows):
+        expected = link(key, previous, values)
+        if not hmac.compare_digest(expected, str(values.get("hash") or "")):
+            n = first_row + i
+            return Verdict(False, len(rows),
+                           f"Journal, ligne {n} : empreinte invalide — cette ligne (ou celle d'avant) a été "
+                           "modifiée, insérée, supprimée ou déplacée.", n)
+        previous = expected
+    if len(rows) < head.count:
+        n = first_row + len(rows)
+        return Verdict(False, len(rows),
+                       f"Journal, ligne {n} : {head.count - len(rows)} ligne(s) manquent à la fin du Journal "
+                       f"({head.count} enregistrées, {len(rows)} présentes).", n)
+    if len(rows) > head.count or (rows and previous != head.hash):
+        n = first_row + head.count
+        return Verdict(False, len(rows), f"Journal, ligne {n} : lignes ajoutées hors de l'application.", n)
+    return Verdict(True, len(rows), f"Journal intact : {len(rows)} ligne(s) vérifiée(s).")

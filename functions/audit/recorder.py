@@ -1,0 +1,95 @@
+"""Commit a ``Change`` with its Journal rows in one backend write, and keep the chain head and snapshots.
+
+The caller holds the workbook lock (``Business.run``). Before the write the new head is recorded as
+*pending*; after it, as the head. If the process dies in between, the next commit reads the Journal's
+last Empreinte to learn whether the write landed, so the chain never forks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from functions.audit import snapshot
+from functions.audit.journal import GENESIS, Head, journal_key, link
+from functions.state.base import StateStore
+from functions.store.backend import Cell
+from functions.store.workbook import Book, Change, Workbook
+
+
+class Recorder:
+    def __init__(self, workbook: Workbook, state: StateStore, now: Callable[[], datetime]) -> None:
+        self.workbook = workbook
+        self.state = state
+        self.now = now
+        self.before_write: Callable[[], None] | None = None  # tests: what a person does meanwhile
+
+    def head(self, book: Book) -> Head:
+        head = Head.load(self.state)
+        pending = self.state.get("journal", "pending")
+        if pending is None:
+            return head
+        # A previous commit died between its write and its bookkeeping: did its write land?
+        title = book.title("journal")
+        grid = self.workbook.backend.read([title])[title]
+        last = str(grid[-1][7]) if len(grid) > 1 and len(grid[-1]) > 7 else GENESIS
+        if last == pending["hash"]:
+            head = Head(int(pending["count"]), str(pending["hash"]))
+            head.save(self.state)
+        self.state.delete("journal", "pending")
+        return head
+
+    def journal_values(self, book: Book, change: Change, actor: str, source: str, head: Head) -> list[dict[str, Any]]:
+        key = journal_key(self.state)
+        tab = book.schema.tab("journal")
+        codec = book.codec
+        when = self.now()
+        previous = head.hash
+        rows = []
+        for e in change.journal:
+            raw = {"time": when, "actor": e.actor or actor, "source": e.source or source, "action": e.action,
+                   "tab": book.title(e.tab) if e.tab in book.schema._by_key else e.tab, "row": e.row,
+                   "changes": e.changes}
+            values = {c.key: codec.to_value(c.type, codec.to_cell(c.type, raw.get(c.key)))
+                      for c in tab.columns if c.key != "hash"}
+            values["hash"] = previous = link(key, previous, values)
+            rows.append(values)
+        return rows
+
+    def commit(self, book: Book, change: Change, actor: str, source: str = "app",
+               restored_journal: Sequence[dict[str, Cell]] = ()) -> int:
+        """Write the change and its Journal rows (after ``restored_journal``, rows already chained and
+        counted in the head); returns the number of backend writes (0 or 1)."""
+        if not change and not restored_journal:
+            return 0
+        head = self.head(book)
+        journal = self.journal_values(book, change, actor, source, head)
+        jtab = book.schema.tab("journal")
+        cells = [self.workbook.to_cells(jtab, v, book.codec) for v in journal]
+        ops = self.workbook.ops(change, book, list(restored_journal) + cells)
+        new_head = Head(head.count + len(journal), journal[-1]["hash"] if journal else head.hash)
+        if journal:
+            self.state.put("journal", "pending", {"count": new_head.count, "hash": new_head.hash})
+        if self.before_write is not None:
+            self.before_write()
+        self.workbook.backend.write(ops)
+        if journal:
+            new_head.save(self.state)
+            self.state.delete("journal", "pending")
+            snapshot.log_journal(self.state, head.count, [[v[c.key] for c in jtab.columns] for v in journal])
+        self.patch_snapshots(book, change)
+        return 1
+
+    def patch_snapshots(self, book: Book, change: Change) -> None:
+        by_tab: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for key, values in change.appends:
+            if values.get("id"):
+                by_tab[key].append((str(values["id"]), values))
+        for u in change.updates:
+            rid = str(u.values.get("id") or u.record.id)
+            values = dict(u.values) if u.record.id else {**u.record.values, **u.values}
+            by_tab[u.tab].append((rid, values))
+        for key, rows in by_tab.items():
+            snapshot.patch(self.state, book.schema.tab(key), rows, create=False)

@@ -1,0 +1,102 @@
+"""What the toolkit last knew of each tab (per row id, every column as canonical text), in the state store.
+
+The sync compares the sheet with it to find rows a person added, changed or deleted; every action
+patches it so the toolkit's own writes are never taken for a person's. The Journal rows the toolkit wrote
+are kept too (``journal_log``), so rows lost to a stale save of the file can be put back.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from functions.state.base import StateStore
+from functions.store.schema import Tab
+
+TabSnapshot = dict[str, dict[str, str]]  # row id -> column key -> canonical text
+SEGMENT = 200  # Journal rows per state document
+
+
+def canon(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        d = value.normalize()
+        return format(d, "f")
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def row_canon(tab: Tab, values: dict[str, Any]) -> dict[str, str]:
+    return {c.key: canon(values.get(c.key)) for c in tab.columns if c.key != "id"}
+
+
+def load(state: StateStore, tab_key: str) -> TabSnapshot | None:
+    blob = state.get_blob(f"snapshot.{tab_key}")
+    if blob is None:
+        return None
+    data: TabSnapshot = json.loads(zlib.decompress(blob))
+    return data
+
+
+def save(state: StateStore, tab_key: str, snap: TabSnapshot) -> None:
+    state.put_blob(f"snapshot.{tab_key}", zlib.compress(json.dumps(snap, ensure_ascii=False).encode(), 1))
+
+
+def patch(state: StateStore, tab: Tab, rows: Iterable[tuple[str, dict[str, Any]]], *, create: bool = True) -> None:
+    """Merge changed fields of rows into the tab's snapshot (no-op when there is no snapshot yet and
+    ``create`` is False: the next sync takes its baseline)."""
+    snap = load(state, tab.key)
+    if snap is None:
+        if not create:
+            return
+        snap = {}
+    for row_id, values in rows:
+        current = snap.setdefault(row_id, {})
+        for k, v in values.items():
+            if k != "id":
+                current[k] = canon(v)
+    save(state, tab.key, snap)
+
+
+def log_journal(state: StateStore, start: int, rows: list[list[Any]]) -> None:
+    """Keep the Journal rows written from position ``start`` (0-based) as canonical text."""
+    i = 0
+    while i < len(rows):
+        seg, offset = divmod(start + i, SEGMENT)
+        take = [canon_list(r) for r in rows[i : i + SEGMENT - offset]]
+        state.update("journal_log", f"{seg:08d}", _segment_writer(offset, take))
+        i += len(take)
+
+
+def _segment_writer(offset: int, new_rows: list[list[str]]) -> Any:
+    def write(doc: dict[str, Any] | None) -> dict[str, Any]:
+        existing = list((doc or {}).get("rows", []))[:offset]
+        existing += [[]] * (offset - len(existing))
+        return {"rows": existing + new_rows}
+
+    return write
+
+
+def canon_list(row: list[Any]) -> list[str]:
+    return [canon(v) for v in row]
+
+
+def journal_rows(state: StateStore, start: int, end: int) -> list[list[str]]:
+    """Logged Journal rows ``start``..``end``-1 (0-based), as canonical text."""
+    out: list[list[str]] = []
+    for seg in range(start // SEGMENT, (end - 1) // SEGMENT + 1 if end > start else 0):
+        doc = state.get("journal_log", f"{seg:08d}") or {"rows": []}
+        rows = doc["rows"]
+        for j, r in enumerate(rows):
+            seq = seg * SEGMENT + j
+            if start <= seq < end:
+                out.append(r)
+    return out

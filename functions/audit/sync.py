@@ -1,0 +1,284 @@
+"""The sync: make the workbook whole again after people typed in it, and journal what they did.
+
+``plan(book, snapshots, ctx, editor)`` is pure: from one read of every tab and the snapshots it returns
+one ``Change`` (ids for rows typed by hand, clients linked or created, hand edits of computed columns
+handled, every computed column and the dashboard recomputed, ledger and Journal rows lost to a stale
+save put back) and a report. ``Business.sync`` writes that change in at most one request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from functions.audit.snapshot import TabSnapshot, canon, row_canon
+from functions.books import dashboard, ledger
+from functions.books.derive import apply_updates, computed_updates, derive, pending_records
+from functions.books.records import Ctx, describe, display, taken_ids
+from functions.errors import RowError
+from functions.store.workbook import Book, Change, JournalEntry, Record, RowUpdate, TabRows
+
+ID_TABS = ("clients", "prestations", "lines", "caisse", "stock", "movements", "agenda", "investments", "types")
+LEDGER_TABS = ("caisse", "movements")
+
+
+@dataclass
+class SyncReport:
+    errors: list[RowError] = field(default_factory=list)
+    ids_assigned: list[tuple[str, int, str]] = field(default_factory=list)  # (tab title, row, id)
+    journal_rows: int = 0
+    restored: list[tuple[str, str]] = field(default_factory=list)  # (tab title, id)
+    writes: int = 0
+    baseline: list[str] = field(default_factory=list)  # tabs whose first snapshot this sync took
+
+    def lines(self) -> list[str]:
+        out = [f"{len(self.ids_assigned)} ID attribué(s), {self.journal_rows} ligne(s) de Journal, "
+               f"{len(self.restored)} ligne(s) restaurée(s), {self.writes} écriture(s)."]
+        out += [f"  {title}, ligne {row} : ID {rid} attribué" for title, row, rid in self.ids_assigned]
+        out += [f"  {title} : ligne {rid} restaurée" for title, rid in self.restored]
+        out += [f"  ERREUR {e.message}" for e in self.errors]
+        return out
+
+
+def _sheet_entry(action: str, tab: str, row: str, changes: str, editor: str) -> JournalEntry:
+    return JournalEntry(action, tab, row, changes, actor=editor, source="feuille")
+
+
+def _system(action: str, tab: str, row: str, changes: str) -> JournalEntry:
+    return JournalEntry(action, tab, row, changes, actor="système", source="système")
+
+
+def validate_rows(book: Book) -> list[RowError]:
+    """Rules beyond types: each bad row named with its tab, row number and a French reason."""
+    errors: list[RowError] = []
+    stock_ids = {r.id for r in book.all_rows("stock")}
+    prestation_ids = {r.id for r in book.all_rows("prestations")}
+    client_ids = {r.id for r in book.all_rows("clients")}
+    for key in ID_TABS:
+        if key not in book.tabs:
+            continue
+        title = book.title(key)
+        tab = book.schema.tab(key)
+        seen: dict[str, int] = {}
+        for r in book.all_rows(key):
+            if r.id and r.id in seen:
+                errors.append(RowError(title, r.row, f"ID {r.id} en double (déjà ligne {seen[r.id]}) : effacez l'ID "
+                                       "de la copie, un nouvel ID lui sera attribué."))
+            seen.setdefault(r.id, r.row)
+            for col in tab.columns:
+                if col.required and not col.computed and r[col.key] in (None, ""):
+                    errors.append(RowError(title, r.row, f"« {col.header} » est obligatoire."))
+                if col.type == "money" and not col.computed and r[col.key] is not None and r[col.key] < 0:
+                    errors.append(RowError(title, r.row, f"« {col.header} » ne peut pas être négatif."))
+            if key == "prestations" and r["start"] and r["end"] and r["end"] < r["start"]:
+                errors.append(RowError(title, r.row, "la date de fin est avant la date de début."))
+            if key == "movements" and r["article_id"] and r["article_id"] not in stock_ids:
+                errors.append(RowError(title, r.row, f"article {r['article_id']} introuvable dans Stock."))
+            if key == "caisse" and r["prestation_id"] and r["prestation_id"] not in prestation_ids:
+                errors.append(RowError(title, r.row, f"prestation {r['prestation_id']} introuvable."))
+            if key in ("caisse", "prestations") and r["client_id"] and r["client_id"] not in client_ids:
+                errors.append(RowError(title, r.row, f"client {r['client_id']} introuvable."))
+    return errors
+
+
+def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, editor: Callable[[], str],
+         lost_journal_rows: list[list[str]] | None = None) -> tuple[Change, SyncReport]:
+    report = SyncReport(errors=list(book.errors) + validate_rows(book))
+    change = Change()
+    updates: dict[tuple[str, int], RowUpdate] = {}
+    who: list[str] = []
+
+    def person() -> str:
+        if not who:
+            who.append(editor() or "inconnu")
+        return who[0]
+
+    def set_values(record: Record, values: dict[str, Any]) -> None:
+        k = (record.tab, record.row)
+        if k in updates:
+            updates[k].values.update(values)
+        else:
+            updates[k] = RowUpdate(record.tab, record, dict(values))
+
+    duplicated = {(e.tab, e.row) for e in report.errors if "en double" in e.reason}
+    lost_ids = {r[5] for r in (lost_journal_rows or []) if len(r) > 5}
+    new_records: dict[str, list[Record]] = {}
+
+    book = _assign_ids(book, ctx, set_values, report)
+    for key in ID_TABS:
+        if key not in book.tabs:
+            continue
+        tab = book.schema.tab(key)
+        title = book.title(key)
+        snap = snapshots.get(key)
+        computed = {c.key for c in tab.columns if c.computed}
+        for r in book.all_rows(key):
+            rid = r.id
+            if snap is None:
+                continue
+            old = snap.get(rid)
+            if old is None:
+                new_records.setdefault(key, []).append(r)
+                shown = {k: v for k, v in r.values.items() if k not in computed}
+                change.journal.append(_sheet_entry("ajout", key, rid, describe(tab, None, shown), person()))
+                continue
+            now = row_canon(tab, r.values)
+            diff = {c.key: (old.get(c.key, ""), now[c.key]) for c in tab.columns
+                    if c.key != "id" and c.key not in computed and old.get(c.key, "") != now[c.key]}
+            if diff and (title, r.row) not in duplicated:
+                text = " ; ".join(f"{tab.column(k).header} : {a or '∅'} → {b or '∅'}" for k, (a, b) in diff.items())
+                action = "modification"
+                if key in LEDGER_TABS:
+                    action = "modification (registre)"
+                change.journal.append(_sheet_entry(action, key, rid, text, person()))
+        if snap is not None:
+            present = {r.id for r in book.all_rows(key) if r.id}
+            for rid in [i for i in snap if i not in present]:
+                if key in LEDGER_TABS or rid in lost_ids:
+                    values = _from_canon(book, key, rid, snap[rid])
+                    change.appends.append((key, values))
+                    report.restored.append((title, rid))
+                    why = "disparue du fichier (enregistrement d'une copie ancienne ?)" if rid in lost_ids else \
+                        "supprimée dans la feuille ; un registre ne se modifie que par écriture inverse"
+                    change.journal.append(_system("restauration", key, rid, f"Ligne {why}"))
+                else:
+                    change.journal.append(_sheet_entry("suppression", key, rid, describe(
+                        tab, None, _from_canon(book, key, rid, snap[rid])), person()))
+
+    _link_clients(book, ctx, change, set_values, report)
+    _computed_edits(book, ctx, snapshots, new_records, change, report)
+
+    pending = pending_records(change.appends)
+    book = apply_updates(book, updates.values())
+    derived = derive(book, pending)
+    restored_computed = _restored_computed_notes(book, snapshots, derived, new_records)
+    change.journal += restored_computed
+    for u in computed_updates(book, derived):
+        if (book.title(u.tab), u.record.row) in duplicated:
+            continue
+        set_values(u.record, u.values)
+    for i, (key, values) in enumerate(change.appends):
+        extra = derived.get(key, {}).get(str(values.get("id")), {})
+        change.appends[i] = (key, {**values, **{k: v for k, v in extra.items() if v is not None}})
+    change.updates = list(updates.values())
+
+    if "dashboard" in book.tabs:
+        grid = dashboard.grid(book, derived, pending, ctx.now)
+        current = book.grids.get(book.title("dashboard"), [])[1:]
+        if dashboard.differs(current, grid):
+            change.replaces.append(("dashboard", grid))
+    report.journal_rows = len(change.journal)
+    return change, report
+
+
+def _assign_ids(book: Book, ctx: Ctx, set_values: Callable[[Record, dict[str, Any]], None],
+                report: SyncReport) -> Book:
+    """Rows typed by hand get an id; the returned book shows them under it (same rows, same cells)."""
+    tabs = dict(book.tabs)
+    for key in ID_TABS:
+        if key not in book.tabs or all(r.id for r in book.all_rows(key)):
+            continue
+        taken = taken_ids(book, key)
+        records = []
+        for r in book.all_rows(key):
+            if not r.id:
+                rid = ctx.new_id(key, taken)
+                set_values(r, {"id": rid})
+                report.ids_assigned.append((book.title(key), r.row, rid))
+                r = Record(r.tab, r.row, {**r.values, "id": rid}, r.cells)
+            records.append(r)
+        t = book.tabs[key]
+        tabs[key] = TabRows(t.tab, t.title, t.header, records, t.errors, t.blank_rows)
+    return replace(book, tabs=tabs)
+
+
+def _from_canon(book: Book, key: str, rid: str, canon_row: dict[str, str]) -> dict[str, Any]:
+    tab = book.schema.tab(key)
+    values: dict[str, Any] = {"id": rid}
+    for c in tab.columns:
+        if c.key in canon_row and canon_row[c.key] != "" and not c.computed:
+            values[c.key] = book.codec.to_value(c.type, canon_row[c.key])
+    return values
+
+
+def _link_clients(book: Book, ctx: Ctx, change: Change, set_values: Callable[[Record, dict[str, Any]], None],
+                  report: SyncReport) -> None:
+    """A prestation typed with a client name and no Client ID gets linked, or a client is created."""
+    from functions.books.records import add
+
+    created: list[Record] = []
+    for p in book.all_rows("prestations"):
+        if p["client_id"] or not p["client"]:
+            continue
+        found = ledger.match_client(p["client"], book.rows("clients") + created)
+        if found is not None:
+            set_values(p, {"client_id": found.id})
+            change.journal.append(_system("liaison", "prestations", p.id or f"ligne {p.row}",
+                                          f"Client ID : ∅ → {found.id} (client « {found['name']} » existant)"))
+            continue
+        added = add(book, "clients", {"name": p["client"]}, ctx)
+        cid = added.result["id"]
+        values = added.appends[0][1]
+        created.append(Record("clients", 0, values))
+        change.appends += added.appends
+        change.journal.append(_system("ajout", "clients", cid, f"Nom : {p['client']} (créé depuis la ligne "
+                                      f"{p.row} de {book.title('prestations')})"))
+        set_values(p, {"client_id": cid})
+        change.journal.append(_system("liaison", "prestations", p.id or f"ligne {p.row}",
+                                      f"Client ID : ∅ → {cid} (nouveau client « {p['client']} »)"))
+
+
+def _computed_edits(book: Book, ctx: Ctx, snapshots: Mapping[str, TabSnapshot | None],
+                    new_records: dict[str, list[Record]], change: Change, report: SyncReport) -> None:
+    """A new prestation's typed Payé becomes its first Encaissement; a typed stock Quantité becomes an
+    Inventaire movement. (Other computed edits are restored by the recompute, and journaled.)"""
+    from functions.books.operations import cash_row, movement_row
+
+    for p in new_records.get("prestations", []):
+        paid = p["paid"]
+        if paid and paid > 0:
+            row = cash_row(book, ctx, "Encaissement", paid, prestation_id=p.id, client_id=p["client_id"],
+                           category="Paiement", description=f"Payé saisi dans la feuille ({p['number'] or p.id})")
+            change.appends.append(("caisse", row))
+            change.journal.append(_system("paiement", "caisse", row["id"], f"Payé saisi pour {p.id} : {display(paid)}"))
+    snap = snapshots.get("stock")
+    if snap is None:
+        return
+    derived_qty = ledger.stock_quantities(book.all_rows("stock"), book.all_rows("movements"))
+    for s in book.all_rows("stock"):
+        typed = s["quantity"]
+        if typed is None or not s.id:
+            continue
+        before = snap.get(s.id, {}).get("quantity") if s.id in snap else None
+        is_new = s.id not in snap
+        if (is_new and typed != 0) or (not is_new and before != canon(typed) and typed != derived_qty[s.id]):
+            delta = typed - derived_qty[s.id]
+            if delta == 0:
+                continue
+            row = movement_row(book, ctx, s, delta, "Inventaire", "saisie dans la feuille")
+            change.appends.append(("movements", row))
+            change.journal.append(_system("stock", "movements", row["id"],
+                                          f"Quantité de « {s['article']} » saisie : {display(derived_qty[s.id])} → "
+                                          f"{display(typed)} (mouvement Inventaire {display(delta)})"))
+
+
+def _restored_computed_notes(book: Book, snapshots: Mapping[str, TabSnapshot | None], derived: dict[str, Any],
+                             new_records: dict[str, list[Record]]) -> list[JournalEntry]:
+    """Journal the hand edits of computed columns that the recompute puts back."""
+    notes = []
+    for key, by_id in derived.items():
+        snap = snapshots.get(key)
+        if snap is None or key not in book.tabs or key == "stock":
+            continue
+        tab = book.schema.tab(key)
+        fresh = {r.id for r in new_records.get(key, [])}
+        for r in book.all_rows(key):
+            if not r.id or r.id not in snap or r.id in fresh:
+                continue
+            for k, want in by_id.get(r.id, {}).items():
+                typed, was = canon(r[k]), snap[r.id].get(k, "")
+                if typed != was and typed != canon(want):
+                    notes.append(_system("correction", key, r.id, f"{tab.column(k).header} est calculé : "
+                                         f"{typed or '∅'} saisi → {canon(want) or '∅'} restauré"))
+    return notes

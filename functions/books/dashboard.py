@@ -1,0 +1,89 @@
+"""Key figures of the business (pure): the `Tableau de bord` tab and the web dashboard read these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from functions.books import ledger
+from functions.store.backend import Cell
+from functions.store.workbook import Book, Record
+
+UPDATED_LABEL = "Dernière mise à jour"
+
+
+@dataclass
+class Kpis:
+    month_sales: Decimal
+    month_expenses: Decimal
+    cash: Decimal
+    arrivals: list[Record] = field(default_factory=list)
+    low_stock: list[tuple[Record, Decimal]] = field(default_factory=list)
+    unpaid: list[tuple[Record, Decimal]] = field(default_factory=list)  # clients with a positive balance
+
+    @property
+    def unpaid_total(self) -> Decimal:
+        return sum((b for _, b in self.unpaid), Decimal(0))
+
+
+def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime) -> Kpis:
+    caisse = book.all_rows("caisse") + list(pending.get("caisse", []))
+    month = [r for r in caisse if isinstance(r["date"], datetime) and (r["date"].year, r["date"].month) == (now.year, now.month)]
+    sales = sum((ledger.amount(r) for r in month if r["type"] in ledger.MONEY_IN), Decimal(0))
+    expenses = sum((ledger.amount(r) for r in month if r["type"] == "Dépense"), Decimal(0))
+    today = now.date()
+    arrivals = [p for p in book.rows("prestations") + list(pending.get("prestations", []))
+                if p["start"] == today and p["status"] != "Annulée"]
+    stock = book.rows("stock") + list(pending.get("stock", []))
+    qty = ledger.stock_quantities(stock, book.all_rows("movements") + list(pending.get("movements", [])))
+    low = [(s, qty[s.id]) for s in stock if s["threshold"] is not None and qty[s.id] <= s["threshold"]]
+    clients = book.rows("clients") + list(pending.get("clients", []))
+    prestations = book.all_rows("prestations") + list(pending.get("prestations", []))
+    totals = ledger.prestation_totals(prestations, book.rows("lines") + list(pending.get("lines", [])), caisse)
+    ct = ledger.client_totals(clients, prestations, caisse, totals)
+    unpaid = sorted(((c, ct[c.id].balance) for c in clients if ct[c.id].balance > 0), key=lambda x: -x[1])
+    return Kpis(sales, expenses, ledger.cash_balance(caisse), arrivals, low, unpaid)
+
+
+def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime
+         ) -> list[list[Cell]]:
+    """The rows of the `Tableau de bord` tab (label, value, detail)."""
+    k = kpis(book, derived, pending, now)
+    money = book.codec.money
+    rows: list[list[Cell]] = [
+        ["Ventes du mois", money(k.month_sales), "Encaissements, ventes et revenus depuis le 1er du mois"],
+        ["Dépenses du mois", money(k.month_expenses), ""],
+        ["Solde de caisse", money(k.cash), "Toutes les entrées moins toutes les sorties"],
+        ["Arrivées du jour", len(k.arrivals),
+         ", ".join(f"{p['client'] or '?'} ({p['type'] or p['number'] or p.id})" for p in k.arrivals[:10])],
+        ["Stock bas", len(k.low_stock),
+         ", ".join(f"{s['article']} : {ledger_text(q)} {s['unit'] or ''}".strip() for s, q in k.low_stock[:10])],
+        ["Soldes impayés", money(k.unpaid_total),
+         ", ".join(f"{c['name']} : {b}" for c, b in k.unpaid[:10])],
+        [UPDATED_LABEL, now.strftime("%d/%m/%Y %H:%M"), ""],
+    ]
+    return rows
+
+
+def ledger_text(q: Decimal) -> str:
+    return format(q.normalize(), "f") if q == q.to_integral_value() else format(q, "f")
+
+
+def differs(current: list[list[Cell]], new: list[list[Cell]]) -> bool:
+    """Whether the dashboard content changed, ignoring the time of the last update."""
+    def norm(rows: list[list[Cell]]) -> list[list[str]]:
+        out = []
+        for r in rows:
+            if r and r[0] == UPDATED_LABEL:
+                continue
+            cells = [ledger_text(Decimal(str(c))) if isinstance(c, (int, float, Decimal)) and not isinstance(c, bool)
+                     else ("" if c is None else str(c)) for c in r]
+            while cells and cells[-1] == "":
+                cells.pop()
+            out.append(cells)
+        return out
+
+    return norm(current) != norm(new)

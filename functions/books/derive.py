@@ -1,0 +1,116 @@
+"""Every computed column of the workbook, derived from the ledgers in one pass (pure).
+
+``derive(book, pending)`` returns ``{tab key: {row id: {column key: value}}}`` for the computed columns
+of every row, counting records not yet written (``pending``). ``computed_updates`` turns the difference
+with what the sheet shows into row updates, restricted to some ids when an action only touches a few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from functions.books import ledger
+from functions.store.backend import cells_equal
+from functions.store.codec import plain
+from functions.store.workbook import Book, Record, RowUpdate
+
+Derived = dict[str, dict[str, dict[str, Any]]]
+
+
+def pending_records(appends: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, list[Record]]:
+    out: dict[str, list[Record]] = {}
+    for key, values in appends:
+        out.setdefault(key, []).append(Record(key, 0, dict(values)))
+    return out
+
+
+def apply_updates(book: Book, updates: Iterable[RowUpdate]) -> Book:
+    """The book as it will be once ``updates`` land (same rows and cells, values changed)."""
+    by_row: dict[tuple[str, int], dict[str, Any]] = {}
+    for u in updates:
+        by_row.setdefault((u.tab, u.record.row), {}).update(u.values)
+    if not by_row:
+        return book
+    tabs = dict(book.tabs)
+    for key in {k for k, _ in by_row}:
+        t = book.tabs[key]
+        records = [Record(r.tab, r.row, {**r.values, **by_row[(key, r.row)]}, r.cells) if (key, r.row) in by_row
+                   else r for r in t.records]
+        tabs[key] = replace(t, records=records)
+    return replace(book, tabs=tabs)
+
+
+def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receipt_links: Mapping[str, str] | None = None
+           ) -> Derived:
+    pending = pending or {}
+
+    def rows(key: str, live: bool = True) -> list[Record]:
+        base = book.rows(key) if live else book.all_rows(key)
+        return base + [r for r in pending.get(key, []) if not r.deleted or not live]
+
+    q = book.codec.quantum
+    out: Derived = {}
+    prestations, lines, caisse = rows("prestations"), rows("lines"), rows("caisse", live=False)
+    if "prestations" in book.tabs:
+        totals = ledger.prestation_totals(prestations, lines, caisse, q)
+        out["prestations"] = {
+            pid: {"paid": t.paid, "balance": t.balance, **({"total": t.total} if _has_lines(pid, lines) else {})}
+            for pid, t in totals.items()
+        }
+        if "clients" in book.tabs:
+            ct = ledger.client_totals(rows("clients"), prestations, caisse, totals)
+            out["clients"] = {cid: {"billed": t.billed, "paid": t.paid, "balance": t.balance} for cid, t in ct.items()}
+    if "lines" in book.tabs:
+        out["lines"] = {lid: {"total": t.quantize(q)} for lid, t in ledger.line_totals(lines).items()}
+    if "caisse" in book.tabs:
+        out["caisse"] = {cid: {"cash_balance": v} for cid, v in ledger.running_cash(caisse).items()}
+    if "stock" in book.tabs and "movements" in book.tabs:
+        qty = ledger.stock_quantities(rows("stock"), rows("movements", live=False))
+        out["stock"] = {sid: {"quantity": plain(v)} for sid, v in qty.items()}
+    if "investments" in book.tabs:
+        out["investments"] = {i.id: {"roi": ledger.roi(i)} for i in rows("investments")}
+    for key, links in (receipt_links or {}).items():
+        for rid, link in links.items():  # type: ignore[attr-defined]
+            out.setdefault(key, {}).setdefault(rid, {})["receipt"] = link
+    return out
+
+
+def _has_lines(pid: str, lines: list[Record]) -> bool:
+    return any(line["prestation_id"] == pid for line in lines)
+
+
+
+
+def differs(old: Any, new: Any) -> bool:
+    if isinstance(old, Decimal) and isinstance(new, Decimal):
+        return old != new
+    if old in (None, "") and new in (None, ""):
+        return False
+    return not cells_equal(old, new)
+
+
+def computed_updates(book: Book, derived: Derived, only: Mapping[str, set[str]] | None = None) -> list[RowUpdate]:
+    """Row updates for the rows of ``book`` whose computed columns differ from ``derived``."""
+    updates: list[RowUpdate] = []
+    for key, by_id in derived.items():
+        if key not in book.tabs:
+            continue
+        for record in book.all_rows(key):
+            if only is not None and record.id not in only.get(key, set()):
+                continue
+            want = by_id.get(record.id)
+            if not want:
+                continue
+            change = {k: v for k, v in want.items() if differs(record[k], v)}
+            if change:
+                updates.append(RowUpdate(key, record, change))
+    return updates
+
+
+def with_derived(values: dict[str, Any], key: str, derived: Derived) -> dict[str, Any]:
+    """The values of a pending record completed with its computed columns."""
+    extra = derived.get(key, {}).get(str(values.get("id") or ""), {})
+    return {**values, **{k: v for k, v in extra.items() if v is not None}}

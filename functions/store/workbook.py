@@ -1,0 +1,291 @@
+"""Typed records over a backend: one read gives a ``Book``; a ``Change`` becomes one backend write.
+
+``Workbook.load()`` reads the tabs in one request, checks headers against the schema, and types every
+row with the codec. A row that cannot be typed is kept out of ``records`` and reported in ``errors``
+(tab, row number, French reason) without stopping the others. ``Workbook.ops()`` turns a typed
+``Change`` into backend ops, addressing rows by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from functions.errors import HeaderError, InvalidInputError, MissingTabError, RowError
+from functions.store.backend import AppendRows, Backend, Cell, ColumnSpec, Op, ReplaceTab, TabSpec, UpdateRow
+from functions.store.codec import Codec
+from functions.store.schema import Schema, Tab, load_schema
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row of a tab, typed, that knows where it came from."""
+
+    tab: str  # tab key
+    row: int  # 1-based sheet row; 0 for a record not written yet
+    values: dict[str, Any]
+    cells: dict[str, Cell] = field(default_factory=dict, compare=False)  # header -> cell as read
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        v = self.values.get(key)
+        return default if v is None or v == "" else v
+
+    @property
+    def id(self) -> str:
+        return str(self.values.get("id") or "")
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.values.get("deleted_at"))
+
+
+@dataclass
+class TabRows:
+    tab: Tab
+    title: str
+    header: list[str]
+    records: list[Record] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    blank_rows: int = 0
+
+    def by_id(self) -> dict[str, Record]:
+        return {r.id: r for r in self.records if r.id}
+
+    def live(self) -> list[Record]:
+        return [r for r in self.records if not r.deleted]
+
+
+@dataclass
+class Book:
+    """A consistent view of the workbook at one read."""
+
+    schema: Schema
+    settings: dict[str, str]
+    codec: Codec
+    tabs: dict[str, TabRows]
+    grids: dict[str, list[list[Cell]]] = field(default_factory=dict, repr=False)
+
+    def rows(self, key: str) -> list[Record]:
+        return self.tabs[key].live() if key in self.tabs else []
+
+    def all_rows(self, key: str) -> list[Record]:
+        return self.tabs[key].records if key in self.tabs else []
+
+    def title(self, key: str) -> str:
+        return self.tabs[key].title if key in self.tabs else self.schema.tab(key).title
+
+    def find(self, key: str, record_id: str) -> Record | None:
+        for r in self.all_rows(key):
+            if r.id == record_id:
+                return r
+        return None
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [e for t in self.tabs.values() for e in t.errors]
+
+
+@dataclass
+class RowUpdate:
+    tab: str
+    record: Record
+    values: dict[str, Any]
+    check: tuple[str, ...] = ()  # keys whose value as read must still hold
+
+
+@dataclass
+class Change:
+    """A user action: rows to append and update, tabs to replace, and what the Journal should say."""
+
+    appends: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    updates: list[RowUpdate] = field(default_factory=list)
+    replaces: list[tuple[str, list[list[Cell]]]] = field(default_factory=list)
+    journal: list[JournalEntry] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)  # ids, numbers, messages for the caller
+
+    def __bool__(self) -> bool:
+        return bool(self.appends or self.updates or self.replaces or self.journal)
+
+    def extend(self, other: Change) -> Change:
+        self.appends += other.appends
+        self.updates += other.updates
+        self.replaces += other.replaces
+        self.journal += other.journal
+        self.result.update(other.result)
+        return self
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    action: str  # "ajout", "modification", "suppression", "restauration", "paiement", "vente", ...
+    tab: str  # tab key
+    row: str  # row id ("" when none)
+    changes: str  # "Champ : ancien → nouveau ; …"
+    actor: str | None = None  # overrides the change's actor (e.g. the editor of a sheet edit)
+    source: str | None = None
+
+
+class Workbook:
+    """The business's workbook through one backend."""
+
+    def __init__(self, backend: Backend, schema: Schema | None = None) -> None:
+        self.backend = backend
+        self.schema = schema or load_schema()
+
+    # -- titles ----------------------------------------------------------------------------------------
+    def resolve_titles(self, existing: Sequence[str]) -> dict[str, str]:
+        """Tab key -> title present in the workbook (the prestations tab may carry several names)."""
+        out: dict[str, str] = {}
+        present = set(existing)
+        for tab in self.schema:
+            for title in tab.possible_titles():
+                if title in present:
+                    out[tab.key] = title
+                    break
+        return out
+
+    # -- reading ---------------------------------------------------------------------------------------
+    def load(self, keys: Iterable[str] | None = None) -> Book:
+        titles = self.resolve_titles(self.backend.titles())
+        wanted = list(keys) if keys is not None else [t.key for t in self.schema]
+        if "settings" not in wanted:
+            wanted.insert(0, "settings")
+        missing = [k for k in wanted if k not in titles]
+        if missing:
+            names = ", ".join(self.schema.tab(k).title for k in missing)
+            raise MissingTabError(f"Onglet(s) manquant(s) : {names}. Lancez « ttr init » pour les recréer.")
+        grids = self.backend.read([titles[k] for k in wanted])
+        settings = self.parse_settings(grids[titles["settings"]])
+        try:
+            codec = Codec(settings.get("currency") or "XOF")
+        except InvalidInputError as exc:
+            raise RowError(titles["settings"], None, exc.message) from None
+        tabs = {k: self.parse_tab(self.schema.tab(k), titles[k], grids[titles[k]], codec) for k in wanted}
+        return Book(self.schema, settings, codec, tabs, {titles[k]: grids[titles[k]] for k in wanted})
+
+    def parse_settings(self, grid: list[list[Cell]]) -> dict[str, str]:
+        tab = self.schema.tab("settings")
+        by_label = {s.label: s for s in tab.settings}
+        values = {s.key: s.default for s in tab.settings}
+        for row in grid[1:]:
+            if not row or row[0] in (None, ""):
+                continue
+            label = str(row[0]).strip()
+            raw = row[1] if len(row) > 1 else None
+            value = Codec("XOF")._text(raw).strip() if raw is not None else ""
+            key = by_label[label].key if label in by_label else label
+            values[key] = value
+        return values
+
+    def parse_tab(self, tab: Tab, title: str, grid: list[list[Cell]], codec: Codec) -> TabRows:
+        header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
+        missing = [c.header for c in tab.columns if c.header not in header]
+        if missing:
+            raise HeaderError(
+                f"Onglet « {title} » : colonne « {missing[0]} » introuvable (renommée ou supprimée ?). "
+                f"Remettez l'en-tête « {missing[0]} » en ligne 1 ou lancez « ttr init »."
+            )
+        out = TabRows(tab, title, header)
+        if tab.kind == "settings":
+            return out
+        index = {c.key: header.index(c.header) for c in tab.columns}
+        for n, row in enumerate(grid[1:], start=2):
+            if not any(c not in (None, "") for c in row):
+                out.blank_rows += 1
+                continue
+            values: dict[str, Any] = {}
+            cells: dict[str, Cell] = {}
+            problems: list[str] = []
+            for col in tab.columns:
+                i = index[col.key]
+                cell = row[i] if i < len(row) else None
+                cells[col.header] = cell
+                try:
+                    value = codec.to_value(col.type, cell)
+                    if col.type == "choice" and value:
+                        value = codec.parse_choice(col.choices, str(value))
+                    values[col.key] = value
+                except InvalidInputError as exc:
+                    problems.append(f"« {col.header} » : {exc.message}")
+                    values[col.key] = None
+            if problems:
+                out.errors.append(RowError(title, n, " ; ".join(problems)))
+                continue
+            out.records.append(Record(tab.key, n, values, cells))
+        return out
+
+    # -- writing ---------------------------------------------------------------------------------------
+    def to_cells(self, tab: Tab, values: dict[str, Any], codec: Codec) -> dict[str, Cell]:
+        out: dict[str, Cell] = {}
+        for key, value in values.items():
+            col = tab.column(key)
+            if col.type == "choice" and value not in (None, ""):
+                value = codec.parse_choice(col.choices, str(value))
+            out[col.header] = codec.to_cell(col.type, value)
+        return out
+
+    def formats(self, tab: Tab, codec: Codec) -> dict[str, Any]:
+        return {c.header: f for c in tab.columns if (f := codec.number_format(c.type)) is not None}
+
+    def ops(self, change: Change, book: Book, journal_rows: Sequence[dict[str, Cell]] = ()) -> list[Op]:
+        codec = book.codec
+        ops: list[Op] = []
+        for key, values in change.appends:
+            tab = self.schema.tab(key)
+            ops.append(AppendRows(book.title(key), (self.to_cells(tab, values, codec),), self.formats(tab, codec)))
+        for u in change.updates:
+            tab = self.schema.tab(u.tab)
+            cells = self.to_cells(tab, u.values, codec)
+            expected = {tab.column(k).header: u.record.cells.get(tab.column(k).header) for k in u.check}
+            key = u.record.id
+            if not key:  # a row typed by hand without an id: name it by its whole content
+                expected = dict(u.record.cells)
+            ops.append(UpdateRow(book.title(u.tab), key, cells, expected or None, "ID", u.record.row or None,
+                                 self.formats(tab, codec)))
+        for key, rows in change.replaces:
+            ops.append(ReplaceTab(book.title(key), tuple(tuple(r) for r in rows)))
+        if journal_rows:
+            jtab = self.schema.tab("journal")
+            ops.append(AppendRows(book.title("journal"), tuple(journal_rows), self.formats(jtab, codec)))
+        return _merge_appends(ops)
+
+    # -- set-up ----------------------------------------------------------------------------------------
+    def tab_specs(self, settings: dict[str, str] | None = None) -> list[TabSpec]:
+        settings = settings or {}
+        codec = Codec(settings.get("currency") or "XOF")
+        specs = []
+        for tab in self.schema:
+            title = tab.title_for(settings.get("business_type")) if tab.titles else tab.title
+            columns = tuple(
+                ColumnSpec(c.header, c.width, c.choices, c.computed, c.hidden, codec.number_format(c.type))
+                for c in tab.columns
+            )
+            initial: tuple[tuple[Cell, ...], ...] = ()
+            if tab.kind == "settings":
+                initial = tuple((s.label, settings.get(s.key, s.default)) for s in tab.settings)
+            specs.append(TabSpec(title, columns, tab.protected, initial))
+        return specs
+
+
+def _merge_appends(ops: list[Op]) -> list[Op]:
+    """Appends to the same tab become one op (one appendCells per tab on Google)."""
+    merged: list[Op] = []
+    where: dict[str, int] = {}
+    for op in ops:
+        if isinstance(op, AppendRows) and op.title in where:
+            prev = merged[where[op.title]]
+            assert isinstance(prev, AppendRows)
+            merged[where[op.title]] = AppendRows(op.title, prev.rows + op.rows, {**prev.formats, **op.formats})
+        else:
+            if isinstance(op, AppendRows):
+                where[op.title] = len(merged)
+            merged.append(op)
+    return merged
+
+
+__all__ = ["Book", "Change", "JournalEntry", "Record", "RowUpdate", "TabRows", "Workbook", "UpdateRow",
+           "ReplaceTab"]

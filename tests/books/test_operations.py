@@ -1,0 +1,164 @@
+"""Operations through ``Business`` on the in-memory backends: what lands, and what bad input never does."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from functions.errors import ConflictError, InsufficientStockError, InvalidInputError, NotFoundError
+
+D = Decimal
+
+
+def rows(biz, key):
+    return {r.id: r for r in biz.load().all_rows(key)}
+
+
+def grids(biz):
+    return biz.workbook.backend.read()
+
+
+@pytest.fixture
+def shop(biz):
+    kofi = biz.add("clients", {"name": "Kofi Mensah", "phone": "+22890112233"}, "Awa")["id"]
+    coca = biz.add("stock", {"article": "Coca 33cl", "for_sale": "Oui", "sale_price": "500", "threshold": "5"},
+                   "Awa")["id"]
+    pain = biz.add("stock", {"article": "Pain", "for_sale": "Oui", "sale_price": "250", "unit": "pièces"}, "Awa")["id"]
+    biz.stock_adjust(coca, "Entrée", "24", "Awa", reason="Livraison")
+    biz.stock_adjust(pain, "Entrée", "10", "Awa")
+    return {"kofi": kofi, "coca": coca, "pain": pain}
+
+
+def test_prestation_with_first_payment_then_partial_payments(biz, shop):
+    p = biz.add_prestation({"client": "kofi mensah", "type": "Chambre double", "start": "14/03/2026",
+                            "end": "16/03/2026", "total": "45 000"}, "Awa", paid_now="15000", method="Mobile Money")
+    assert p["client_id"] == shop["kofi"] and p["number"] == "00001"
+    biz.record_payment("20000", "Awa", prestation_id=p["id"], method="Espèces")
+    pres = rows(biz, "prestations")[p["id"]]
+    assert (pres["total"], pres["paid"], pres["balance"]) == (D(45000), D(35000), D(10000))
+    assert pres["client"] == "Kofi Mensah"
+    client = rows(biz, "clients")[shop["kofi"]]
+    assert (client["billed"], client["paid"], client["balance"]) == (D(45000), D(35000), D(10000))
+    with pytest.raises(InvalidInputError, match="dépasse le solde restant"):
+        biz.record_payment("10001", "Awa", prestation_id=p["id"])
+    p2 = biz.add_prestation({"client": "Nouvelle Cliente", "total": "1000"}, "Awa")
+    assert p2["number"] == "00002" and p2["client_id"] in rows(biz, "clients")
+
+
+def test_cancellation_refund_and_client_credit(biz, shop):
+    p = biz.add_prestation({"client_id": shop["kofi"], "total": "20000"}, "Awa", paid_now="20000")
+    biz.set_status(p["id"], "annulée", "Awa")  # choices match without case or accents
+    c = rows(biz, "clients")[shop["kofi"]]
+    assert (c["billed"], c["paid"], c["balance"]) == (D(0), D(20000), D(-20000))
+    with pytest.raises(InvalidInputError, match="dépasse ce qui a été payé"):
+        biz.refund("20001", "Awa", prestation_id=p["id"], reason="Annulation")
+    with pytest.raises(InvalidInputError, match="motif"):
+        biz.refund("100", "Awa", prestation_id=p["id"])
+    biz.refund("20000", "Awa", prestation_id=p["id"], reason="Annulation")
+    c = rows(biz, "clients")[shop["kofi"]]
+    assert c["balance"] == D(0)
+    biz.record_payment("5000", "Awa", client_id=shop["kofi"])  # credit paid from the profile
+    assert rows(biz, "clients")[shop["kofi"]]["balance"] == D(-5000)
+
+
+def test_quick_sale_moves_stock_and_cash_in_one_write(biz, shop):
+    writes = biz.workbook.backend.requests["write"]
+    sale = biz.quick_sale([(shop["coca"], 2), (shop["pain"], "3"), (shop["coca"], 1)], "Awa", method="Espèces")
+    assert biz.workbook.backend.requests["write"] == writes + 1
+    assert sale["total"] == "2250"
+    stock = rows(biz, "stock")
+    assert stock[shop["coca"]]["quantity"] == D(21) and stock[shop["pain"]]["quantity"] == D(7)
+    k = rows(biz, "caisse")[sale["caisse_id"]]
+    assert (k["type"], k["amount"], k["description"]) == ("Vente", D(2250), "Vente rapide : 3 × Coca 33cl, 3 × Pain")
+    moves = [m for m in rows(biz, "movements").values() if m["reference"] == sale["caisse_id"]]
+    assert sorted(m["quantity"] for m in moves) == [D(-3), D(-3)]
+
+
+def test_quick_sale_refused_when_stock_is_short_and_nothing_changes(biz, shop):
+    before = grids(biz)
+    with pytest.raises(InsufficientStockError, match="Stock insuffisant pour « Pain »"):
+        biz.quick_sale([(shop["coca"], 1), (shop["pain"], 11)], "Awa")
+    assert grids(biz) == before
+
+
+def test_double_tap_sells_once(biz, shop):
+    first = biz.quick_sale([(shop["coca"], 1)], "Awa", idempotency_key="tap-0001-abcdef")
+    again = biz.quick_sale([(shop["coca"], 1)], "Awa", idempotency_key="tap-0001-abcdef")
+    assert again["caisse_id"] == first["caisse_id"] and again["replayed"] is True
+    assert rows(biz, "stock")[shop["coca"]]["quantity"] == D(23)
+    with pytest.raises(ConflictError):
+        biz.quick_sale([(shop["coca"], 2)], "Awa", idempotency_key="tap-0001-abcdef")
+
+
+def test_expense_revenue_and_categories(biz):
+    biz.expense("12 500", "fournitures", "Awa", description="Savon")
+    biz.revenue("3000", "Awa", description="Location salle")
+    with pytest.raises(InvalidInputError, match="Catégorie « Casino » inconnue"):
+        biz.expense("1", "Casino", "Awa")
+    caisse = sorted(rows(biz, "caisse").values(), key=lambda r: r["type"])
+    assert [(r["type"], r["category"], r["amount"]) for r in caisse] == [
+        ("Dépense", "Fournitures", D(12500)), ("Revenu", "Revenu", D(3000))]
+
+
+def test_stock_adjustments(biz, shop):
+    biz.stock_adjust(shop["coca"], "Perte", 4, "Awa", reason="Casse")
+    biz.stock_adjust(shop["coca"], "Inventaire", 18, "Awa")
+    assert rows(biz, "stock")[shop["coca"]]["quantity"] == D(18)
+    with pytest.raises(InsufficientStockError):
+        biz.stock_adjust(shop["coca"], "Sortie", 19, "Awa")
+    with pytest.raises(InvalidInputError):
+        biz.stock_adjust(shop["coca"], "Inventaire", 18, "Awa")
+
+
+def test_update_soft_delete_and_restore(biz, shop):
+    biz.update("clients", shop["kofi"], {"phone": "+22899000000", "notes": "VIP"}, "Awa")
+    biz.delete("clients", shop["kofi"], "Awa")
+    assert rows(biz, "clients")[shop["kofi"]].deleted
+    with pytest.raises(NotFoundError):
+        biz.update("clients", shop["kofi"], {"notes": "x"}, "Awa")
+    biz.restore("clients", shop["kofi"], "Awa")
+    c = rows(biz, "clients")[shop["kofi"]]
+    assert not c.deleted and c["phone"] == "+22899000000"
+    journal = biz.load(["journal"]).all_rows("journal")
+    assert [j["action"] for j in journal[-3:]] == ["modification", "suppression", "restauration"]
+    assert "Téléphone : +22890112233 → +22899000000" in journal[-3]["changes"]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda b, s: b.add("clients", {"name": ""}, "Awa"), "« Nom » est obligatoire"),
+    (lambda b, s: b.add("clients", {"name": "x" * 60000}, "Awa"), "Texte trop long"),
+    (lambda b, s: b.add("clients", {"name": "A", "email": "pas-un-email"}, "Awa"), "Email invalide"),
+    (lambda b, s: b.add("clients", {"name": "A", "billed": "5"}, "Awa"), "calculé automatiquement"),
+    (lambda b, s: b.add("clients", {"nom": "A"}, "Awa"), "champ inconnu"),
+    (lambda b, s: b.record_payment("-500", "Awa", client_id=s["kofi"]), "supérieur à zéro"),
+    (lambda b, s: b.record_payment("abc", "Awa", client_id=s["kofi"]), "n'est pas un nombre"),
+    (lambda b, s: b.record_payment("", "Awa", client_id=s["kofi"]), "supérieur à zéro"),
+    (lambda b, s: b.record_payment("1e400", "Awa", client_id=s["kofi"]), "Montant"),
+    (lambda b, s: b.quick_sale([], "Awa"), "au moins un article"),
+    (lambda b, s: b.quick_sale([(s["coca"], -1)], "Awa"), "supérieure à zéro"),
+    (lambda b, s: b.add_prestation({"client": "A", "total": "10", "start": "2026-03-10", "end": "2026-03-09"}, "Awa"),
+     "fin est avant"),
+    (lambda b, s: b.add_prestation({"client": "A", "total": "10", "status": "Peut-être"}, "Awa"), "choix possible"),
+    (lambda b, s: b.add_prestation({"client": "A", "total": "10", "start": "31/02/2026"}, "Awa"), "Date invalide"),
+    (lambda b, s: b.update("caisse", "K1", {"amount": "1"}, "Awa"), "registre"),
+])
+def test_bad_input_gets_a_french_error_and_changes_nothing(biz, shop, call, message):
+    before = grids(biz)
+    with pytest.raises(InvalidInputError, match=message):
+        call(biz, shop)
+    assert grids(biz) == before
+
+
+def test_formula_like_text_is_kept_as_text(biz):
+    cid = biz.add("clients", {"name": '=IMPORTXML("http://x";A1)', "phone": "007"}, "Awa")["id"]
+    c = rows(biz, "clients")[cid]
+    assert c["name"] == '=IMPORTXML("http://x";A1)' and c["phone"] == "007"
+
+
+def test_money_follows_the_currency_exponent():
+    from functions.store.codec import Codec
+
+    assert Codec("XOF").money("12500.6") == D(12501)
+    assert Codec("EUR").money("1 234,505") == D("1234.51")
+    assert Codec("EUR").money(0.1 + 0.2) == D("0.30")
