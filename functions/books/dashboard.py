@@ -51,8 +51,14 @@ def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
 def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime
          ) -> list[list[Cell]]:
     """The rows of the `Tableau de bord` tab (label, value, detail)."""
+    from functions.templating import money as fmt
+
     k = kpis(book, derived, pending, now)
-    money = book.codec.money
+    cur = book.codec.currency
+
+    def money(value: Decimal) -> str:
+        return fmt(book.codec.money(value), cur)
+
     rows: list[list[Cell]] = [
         ["Ventes du mois", money(k.month_sales), "Encaissements, ventes et revenus depuis le 1er du mois"],
         ["Dépenses du mois", money(k.month_expenses), ""],
@@ -62,7 +68,7 @@ def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
         ["Stock bas", len(k.low_stock),
          ", ".join(f"{s['article']} : {ledger_text(q)} {s['unit'] or ''}".strip() for s, q in k.low_stock[:10])],
         ["Soldes impayés", money(k.unpaid_total),
-         ", ".join(f"{c['name']} : {b}" for c, b in k.unpaid[:10])],
+         ", ".join(f"{c['name']} : {money(b)}" for c, b in k.unpaid[:10])],
         [UPDATED_LABEL, now.strftime("%d/%m/%Y %H:%M"), ""],
     ]
     return rows

@@ -1,0 +1,97 @@
+"""Settings from the environment, each with a safe embedded default (the README's settings table).
+
+``open_business()`` opens the workbook named by ``TTR_WORKBOOK`` (a local ``.xlsx`` path, or a Google
+Sheets URL or id) and the state store named by ``TTR_STATE`` (a SQLite path, or ``firestore``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from functions.business import Business
+from functions.errors import InvalidInputError
+from functions.state.base import StateStore
+from functions.store.backend import Backend
+from functions.store.workbook import Workbook
+
+DEFAULT_WORKBOOK = "./ttr.xlsx"
+DEFAULT_STATE = "./ttr.state.sqlite"
+
+#: (variable, default, meaning) — rendered in the README; keep in step with it (a test checks).
+SETTINGS_TABLE: list[tuple[str, str, str]] = [
+    ("TTR_WORKBOOK", DEFAULT_WORKBOOK, "Classeur : chemin d'un fichier .xlsx, ou URL / ID d'une Google Sheet"),
+    ("TTR_STATE", DEFAULT_STATE, "État privé : chemin SQLite, ou `firestore` / `firestore:<projet>`"),
+    ("TTR_SECRET_KEY", "(généré dans l'état au premier lancement local)", "Clé secrète des sessions et liens ; obligatoire dans le cloud"),
+    ("TTR_PUBLIC_URL", "http://127.0.0.1:8080", "Adresse publique de base des liens partagés"),
+    ("TTR_SYNC_TOKEN", "(généré dans l'état, affiché par `ttr serve`)", "Jeton partagé qui autorise l'appel HTTP de synchronisation"),
+    ("GOOGLE_APPLICATION_CREDENTIALS", "(identifiants par défaut)", "Compte de service Google pour Sheets et Drive"),
+    ("GOOGLE_CLOUD_PROJECT", "(aucun)", "Projet Google Cloud (Firestore)"),
+    ("TRIX_API_KEY", "(aucun)", "Clé du fournisseur compatible OpenAI pour TRIX"),
+    ("TRIX_BASE_URL", "(OpenAI)", "Adresse du fournisseur compatible OpenAI"),
+    ("TRIX_MODEL", "(aucun)", "Modèle de conversation de TRIX"),
+    ("TRIX_IMAGE_MODEL", "(aucun)", "Modèle d'images de produits"),
+    ("ABT_URL", "(aucun)", "Serveur TTR Ambassadeur pour les codes promo"),
+    ("TTR_API_KEY", "(aucun)", "Clé API envoyée à ABT par le proxy"),
+    ("TTR_ALLOWED_ORIGINS", "(aucune)", "Origines autorisées (CORS) du proxy promo, séparées par des virgules"),
+    ("WHATSAPP_TOKEN", "(aucun)", "Jeton de l'API WhatsApp Cloud"),
+    ("WHATSAPP_PHONE_NUMBER_ID", "(aucun)", "Identifiant du numéro WhatsApp Business"),
+    ("SMTP_URL", "(aucun)", "Serveur d'email, ex. smtps://user:mdp@smtp.exemple.com:465"),
+]
+
+_SHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})")
+_SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{25,}$")
+
+
+@dataclass
+class Config:
+    workbook: str = DEFAULT_WORKBOOK
+    state: str = DEFAULT_STATE
+    public_url: str = "http://127.0.0.1:8080"
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            workbook=env.get("TTR_WORKBOOK") or DEFAULT_WORKBOOK,
+            state=env.get("TTR_STATE") or DEFAULT_STATE,
+            public_url=(env.get("TTR_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/"),
+            env=env,
+        )
+
+    @property
+    def is_google(self) -> bool:
+        return is_google_sheet(self.workbook)
+
+
+def is_google_sheet(spec: str) -> bool:
+    return bool(_SHEET_URL.search(spec) or (_SHEET_ID.match(spec) and not spec.endswith(".xlsx")))
+
+
+def open_backend(spec: str) -> Backend:
+    if is_google_sheet(spec):
+        from functions.store.gsheets import GoogleSheetsBackend
+
+        return GoogleSheetsBackend.from_default_credentials(spec)
+    path = Path(spec).expanduser()
+    if path.suffix.lower() != ".xlsx":
+        raise InvalidInputError(
+            f"TTR_WORKBOOK « {spec} » : indiquez un fichier .xlsx ou l'URL d'une Google Sheet."
+        )
+    from functions.store.xlsx import XlsxBackend
+
+    return XlsxBackend(path)
+
+
+def open_state_store(spec: str) -> StateStore:
+    from functions.state.open import open_state
+
+    return open_state(spec)
+
+
+def open_business(config: Config | None = None) -> Business:
+    config = config or Config.from_env()
+    return Business(Workbook(open_backend(config.workbook)), open_state_store(config.state))

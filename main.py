@@ -1,0 +1,64 @@
+"""Cloud Functions entry points: thin, named functions; the work is in ``functions/``.
+
+Deployed from one source (see deploy.sh); run locally with ``functions-framework --target=<name>``
+or all at once with ``ttr serve``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Any
+
+import functions_framework
+
+from functions.errors import TTRError
+
+
+def _business() -> Any:
+    from functions.config import open_business
+
+    return open_business()
+
+
+@functions_framework.http
+def sync_http(request: Any) -> Any:
+    """HTTP trigger of the sync (Cloud Scheduler with OIDC, or the Apps Script onEdit with X-TTR-Token)."""
+    import hmac
+
+    from flask import jsonify
+
+    from functions.web.app import sync_token
+
+    try:
+        biz = _business()
+        given = request.headers.get("X-TTR-Token", "")
+        if not hmac.compare_digest(given.encode(), sync_token(biz, dict(os.environ)).encode()):
+            return jsonify({"erreur": "Jeton de synchronisation invalide."}), 401
+        report = biz.sync()
+        return jsonify({"ecritures": report.writes, "journal": report.journal_rows,
+                        "erreurs": [e.message for e in report.errors]})
+    except TTRError as exc:
+        return jsonify({"erreur": exc.message}), exc.status
+
+
+@functions_framework.cloud_event
+def sync_pubsub(cloud_event: Any) -> None:
+    """Pub/Sub trigger of the sync (Cloud Scheduler every few minutes). An error is raised so that
+    Pub/Sub redelivers; the sync is idempotent (a second run with nothing new writes nothing)."""
+    data = cloud_event.data or {}
+    message = data.get("message", {}) if isinstance(data, dict) else {}
+    if message.get("data"):
+        json.loads(base64.b64decode(message["data"]) or b"{}")  # the payload is informative only
+    _business().sync()
+
+
+@functions_framework.http
+def web(request: Any) -> Any:
+    """The web app (dashboard, and the modules of the later issues)."""
+    from functions.web.app import create_app
+
+    app = create_app(_business, dict(os.environ))
+    with app.request_context(request.environ):
+        return app.full_dispatch_request()
