@@ -1,0 +1,137 @@
+"""The batchUpdate requests that create or upgrade a workbook in Google Sheets from ``TabSpec``s.
+
+Pure: given the tabs already there (ids, grid sizes, protection) and their header rows, returns the
+requests of one batchUpdate. New tabs get their sheet id chosen here, so later requests of the same batch
+can name them. Existing data is never changed: missing columns are added at the right of the header.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from functions.store.backend import ColumnSpec, SetupReport, TabSpec
+
+GREY = {"red": 0.93, "green": 0.93, "blue": 0.93}
+PIXELS_PER_CHAR = 7
+DEFAULT_ROWS, DEFAULT_COLUMNS = 1000, 26
+
+
+class KnownTab(Protocol):
+    sheet_id: int
+    row_count: int
+    column_count: int
+    protected: bool
+
+
+def _text_cell(text: str, bold: bool = False) -> dict[str, Any]:
+    cell: dict[str, Any] = {"userEnteredValue": {"stringValue": text}}
+    if bold:
+        cell["userEnteredFormat"] = {"textFormat": {"bold": True}}
+    return cell
+
+
+def column_requests(sheet_id: int, index: int, col: ColumnSpec) -> list[dict[str, Any]]:
+    """Width, hidden, number format, shading and choices of one column (below the header)."""
+    below = {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": index, "endColumnIndex": index + 1}
+    props: dict[str, Any] = {"pixelSize": max(1, col.width) * PIXELS_PER_CHAR}
+    fields = ["pixelSize"]
+    if col.hidden:
+        props["hiddenByUser"] = True
+        fields.append("hiddenByUser")
+    out: list[dict[str, Any]] = [{"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index, "endIndex": index + 1},
+        "properties": props, "fields": ",".join(fields),
+    }}]
+    fmt: dict[str, Any] = {}
+    masks = []
+    if col.number_format is not None:
+        fmt["numberFormat"] = {"type": col.number_format.type, "pattern": col.number_format.pattern}
+        masks.append("userEnteredFormat.numberFormat")
+    if col.computed:
+        fmt["backgroundColor"] = dict(GREY)
+        masks.append("userEnteredFormat.backgroundColor")
+    if fmt:
+        out.append({"repeatCell": {"range": below, "cell": {"userEnteredFormat": fmt}, "fields": ",".join(masks)}})
+    if col.choices:
+        out.append({"setDataValidation": {"range": below, "rule": {
+            "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": c} for c in col.choices]},
+            "showCustomUi": True, "strict": True,
+        }}})
+    return out
+
+
+def protect_request(sheet_id: int, title: str, editor: str | None) -> dict[str, Any]:
+    pr: dict[str, Any] = {"range": {"sheetId": sheet_id}, "warningOnly": False,
+                          "description": f"{title} : modifié uniquement par TTR Gestion"}
+    if editor:
+        pr["editors"] = {"users": [editor]}
+    return {"addProtectedRange": {"protectedRange": pr}}
+
+
+def setup_requests(
+    tabs: Sequence[TabSpec],
+    known: Mapping[str, KnownTab],
+    headers: Mapping[str, list[str]],
+    used_ids: set[int],
+    rng: random.Random,
+    editor: str | None,
+    report: SetupReport,
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for spec in tabs:
+        if spec.title not in known:
+            out += _new_tab(spec, used_ids, rng, editor)
+            report.created_tabs.append(spec.title)
+            continue
+        tab = known[spec.title]
+        header = headers.get(spec.title, [])
+        missing = [c for c in spec.columns if c.header not in header]
+        if missing:
+            start = len(header)
+            if start + len(missing) > tab.column_count:
+                out.append({"appendDimension": {"sheetId": tab.sheet_id, "dimension": "COLUMNS",
+                                                "length": start + len(missing) - tab.column_count}})
+            out.append({"updateCells": {
+                "start": {"sheetId": tab.sheet_id, "rowIndex": 0, "columnIndex": start},
+                "rows": [{"values": [_text_cell(c.header, bold=True) for c in missing]}],
+                "fields": "userEnteredValue,userEnteredFormat.textFormat.bold",
+            }})
+            for i, col in enumerate(missing):
+                out += column_requests(tab.sheet_id, start + i, col)
+                report.added_columns.append((spec.title, col.header))
+        if spec.protected and not tab.protected:
+            out.append(protect_request(tab.sheet_id, spec.title, editor))
+    return out
+
+
+def _new_tab(spec: TabSpec, used_ids: set[int], rng: random.Random, editor: str | None) -> list[dict[str, Any]]:
+    sheet_id = rng.randrange(1, 2**31 - 1)
+    while sheet_id in used_ids:
+        sheet_id = rng.randrange(1, 2**31 - 1)
+    used_ids.add(sheet_id)
+    columns = max(DEFAULT_COLUMNS, len(spec.columns), *(len(r) for r in spec.initial_rows or [()]))
+    rows = max(DEFAULT_ROWS, 1 + len(spec.initial_rows) + 100)
+    out: list[dict[str, Any]] = [{"addSheet": {"properties": {
+        "sheetId": sheet_id, "title": spec.title,
+        "gridProperties": {"rowCount": rows, "columnCount": columns, "frozenRowCount": 1},
+    }}}]
+    out.append({"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+        "rows": [{"values": [_text_cell(c.header, bold=True) for c in spec.columns]}],
+        "fields": "userEnteredValue,userEnteredFormat.textFormat.bold",
+    }})
+    if spec.initial_rows:
+        from functions.store.gsheets import cell_data
+
+        out.append({"updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": 0},
+            "rows": [{"values": [cell_data(v) for v in row]} for row in spec.initial_rows],
+            "fields": "userEnteredValue",
+        }})
+    for i, col in enumerate(spec.columns):
+        out += column_requests(sheet_id, i, col)
+    if spec.protected:
+        out.append(protect_request(sheet_id, spec.title, editor))
+    return out
