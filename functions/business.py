@@ -39,6 +39,9 @@ class Business:
         self.editor = editor or (lambda: getattr(workbook.backend, "last_editor", lambda: None)())
         self._tz = "Africa/Lome"
         self.recorder = Recorder(workbook, state, self.now)
+        #: Called with (business, book, change) before a change is written, by actions and by the sync:
+        #: modules above ``books`` (receipts, reminders) complete the change there (e.g. receipt links).
+        self.change_hooks: list[Callable[[Business, Book, Change], None]] = []
 
     # -- time ------------------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -73,6 +76,8 @@ class Business:
             ctx = self.ctx(actor)
             change = fn(book, ctx)
             self._complete(book, change)
+            for hook in self.change_hooks:
+                hook(self, book, change)
             self.recorder.commit(book, change, actor, "app")
             result = {k: (str(v) if not isinstance(v, (str, int, bool, type(None))) else v)
                       for k, v in change.result.items()}
@@ -167,6 +172,8 @@ class Business:
             lost = self._lost_journal_rows(book, head)
             snaps = {k: snapshot.load(self.state, k) for k in ID_TABS}
             change, report = plan(book, snaps, self.ctx("système"), lambda: self.editor() or "inconnu", lost)
+            for hook in self.change_hooks:
+                hook(self, book, change)
             restored: list[dict[str, Any]] = []
             if lost:
                 restored = self._journal_cells(book, lost)
