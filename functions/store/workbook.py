@@ -110,6 +110,15 @@ class Change:
     def __bool__(self) -> bool:
         return bool(self.appends or self.updates or self.replaces or self.journal)
 
+    def set(self, record: Record, values: dict[str, Any]) -> None:
+        """Update ``record`` with ``values``, merged into the change's update of that row if it has one
+        (one row, one update: a row typed without an id is named by its content only once)."""
+        for u in self.updates:
+            if u.tab == record.tab and u.record.row == record.row and record.row:
+                u.values.update(values)
+                return
+        self.updates.append(RowUpdate(record.tab, record, dict(values)))
+
     def extend(self, other: Change) -> Change:
         self.appends += other.appends
         self.updates += other.updates
