@@ -42,8 +42,13 @@ def load(state: StateStore, tab_key: str) -> TabSnapshot | None:
     blob = state.get_blob(f"snapshot.{tab_key}")
     if blob is None:
         return None
-    data: TabSnapshot = json.loads(zlib.decompress(blob))
+    data: TabSnapshot | None = json.loads(zlib.decompress(blob)) if blob else None
     return data
+
+
+def drop(state: StateStore, tab_key: str) -> None:
+    """Forget a tab's snapshot: the next sync takes a new baseline instead of journaling every row."""
+    state.put_blob(f"snapshot.{tab_key}", b"")
 
 
 def save(state: StateStore, tab_key: str, snap: TabSnapshot) -> None:

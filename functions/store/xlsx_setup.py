@@ -1,0 +1,132 @@
+"""``setup`` for the ``.xlsx`` backend, with openpyxl (a one-off at ``ttr init``; writes go elsewhere).
+
+New tabs get a bold frozen header, column widths, dropdowns on choice columns, number formats and a grey
+fill on computed columns as column styles (rows appended later look right), hidden columns and sheet
+protection. On an existing workbook only missing tabs and missing columns are added: no data cell changes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell as XlCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from functions.store.backend import Cell, ColumnSpec, SetupReport, TabSpec
+
+COMPUTED_FILL = PatternFill("solid", start_color="F2F2F2", end_color="F2F2F2")
+VALIDATION_LAST_ROW = 10000
+MAX_LIST_FORMULA = 255  # a literal list longer than this is refused by Excel: no dropdown then
+
+
+def put(cell: XlCell, value: Cell) -> None:
+    """Store ``value`` literally: openpyxl would turn a string starting with ``=`` into a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def _isolate_column(ws: Worksheet, idx: int) -> None:
+    """Split a ``<col min max>`` range covering ``idx`` so the column gets its own formatting."""
+    for key, dim in list(ws.column_dimensions.items()):
+        lo, hi = dim.min or 0, dim.max or 0
+        if not (lo <= idx <= hi) or lo == hi:
+            continue
+        if lo < idx:
+            dim.max = idx - 1
+        else:
+            del ws.column_dimensions[key]
+        if hi > idx:
+            after = copy.copy(dim)
+            after.index = get_column_letter(idx + 1)
+            after.min, after.max = idx + 1, hi
+            ws.column_dimensions[after.index] = after
+
+
+def format_column(ws: Worksheet, idx: int, col: ColumnSpec) -> None:
+    """Header cell and column formatting of one column (1-based ``idx``)."""
+    _isolate_column(ws, idx)
+    letter = get_column_letter(idx)
+    header = ws.cell(row=1, column=idx)
+    put(header, col.header)
+    header.font = Font(bold=True)
+    dim = ws.column_dimensions[letter]
+    dim.min = dim.max = idx
+    dim.width = col.width
+    if col.hidden:
+        dim.hidden = True
+    if col.number_format is not None:
+        dim.number_format = col.number_format.pattern
+    if col.computed:
+        dim.fill = COMPUTED_FILL
+        header.fill = COMPUTED_FILL
+    if col.choices:
+        formula = '"' + ",".join(c.replace('"', '""') for c in col.choices) + '"'
+        if len(formula) <= MAX_LIST_FORMULA and not any("," in c for c in col.choices):
+            dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                                errorStyle="warning")
+            dv.error = "Choisissez une valeur de la liste."
+            dv.errorTitle = "Valeur non prévue"
+            dv.add(f"{letter}2:{letter}{VALIDATION_LAST_ROW}")
+            ws.add_data_validation(dv)
+
+
+def _fill_new_tab(ws: Worksheet, spec: TabSpec) -> None:
+    for idx, col in enumerate(spec.columns, start=1):
+        format_column(ws, idx, col)
+    ws.freeze_panes = "A2"
+    styles = {i: c.number_format.pattern for i, c in enumerate(spec.columns, start=1) if c.number_format}
+    fills = {i for i, c in enumerate(spec.columns, start=1) if c.computed}
+    for r, row in enumerate(spec.initial_rows, start=2):
+        for idx, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=idx)
+            put(cell, None if value == "" else value)
+            if idx in styles:
+                cell.number_format = styles[idx]
+            if idx in fills:
+                cell.fill = COMPUTED_FILL
+    if spec.protected:
+        ws.protection.sheet = True
+
+
+def create_workbook(tabs: Sequence[TabSpec], report: SetupReport) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for spec in tabs:
+        _fill_new_tab(wb.create_sheet(spec.title), spec)
+        report.created_tabs.append(spec.title)
+    report.created_file = True
+    return wb
+
+
+def upgrade_workbook(
+    path: str, tabs: Sequence[TabSpec], headers: dict[str, list[str]], report: SetupReport
+) -> Workbook | None:
+    """Missing tabs and columns added to the workbook at ``path``; None when nothing is missing."""
+    missing_tabs = [s for s in tabs if s.title not in headers]
+    missing_cols = {
+        s.title: [c for c in s.columns if c.header not in headers[s.title]] for s in tabs if s.title in headers
+    }
+    if not missing_tabs and not any(missing_cols.values()):
+        return None
+    wb = load_workbook(path)
+    order = [s.title for s in tabs]
+    for spec in tabs:
+        if spec.title in headers:
+            ws = wb[spec.title]
+            width = len(headers[spec.title])
+            for col in missing_cols[spec.title]:
+                width += 1
+                format_column(ws, width, col)
+                report.added_columns.append((spec.title, col.header))
+            continue
+        before = [t for t in order[: order.index(spec.title)] if t in wb.sheetnames]
+        index = wb.sheetnames.index(before[-1]) + 1 if before else 0
+        _fill_new_tab(wb.create_sheet(spec.title, index), spec)
+        report.created_tabs.append(spec.title)
+    return wb
