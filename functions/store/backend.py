@@ -158,6 +158,7 @@ def apply_ops_to_grids(grids: dict[str, Grid], ops: Sequence[Op]) -> None:
     """Reference semantics of ``Backend.write`` on in-memory grids; raises before any change is kept."""
     work = {t: g for t, g in grids.items()}
     touched: dict[str, Grid] = {}
+    indexes: dict[tuple[int, str], RowIndex] = {}
 
     def grid(title: str) -> Grid:
         if title not in work:
@@ -176,7 +177,7 @@ def apply_ops_to_grids(grids: dict[str, Grid], ops: Sequence[Op]) -> None:
                     raise HeaderError(f"Onglet « {op.title} » : colonne « {unknown[0]} » introuvable.")
                 g.append([row.get(h) for h in header])
         elif isinstance(op, UpdateRow):
-            index = locate_row(op, g, header)
+            index = locate_row(op, g, header, indexes)
             target = g[index]
             for h, v in op.values.items():
                 if h not in header:
@@ -193,7 +194,33 @@ def apply_ops_to_grids(grids: dict[str, Grid], ops: Sequence[Op]) -> None:
         grids[title] = trim_grid(g)
 
 
-def locate_row(op: UpdateRow, g: Grid, header: list[str]) -> int:
+class RowIndex:
+    """Rows of a grid by key, built once per write: locating N rows costs O(N), not O(N × rows).
+
+    Entries are checked against the grid when used (a row whose key changed is skipped), rows appended
+    after the index was built are scanned, and a key not in the index falls back to a full scan."""
+
+    def __init__(self, g: Grid, kcol: int) -> None:
+        self.g, self.kcol, self.built = g, kcol, len(g)
+        self.rows: dict[Cell, list[int]] = {}
+        for i in range(1, len(g)):
+            self.rows.setdefault(normalize_cell(self.key(i)), []).append(i)
+
+    def key(self, i: int) -> Cell:
+        row = self.g[i]
+        return row[self.kcol] if self.kcol < len(row) else None
+
+    def candidates(self, key: Cell) -> list[int]:
+        g = self.g
+        found = [i for i in self.rows.get(normalize_cell(key), []) if i < len(g) and cells_equal(self.key(i), key)]
+        found += [i for i in range(self.built, len(g)) if cells_equal(self.key(i), key)]
+        if not found:
+            found = [i for i in range(1, len(g)) if cells_equal(self.key(i), key)]
+        return sorted(set(found))
+
+
+def locate_row(op: UpdateRow, g: Grid, header: list[str], indexes: dict[tuple[int, str], RowIndex] | None = None
+               ) -> int:
     """Index in ``g`` of the row ``op`` names, checked against ``op.expected``; else ConflictError.
 
     An empty ``key`` names a row typed by hand without an id: it is found by ``expected`` (the whole row
@@ -214,7 +241,13 @@ def locate_row(op: UpdateRow, g: Grid, header: list[str]) -> int:
     def holds(i: int) -> bool:
         return all(cells_equal(cell(i, header.index(h)), v) for h, v in expected.items())
 
-    candidates = [i for i in range(1, len(g)) if cells_equal(cell(i, kcol), op.key)]
+    if indexes is None:
+        candidates = [i for i in range(1, len(g)) if cells_equal(cell(i, kcol), op.key)]
+    else:
+        index = indexes.get((id(g), op.key_header))
+        if index is None or index.g is not g:
+            index = indexes[(id(g), op.key_header)] = RowIndex(g, kcol)
+        candidates = index.candidates(op.key)
     if not op.key:
         candidates = [i for i in candidates if any(c not in (None, "") for c in g[i])]
     hint = (op.row_hint - 1) if op.row_hint else None

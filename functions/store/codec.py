@@ -9,6 +9,7 @@ French ``jj/mm/aaaa``). User text is kept literally; backends store it as text, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -148,6 +149,46 @@ class Codec:
         if type_ == "time":
             return self._time(cell)
         raise InvalidInputError(f"Type de colonne inconnu : {type_}.")
+
+    def converter(self, type_: str, choices: tuple[str, ...] = ()) -> Callable[[Cell], object]:
+        """A fast function typing the cells of one column (same results as ``to_value``)."""
+        if type_ == "choice":
+            from functions.store.schema import fold
+
+            exact = {c: c for c in choices}
+            folded = {fold(c): c for c in choices}
+
+            def choice(cell: Cell) -> object:
+                if cell.__class__ is str and cell in exact:
+                    return cell
+                text = self._text(cell)
+                if not text:
+                    return ""
+                found = folded.get(fold(text))
+                if found is None:
+                    raise InvalidInputError(f"« {text[:40]} » n'est pas un choix possible ({', '.join(choices)}).")
+                return found
+
+            return choice
+        if type_ in TEXT_TYPES:
+            def text(cell: Cell) -> object:
+                if cell.__class__ is str and cell.isprintable() and len(cell) <= MAX_TEXT:
+                    return cell
+                return self._text(cell)
+
+            return text
+        if type_ == "money":
+            quantum = self.quantum
+
+            def money(cell: Cell) -> object:
+                if cell is None or cell == "":
+                    return None
+                if cell.__class__ is int:
+                    return Decimal(cell).quantize(quantum)  # type: ignore[arg-type]
+                return self.money(cell)
+
+            return money
+        return lambda cell: self.to_value(type_, cell)
 
     def _text(self, cell: Cell) -> str:
         if cell is None:

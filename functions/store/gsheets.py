@@ -38,6 +38,7 @@ from functions.store.backend import (
     NumberFormat,
     Op,
     ReplaceTab,
+    RowIndex,
     SetupReport,
     TabSpec,
     UpdateRow,
@@ -233,6 +234,7 @@ class GoogleSheetsBackend(Backend):
         ``setup()``) uses that cached header; columns moved by a person since then are not seen until the
         next read. A header named by an op but missing from the cache triggers a fresh read first.
         """
+        self._indexes: dict[tuple[int, str], RowIndex] = {}  # rows by key, for this write only
         if not ops:
             return
         titles = list(dict.fromkeys(op.title for op in ops))
@@ -284,7 +286,7 @@ class GoogleSheetsBackend(Backend):
             return [{"appendCells": {"sheetId": tab.sheet_id, "rows": rows, "fields": _fields(formats)}}]
         if isinstance(op, UpdateRow):
             assert grid is not None
-            index = locate_row(op, grid, header)
+            index = locate_row(op, grid, header, self._indexes)
             out: list[dict[str, Any]] = []
             for h, v in op.values.items():
                 if h not in header:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from functions.errors import HeaderError, InvalidInputError, MissingTabError, RowError
@@ -34,7 +35,7 @@ class Record:
         v = self.values.get(key)
         return default if v is None or v == "" else v
 
-    @property
+    @cached_property
     def id(self) -> str:
         return str(self.values.get("id") or "")
 
@@ -201,26 +202,23 @@ class Workbook:
         out = TabRows(tab, title, header)
         if tab.kind == "settings":
             return out
-        index = {c.key: header.index(c.header) for c in tab.columns}
+        columns = [(c.key, c.header, header.index(c.header), codec.converter(c.type, c.choices)) for c in tab.columns]
         for n, row in enumerate(grid[1:], start=2):
-            if not any(c not in (None, "") for c in row):
+            if not any(c is not None and c != "" for c in row):
                 out.blank_rows += 1
                 continue
             values: dict[str, Any] = {}
             cells: dict[str, Cell] = {}
             problems: list[str] = []
-            for col in tab.columns:
-                i = index[col.key]
-                cell = row[i] if i < len(row) else None
-                cells[col.header] = cell
+            width = len(row)
+            for key, head, i, convert in columns:
+                cell = row[i] if i < width else None
+                cells[head] = cell
                 try:
-                    value = codec.to_value(col.type, cell)
-                    if col.type == "choice" and value:
-                        value = codec.parse_choice(col.choices, str(value))
-                    values[col.key] = value
+                    values[key] = convert(cell)
                 except InvalidInputError as exc:
-                    problems.append(f"« {col.header} » : {exc.message}")
-                    values[col.key] = None
+                    problems.append(f"« {head} » : {exc.message}")
+                    values[key] = None
             if problems:
                 out.errors.append(RowError(title, n, " ; ".join(problems)))
                 continue

@@ -40,6 +40,7 @@ from functions.store.backend import (
     NumberFormat,
     Op,
     ReplaceTab,
+    RowIndex,
     SetupReport,
     TabSpec,
     UpdateRow,
@@ -204,6 +205,7 @@ class XlsxBackend(Backend):
 
     def write(self, ops: Sequence[Op]) -> None:
         self.requests["write"] += 1
+        self._indexes: dict[tuple[int, str], RowIndex] = {}  # rows by key, for this write only
         if not ops:
             return
         if not os.path.exists(self.path):
@@ -247,7 +249,7 @@ class XlsxBackend(Backend):
                         if value is not None and value != "":
                             edit.set(len(g), col, value, _pattern(op.formats, h))
             elif isinstance(op, UpdateRow):
-                index = locate_row(op, g, header)
+                index = locate_row(op, g, header, self._indexes)
                 target = g[index]
                 for h, value in op.values.items():
                     if h not in header:
