@@ -170,7 +170,7 @@ class Business:
             book = self.load()
             head = self.recorder.head(book)
             lost = self._lost_journal_rows(book, head)
-            snaps = {k: snapshot.load(self.state, k) for k in ID_TABS}
+            snaps = snapshot.load_all(self.state, {k: book.schema.tab(k) for k in ID_TABS})
             change, report = plan(book, snaps, self.ctx("système"), lambda: self.editor() or "inconnu", lost)
             for hook in self.change_hooks:
                 hook(self, book, change)

@@ -7,7 +7,6 @@ last Empreinte to learn whether the write landed, so the chain never forks.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -83,13 +82,11 @@ class Recorder:
         return 1
 
     def patch_snapshots(self, book: Book, change: Change) -> None:
-        by_tab: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        rows: list[tuple[str, str, dict[str, Any]]] = []
         for key, values in change.appends:
             if values.get("id"):
-                by_tab[key].append((str(values["id"]), values))
+                rows.append((key, str(values["id"]), values))
         for u in change.updates:
             rid = str(u.values.get("id") or u.record.id)
-            values = dict(u.values) if u.record.id else {**u.record.values, **u.values}
-            by_tab[u.tab].append((rid, values))
-        for key, rows in by_tab.items():
-            snapshot.patch(self.state, book.schema.tab(key), rows, create=False)
+            rows.append((u.tab, rid, dict(u.values) if u.record.id else {**u.record.values, **u.values}))
+        snapshot.record_patch(self.state, book.schema._by_key, rows)

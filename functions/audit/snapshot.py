@@ -55,20 +55,35 @@ def save(state: StateStore, tab_key: str, snap: TabSnapshot) -> None:
     state.put_blob(f"snapshot.{tab_key}", zlib.compress(json.dumps(snap, ensure_ascii=False).encode(), 1))
 
 
-def patch(state: StateStore, tab: Tab, rows: Iterable[tuple[str, dict[str, Any]]], *, create: bool = True) -> None:
-    """Merge changed fields of rows into the tab's snapshot (no-op when there is no snapshot yet and
-    ``create`` is False: the next sync takes its baseline)."""
-    snap = load(state, tab.key)
-    if snap is None:
-        if not create:
-            return
-        snap = {}
-    for row_id, values in rows:
-        current = snap.setdefault(row_id, {})
-        for k, v in values.items():
-            if k != "id":
-                current[k] = canon(v)
-    save(state, tab.key, snap)
+def record_patch(state: StateStore, schema_tabs: dict[str, Tab],
+                 rows: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
+    """Note what an action wrote (tab key, row id, values) without rewriting the snapshots: a small
+    document per action, merged by the next sync (``load_all``)."""
+    patch_rows = [[key, rid, {k: canon(v) for k, v in values.items() if k != "id" and k in
+                              {c.key for c in schema_tabs[key].columns}}] for key, rid, values in rows]
+    if patch_rows:
+        state.put("snapshot_patch", f"{state.next_number('snapshot_patch'):012d}", {"rows": patch_rows})
+
+
+def load_all(state: StateStore, tabs: dict[str, Tab]) -> dict[str, TabSnapshot | None]:
+    """Every tab's snapshot with the actions' patches merged in (and saved, so they are merged once)."""
+    snaps = {k: load(state, k) for k in tabs}
+    patches = state.list("snapshot_patch")
+    if not patches:
+        return snaps
+    touched = set()
+    for _, doc in patches:
+        for key, rid, values in doc["rows"]:
+            snap = snaps.get(key)
+            if snap is None:
+                continue  # no baseline yet: the next sync takes one
+            snap.setdefault(rid, {}).update(values)
+            touched.add(key)
+    for key in touched:
+        save(state, key, snaps[key])  # type: ignore[arg-type]
+    for name, _ in patches:
+        state.delete("snapshot_patch", name)
+    return snaps
 
 
 def log_journal(state: StateStore, start: int, rows: list[list[Any]]) -> None:

@@ -184,7 +184,9 @@ class Codec:
                 if cell is None or cell == "":
                     return None
                 if cell.__class__ is int:
-                    return Decimal(cell).quantize(quantum)  # type: ignore[arg-type]
+                    return Decimal(cell).quantize(quantum, rounding=ROUND_HALF_UP)  # type: ignore[arg-type]
+                if cell.__class__ is Decimal:
+                    return cell.quantize(quantum, rounding=ROUND_HALF_UP)  # type: ignore[union-attr]
                 return self.money(cell)
 
             return money

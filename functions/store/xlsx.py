@@ -11,6 +11,7 @@ uses openpyxl, and rewrites nothing when the workbook already matches the contra
 from __future__ import annotations
 
 import glob
+import hashlib
 import io
 import os
 import tempfile
@@ -91,6 +92,10 @@ class XlsxBackend(Backend):
         self.path = os.path.abspath(os.fspath(path))
         self.lock_timeout = lock_timeout
         self.requests = {"read": 0, "write": 0}
+        # Grids of the file as last read or written, by the file's digest: an unchanged file is not parsed
+        # again (the toolkit's own writes keep it warm; any other change to the file drops it).
+        self._cache_sig: bytes | None = None
+        self._cache: dict[str, Grid] = {}
 
     # -- file access ---------------------------------------------------------------------------------------
     def _load(self) -> bytes:
@@ -192,15 +197,25 @@ class XlsxBackend(Backend):
             return []
         return self._worksheets(self._workbook(self._load()))
 
+    def _cached(self, data: bytes) -> dict[str, Grid]:
+        sig = hashlib.blake2b(data, digest_size=16).digest()
+        if sig != self._cache_sig:
+            self._cache_sig, self._cache = sig, {}
+        return self._cache
+
     def read(self, titles: Sequence[str] | None = None) -> dict[str, Grid]:
         self.requests["read"] += 1
-        wb = self._workbook(self._load())
+        data = self._load()
+        cache = self._cached(data)
+        wb = self._workbook(data)
         names = self._worksheets(wb)
         out: dict[str, Grid] = {}
         for t in list(titles) if titles is not None else names:
             if t not in names:
                 raise _missing_tab(t)
-            out[t] = self._grid(wb, t)
+            if t not in cache:
+                cache[t] = self._grid(wb, t)
+            out[t] = _copy(cache[t])
         return out
 
     def write(self, ops: Sequence[Op]) -> None:
@@ -217,7 +232,8 @@ class XlsxBackend(Backend):
                 pkg = open_package(zf)
             except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
                 raise self._corrupt() from exc
-            sheets = _SheetSource(self, data, pkg, ops)
+            cache = self._cached(data)
+            sheets = _SheetSource(self, data, pkg, ops, cache)
             edits = self._plan(ops, sheets)
             if not any(e.cells or e.replaced for e in edits.values()):
                 return
@@ -226,7 +242,13 @@ class XlsxBackend(Backend):
                      for t, e in edits.items() if e.cells or e.replaced}
             if styles.changed and pkg.styles:
                 parts[pkg.styles] = styles.render().encode("utf-8")
-            self._replace(lambda f: _write_zip(f, data, zf, parts))
+            buffer = io.BytesIO()
+            _write_zip(buffer, data, zf, parts)
+            new = buffer.getvalue()
+            self._replace(lambda f: f.write(new))
+            kept = {t: g for t, g in cache.items() if t not in sheets.grids}
+            kept.update({t: trim_grid(g) for t, g in sheets.grids.items() if t in sheets.complete})
+            self._cache_sig, self._cache = hashlib.blake2b(new, digest_size=16).digest(), kept
 
     def _plan(self, ops: Sequence[Op], sheets: _SheetSource) -> dict[str, SheetEdit]:
         """The cells every op sets, checked like ``apply_ops_to_grids``; raises before anything is written."""
@@ -234,7 +256,7 @@ class XlsxBackend(Backend):
         edits: dict[str, SheetEdit] = {}
         for op in ops:
             if op.title not in grids:
-                grids[op.title] = sheets.grid(op.title)
+                grids[op.title] = sheets.grids[op.title] = sheets.grid(op.title)
                 edits[op.title] = SheetEdit()
             g, edit = grids[op.title], edits[op.title]
             header = [str(h) if h is not None else "" for h in g[0]]
@@ -300,9 +322,12 @@ class _SheetSource:
     without parsing the other rows; a tab with an update or a replace is read whole with calamine.
     """
 
-    def __init__(self, backend: XlsxBackend, data: bytes, pkg: Package, ops: Sequence[Op]) -> None:
-        self.backend, self.data, self.pkg = backend, data, pkg
+    def __init__(self, backend: XlsxBackend, data: bytes, pkg: Package, ops: Sequence[Op],
+                 cache: dict[str, Grid]) -> None:
+        self.backend, self.data, self.pkg, self.cache = backend, data, pkg, cache
         self.full = {op.title for op in ops if not isinstance(op, AppendRows)}
+        self.grids: dict[str, Grid] = {}  # the grids the ops were applied to
+        self.complete: set[str] = set()  # those of them that hold the whole tab (not an outline)
         self._xml: dict[str, str] = {}
         self._wb: CalamineWorkbook | None = None
 
@@ -314,6 +339,9 @@ class _SheetSource:
     def grid(self, title: str) -> Grid:
         if title not in self.pkg.sheets:
             raise _missing_tab(title)
+        if title in self.cache:
+            self.complete.add(title)
+            return _copy(self.cache[title])
         if title not in self.full:
             outline = append_outline(self.xml(title), self.pkg.strings)
             if outline is not None:
@@ -323,7 +351,12 @@ class _SheetSource:
             self._wb = self.backend._workbook(self.data)
         if title not in self.backend._worksheets(self._wb):
             raise _missing_tab(title)
+        self.complete.add(title)
         return self.backend._grid(self._wb, title) or [[]]
+
+
+def _copy(grid: Grid) -> Grid:
+    return [list(row) for row in grid]
 
 
 def _fsync(fd: int) -> None:  # one seam, so a test can stall a writer between write and rename
