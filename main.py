@@ -62,3 +62,38 @@ def web(request: Any) -> Any:
     app = create_app(_business, dict(os.environ))
     with app.request_context(request.environ):
         return app.full_dispatch_request()
+
+
+@functions_framework.http
+def promo_check(request: Any) -> Any:
+    """Public promo-code check (CORS for the allowed origins only), proxied to TTR Ambassadeur."""
+    from functions.promo.entry import check
+
+    return check(request)
+
+
+@functions_framework.http
+def promo_approve(request: Any) -> Any:
+    """Server-only approval of a payment with a promo code (admin session or server token), exactly once."""
+    from functions.promo.entry import approve
+
+    return approve(request)
+
+
+@functions_framework.cloud_event
+def reminders_pubsub(cloud_event: Any) -> None:
+    """Cloud Scheduler → Pub/Sub: the reminders (redelivered on a workbook/state error; never sends twice)."""
+    from functions.reminders.entry import handle_cloud_event
+
+    handle_cloud_event(cloud_event, _business)
+
+
+@functions_framework.http
+def reminders_http(request: Any) -> Any:
+    """Cloud Scheduler (OIDC) or a shared X-TTR-Token: the reminders."""
+    from flask import jsonify
+
+    from functions.reminders.entry import handle_http
+
+    body, status = handle_http(request, _business)
+    return jsonify(body), status

@@ -28,7 +28,7 @@ from functions.store.codec import Codec
 from functions.store.workbook import Book, Change, Record, Workbook
 
 ACTION_TABS = ["settings", "clients", "prestations", "lines", "caisse", "stock", "movements", "agenda",
-               "investments", "types"]
+               "investments", "types", "team"]
 
 
 class Business:
@@ -164,6 +164,34 @@ class Business:
                      **kw: Any) -> dict[str, Any]:
         return self.run(lambda b, c: ops.stock_adjust(b, c, article_id, kind, quantity, reason), actor,
                         params=["stock", article_id, kind, quantity, reason], **kw)
+
+    def set_setting(self, key: str, value: str, actor: str) -> bool:
+        """Change one row of Paramètres (by its Clé label, appended if a person removed it) with its
+        Journal row, in one write; False when the value is already that."""
+        from functions.store.backend import AppendRows, UpdateRow
+        from functions.store.codec import clean_text
+        from functions.store.workbook import JournalEntry
+
+        tab = self.workbook.schema.tab("settings")
+        setting = next((s for s in tab.settings if s.key == key), None)
+        if setting is None:
+            raise InvalidInputError(f"Paramètre inconnu : « {key[:40]} ».")
+        value = clean_text(str(value or "")).strip()
+        if len(value) > 2000:
+            raise InvalidInputError(f"{setting.label} : valeur trop longue (2000 caractères au plus).")
+        with self.state.lock("workbook", ttl_seconds=120, timeout_seconds=60):
+            book = self.load(["settings"])
+            title = book.title("settings")
+            old = book.settings.get(key, "")
+            present = any(row and str(row[0]).strip() == setting.label for row in book.grids[title][1:])
+            if present and old == value:
+                return False
+            op = (UpdateRow(title, setting.label, {"Valeur": value or None}, key_header="Clé") if present
+                  else AppendRows(title, ({"Clé": setting.label, "Valeur": value or None},)))
+            change = Change(journal=[JournalEntry("paramètre", "settings", setting.label,
+                                                  f"{setting.label} : {old or '∅'} → {value or '∅'}")])
+            self.recorder.commit(book, change, actor, "app", extra_ops=[op])
+            return True
 
     # -- sync ------------------------------------------------------------------------------------------
     def sync(self) -> SyncReport:

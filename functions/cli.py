@@ -168,5 +168,17 @@ def audit_verify(workbook: str | None, state: str | None) -> None:
         sys.exit(1)
 
 
+def _register() -> None:
+    """Commands of the modules above the workbook (each in its own package)."""
+    from functions.promo.cli import promo
+    from functions.reminders.cli import remind
+
+    main.add_command(promo, "promo")
+    main.add_command(remind)
+
+
+_register()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -39,6 +39,18 @@ SETTINGS_TABLE: list[tuple[str, str, str]] = [
     ("WHATSAPP_TOKEN", "(aucun)", "Jeton de l'API WhatsApp Cloud"),
     ("WHATSAPP_PHONE_NUMBER_ID", "(aucun)", "Identifiant du numéro WhatsApp Business"),
     ("SMTP_URL", "(aucun)", "Serveur d'email, ex. smtps://user:mdp@smtp.exemple.com:465"),
+    ("SMTP_FROM", "(utilisateur SMTP)", "Adresse d'expéditeur des emails de rappel"),
+    ("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0", "Adresse de l'API WhatsApp Cloud (version comprise)"),
+    ("TTR_REMINDER_TOKEN", "(généré dans l'état, affiché par `ttr serve`)", "Jeton partagé qui autorise l'appel HTTP des rappels"),
+    ("TTR_REMINDER_INVOKER", "(aucun)", "Compte de service de Cloud Scheduler accepté (jeton OIDC) pour l'appel HTTP des rappels sous Cloud Run"),
+    ("CLOUDFLARE_PROXY_URL", "(aucun)", "Proxy externe des codes promo appelé par le serveur (à la place d'ABT_URL)"),
+    ("NEXT_PUBLIC_CLOUDFLARE_PROXY_URL", "(aucun)", "Même URL, donnée au navigateur ; doit être identique à CLOUDFLARE_PROXY_URL"),
+    ("TTR_SERVER_TOKEN", "(aucun)", "Jeton (16 caractères au moins) qui autorise l'approbation des paiements promo par un serveur"),
+    ("TTR_PROMO_MAX_AMOUNT", "100000000", "Montant maximal d'un paiement approuvé, en unités mineures de la devise"),
+    ("TTR_PROMO_MAX_FAILS_IP", "10", "Essais de code promo ratés permis par adresse IP et par fenêtre"),
+    ("TTR_PROMO_MAX_FAILS_BUSINESS", "30", "Essais ratés permis par entreprise et par fenêtre"),
+    ("TTR_PROMO_FAIL_WINDOW", "900", "Durée de la fenêtre des essais ratés, en secondes"),
+    ("TTR_TRUSTED_PROXIES", "0", "Nombre de relais de confiance devant l'app (1 sur Cloud Run) pour lire l'IP du client"),
 ]
 
 _SHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})")

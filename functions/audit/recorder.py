@@ -14,7 +14,7 @@ from typing import Any
 from functions.audit import snapshot
 from functions.audit.journal import GENESIS, Head, journal_key, link
 from functions.state.base import StateStore
-from functions.store.backend import Cell
+from functions.store.backend import Cell, Op
 from functions.store.workbook import Book, Change, Workbook
 
 
@@ -58,7 +58,7 @@ class Recorder:
         return rows
 
     def commit(self, book: Book, change: Change, actor: str, source: str = "app",
-               restored_journal: Sequence[dict[str, Cell]] = ()) -> int:
+               restored_journal: Sequence[dict[str, Cell]] = (), extra_ops: Sequence[Op] = ()) -> int:
         """Write the change and its Journal rows (after ``restored_journal``, rows already chained and
         counted in the head); returns the number of backend writes (0 or 1)."""
         if not change and not restored_journal:
@@ -67,7 +67,7 @@ class Recorder:
         journal = self.journal_values(book, change, actor, source, head)
         jtab = book.schema.tab("journal")
         cells = [self.workbook.to_cells(jtab, v, book.codec) for v in journal]
-        ops = self.workbook.ops(change, book, list(restored_journal) + cells)
+        ops = list(extra_ops) + self.workbook.ops(change, book, list(restored_journal) + cells)
         new_head = Head(head.count + len(journal), journal[-1]["hash"] if journal else head.hash)
         if journal:
             self.state.put("journal", "pending", {"count": new_head.count, "hash": new_head.hash})

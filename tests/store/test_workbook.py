@@ -59,3 +59,20 @@ def test_rows_typed_oddly_are_read_by_type(biz):
     assert rows["K1"]["amount"] == Decimal(12500) and rows["K1"]["type"] == "Dépense"
     assert rows["K1"]["method"] == "Mobile Money"
     assert rows["K2"]["date"].isoformat() == "2026-03-14T12:00:00"
+
+
+def test_set_setting_updates_the_row_by_its_label_with_a_journal_row(biz):
+    assert biz.set_setting("receipt_terms", "Ni repris ni échangé", "Awa") is True
+    assert biz.set_setting("receipt_terms", "Ni repris ni échangé", "Awa") is False
+    grid = biz.workbook.backend.grid("Paramètres")
+    grid[:] = [r for r in grid if r[0] != "Code promo appliqué"]  # a person removed the row
+    biz.set_setting("promo_code", "=HACK()", "Awa")
+    book = biz.load()
+    assert book.settings["receipt_terms"] == "Ni repris ni échangé"
+    assert book.settings["promo_code"] == "=HACK()"
+    journal = book.all_rows("journal")
+    assert [j["action"] for j in journal] == ["paramètre", "paramètre"]
+    assert journal[0]["changes"] == "Conditions du reçu : Merci de votre confiance. → Ni repris ni échangé"
+    assert biz.verify_journal().ok
+    with pytest.raises(Exception, match="Paramètre inconnu"):
+        biz.set_setting("nope", "x", "Awa")

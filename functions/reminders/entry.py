@@ -1,0 +1,137 @@
+"""Edges of the reminder run: a CloudEvent (Pub/Sub from Cloud Scheduler) and an HTTP trigger.
+
+* ``handle_cloud_event(event)``: the payload is informative only. A workbook or state-store failure is
+  raised so that Pub/Sub redelivers; the run is idempotent (every reminder is claimed once), so a
+  redelivery sends nothing twice. A channel failure is not raised: it is in the summary and the Journal,
+  and the next runs of the day retry it.
+* ``handle_http(request)``: ``POST`` with ``X-TTR-Token: <TTR_REMINDER_TOKEN>`` (under ``ttr serve`` the
+  token is generated into the state store and printed), or under Cloud Run (``K_SERVICE`` set) the OIDC
+  identity token of Cloud Scheduler in ``Authorization: Bearer …``. Cloud Run checks that token's signature
+  and the invoker role before the request reaches us (deploy without ``--allow-unauthenticated``); here we
+  check that it has not expired and, when ``TTR_REMINDER_INVOKER`` is set, that it is that service account.
+  ``?date=AAAA-MM-JJ`` runs the reminders of that day now; ``?essai=1`` (or ``dry_run=1``) sends nothing.
+* ``bp``: the same trigger as ``POST /rappels`` in the web app (``ttr serve``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from functions.errors import InvalidInputError, TTRError
+from functions.reminders.channels import Channels
+from functions.reminders.run import run
+
+log = logging.getLogger("ttr.reminders")
+TOKEN_HEADER = "X-TTR-Token"
+
+
+def _default_business() -> Any:
+    from functions.config import open_business
+
+    return open_business()
+
+
+def reminder_token(biz: Any, env: Mapping[str, str]) -> str:
+    if env.get("TTR_REMINDER_TOKEN"):
+        return env["TTR_REMINDER_TOKEN"]
+    doc = biz.state.get("secrets", "reminder_token")
+    if doc is None:
+        biz.state.create("secrets", "reminder_token", {"token": secrets.token_urlsafe(32)})
+        doc = biz.state.get("secrets", "reminder_token")
+    return str(doc["token"])
+
+
+def _jwt_claims(token: str) -> dict[str, Any] | None:
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def authorized(headers: Mapping[str, str], biz: Any, env: Mapping[str, str], now: float | None = None) -> bool:
+    given = headers.get(TOKEN_HEADER, "")
+    if given and hmac.compare_digest(given.encode(), reminder_token(biz, env).encode()):
+        return True
+    auth = headers.get("Authorization", "")
+    if env.get("K_SERVICE") and auth.startswith("Bearer "):
+        claims = _jwt_claims(auth.removeprefix("Bearer ").strip())
+        if claims is None or float(claims.get("exp", 0)) <= (now if now is not None else time.time()):
+            return False
+        invoker = env.get("TTR_REMINDER_INVOKER", "")
+        return not invoker or (claims.get("email") == invoker and claims.get("email_verified", True) is not False)
+    return False
+
+
+def parse_day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(f"Date « {text} » invalide : utilisez AAAA-MM-JJ (ex. 2026-03-14).") from None
+
+
+def _yes(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "oui", "true", "yes")
+
+
+def handle_cloud_event(cloud_event: Any, business: Callable[[], Any] | None = None,
+                       env: Mapping[str, str] | None = None, channels: Channels | None = None) -> dict[str, Any]:
+    data = getattr(cloud_event, "data", None) or {}
+    message = data.get("message", {}) if isinstance(data, dict) else {}
+    if message.get("data"):
+        try:
+            json.loads(base64.b64decode(message["data"]) or b"{}")
+        except (binascii.Error, ValueError):
+            log.warning("Rappels : contenu du message Pub/Sub ignoré (pas du JSON).")
+    env = dict(os.environ) if env is None else dict(env)
+    summary = run((business or _default_business)(), channels, env=env)
+    for line in summary.lines():
+        log.info(line)
+    return summary.to_dict()
+
+
+def handle_http(req: Any, business: Callable[[], Any] | None = None, env: Mapping[str, str] | None = None,
+                channels: Channels | None = None) -> tuple[dict[str, Any], int]:
+    env = dict(os.environ) if env is None else dict(env)
+    try:
+        biz = (business or _default_business)()
+        if not authorized(req.headers, biz, env):
+            return {"erreur": "Jeton des rappels invalide (en-tête X-TTR-Token)."}, 401
+        day = parse_day(req.args.get("date"))
+        dry = _yes(req.args.get("essai")) or _yes(req.args.get("dry_run"))
+        summary = run(biz, channels, day=day, dry_run=dry, env=env)
+        return summary.to_dict(), 200
+    except TTRError as exc:
+        return {"erreur": exc.message}, exc.status
+
+
+bp = Blueprint("reminders", __name__)
+
+
+@bp.post("/rappels")
+def reminders_http() -> Any:
+    """Run the reminders from the web app (``ttr serve``), with the shared token."""
+    env = current_app.config.get("TTR_ENV") or {}
+    body, status = handle_http(request, current_app.config["TTR_BUSINESS"], env,
+                               current_app.config.get("TTR_REMINDER_CHANNELS"))
+    return jsonify(body), status
+
+
+reminders_http.ttr_access = "server"  # type: ignore[attr-defined]
