@@ -97,3 +97,11 @@ def reminders_http(request: Any) -> Any:
 
     body, status = handle_http(request, _business)
     return jsonify(body), status
+
+
+@functions_framework.http
+def receipt(request: Any) -> Any:
+    """Public receipt pages: /r/<id> (?format=80mm|58mm, .pdf)."""
+    from functions.receipts.entry import receipt_http
+
+    return receipt_http(request)

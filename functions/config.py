@@ -105,5 +105,9 @@ def open_state_store(spec: str) -> StateStore:
 
 
 def open_business(config: Config | None = None) -> Business:
+    from functions.receipts.hooks import receipt_hook
+
     config = config or Config.from_env()
-    return Business(Workbook(open_backend(config.workbook)), open_state_store(config.state))
+    biz = Business(Workbook(open_backend(config.workbook)), open_state_store(config.state))
+    biz.change_hooks.append(receipt_hook(config.public_url))  # receipt links in the Reçu columns
+    return biz

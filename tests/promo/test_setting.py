@@ -17,8 +17,8 @@ def test_saves_the_code_and_journals_it(biz):
     assert book.settings["promo_code"] == "BIENVENUE"
     assert book.settings["business_name"] == "Chez Awa"  # the other settings are untouched
     row = book.all_rows("journal")[-1]
-    assert (row["actor"], row["action"], row["tab"]) == ("Awa", "modification", "Paramètres")
-    assert row["changes"] == "Code promo appliqué : (vide) → BIENVENUE"
+    assert (row["actor"], row["action"], row["tab"]) == ("Awa", "paramètre", "Paramètres")
+    assert row["changes"] == "Code promo appliqué : ∅ → BIENVENUE"
     assert biz.verify_journal().ok
     if hasattr(biz.workbook.backend, "requests"):
         assert biz.workbook.backend.requests.get("write", 0) == writes_before + 1

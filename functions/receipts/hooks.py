@@ -1,0 +1,136 @@
+"""Receipt links in the workbook: the change hook, one row's link on demand, and client statements.
+
+``issue_receipts(biz, book, change)`` is a ``Business.change_hooks`` entry: before an action or a sync is
+written, every new Caisse row of type Encaissement, Vente, Revenu or Remboursement, every new prestation,
+and every existing such row whose ``Reçu`` cell does not hold a well-formed link gets its receipt link
+(``TTR_PUBLIC_URL/r/<id>``) in the same write. Rows whose link is already there cost no lookup, so a sync
+with nothing new still writes nothing. A row that comes back (a ledger row restored by the sync) gets its
+old receipt again, from the state store's index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from functions.errors import InvalidInputError, NotFoundError
+from functions.receipts import store
+from functions.store.workbook import Book, Change, JournalEntry, Record
+
+TABS = ("prestations", "caisse")
+ANY_LINK = re.compile(r"/r/[A-Za-z0-9_-]{22,64}$")
+
+
+def receipt_kind(tab: str, values: dict[str, Any]) -> str | None:
+    """The kind of receipt a row gets, or None (a Dépense, a deleted prestation, another tab)."""
+    if tab == "prestations":
+        return None if values.get("deleted_at") else "prestation"
+    if tab == "caisse":
+        return store.CASH_KINDS.get(str(values.get("type") or ""))
+    return None
+
+
+def issue_receipts(biz: Any, book: Book, change: Change) -> None:
+    """The change hook, with the link base read from ``TTR_PUBLIC_URL``."""
+    issue(biz, book, change, store.public_url())
+
+
+def receipt_hook(base: str) -> Callable[[Any, Book, Change], None]:
+    """The change hook with a fixed link base (e.g. ``Config.public_url``)."""
+
+    def hook(biz: Any, book: Book, change: Change) -> None:
+        issue(biz, book, change, base)
+
+    return hook
+
+
+def issue(biz: Any, book: Book, change: Change, base: str) -> None:
+    pattern = store.link_pattern(base)
+    pending = {(u.tab, u.record.row): u.values for u in change.updates if u.tab in TABS}
+    wanted: list[tuple[str, str, str, int | None, Record | None]] = []  # tab, row id, kind, append index, record
+    for i, (key, values) in enumerate(change.appends):
+        kind = receipt_kind(key, values)
+        if kind and values.get("id") and not pattern.match(str(values.get("receipt") or "")):
+            wanted.append((key, str(values["id"]), kind, i, None))
+    for key in TABS:
+        for record in book.all_rows(key):
+            values = {**record.values, **pending.get((key, record.row), {})}
+            if pattern.match(str(values.get("receipt") or "")):
+                continue
+            kind = receipt_kind(key, values)
+            if kind and values.get("id"):
+                wanted.append((key, str(values["id"]), kind, None, record))
+    if not wanted:
+        return
+    now = biz.now()
+    known = {tab: store.for_rows(biz.state, tab, [w[1] for w in wanted if w[0] == tab]) for tab in TABS}
+    for tab, row_id, kind, index, row in wanted:
+        receipt = known[tab].get(row_id) or store.allocate(biz.state, kind, tab, row_id, now)
+        url = store.link(base, receipt.id)
+        if index is not None:
+            key, values = change.appends[index]
+            change.appends[index] = (key, {**values, "receipt": url})
+        elif row is not None:
+            typed = str(row["receipt"] or "")
+            change.set(row, {"receipt": url})
+            if typed and not ANY_LINK.search(typed):
+                change.journal.append(JournalEntry("correction", tab, row_id, f"Reçu est calculé : {typed} saisi → "
+                                                   f"{url} restauré", actor="système", source="système"))
+
+
+def _locate(book: Book, row_id: str) -> tuple[str, Record]:
+    for tab in ("clients", *TABS):
+        record = book.find(tab, row_id)
+        if record is not None:
+            return tab, record
+    raise NotFoundError(f"Aucune ligne d'ID « {row_id} » dans Clients, {book.title('prestations')} ou Caisse.")
+
+
+def statement_link(biz: Any, client_id: str, base: str | None = None) -> str:
+    """The link of a client's statement (relevé), allocated on demand; nothing is written to the workbook."""
+    base = base or store.public_url()
+    book = biz.load(["clients"])
+    client = book.find("clients", client_id)
+    if client is None or client.deleted:
+        raise NotFoundError(f"Client « {client_id} » introuvable.")
+    return store.link(base, store.allocate(biz.state, "statement", "clients", client.id, biz.now()).id)
+
+
+def link_for(biz: Any, row_id: str, base: str | None = None, renew: bool = False) -> str:
+    """The receipt link of a row (a client's gives its statement). A row without a live link gets one,
+    written to its ``Reçu`` cell by a Business action; ``renew`` revokes the current link first."""
+    base = base or store.public_url()
+    row_id = (row_id or "").strip()
+    book = biz.load(["clients", *TABS])
+    tab, record = _locate(book, row_id)
+    if tab == "clients":
+        if renew and (old := store.for_row(biz.state, "clients", record.id)) is not None:
+            store.revoke(biz.state, old.id)
+        return statement_link(biz, record.id, base)
+    kind = receipt_kind(tab, record.values)
+    if kind is None:
+        raise InvalidInputError("Les dépenses n'ont pas de reçu." if tab == "caisse" else
+                                "Cette ligne est supprimée : restaurez-la pour obtenir son reçu.")
+    current = str(record["receipt"] or "")
+    if not renew and store.link_pattern(base).match(current) and store.find(biz.state, current.rsplit("/", 1)[-1]):
+        return current
+
+    def action(book: Book, ctx: Any) -> Change:
+        tab_, rec = _locate(book, row_id)
+        change = Change()
+        old = store.for_row(biz.state, tab_, rec.id)
+        if renew and old is not None:
+            store.revoke(biz.state, old.id)
+            old = None
+        receipt = old or store.allocate(biz.state, kind, tab_, rec.id, ctx.now)
+        url = store.link(base, receipt.id)
+        if rec["receipt"] != url:
+            change.set(rec, {"receipt": url})
+        if renew:
+            change.journal.append(JournalEntry("reçu", tab_, rec.id, f"Lien du reçu renouvelé ({receipt.number}) ; "
+                                               "l'ancien lien ne fonctionne plus"))
+        change.result["receipt"] = url
+        return change
+
+    return str(biz.run(action, "système")["receipt"])

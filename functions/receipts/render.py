@@ -1,0 +1,251 @@
+"""What a receipt page shows, computed from the workbook as it is now (pure, no writes).
+
+``view(book, receipt, url)`` returns a plain dict for the template and the PDF, or None when the row the
+receipt belongs to is gone (the page then answers 404 like an unknown id). Amounts follow the ledger rules
+of ``functions.books.ledger``: prestation totals, paid and balance; client billed, paid and balance.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from functions.books import ledger
+from functions.receipts.store import Receipt
+from functions.store.workbook import Book, Record
+
+TITLES = {"payment": "Reçu de paiement", "sale": "Reçu de vente", "revenue": "Reçu de recette",
+          "refund": "Reçu de remboursement", "statement": "Relevé de compte"}
+#: Country code of the business (Paramètres › Pays) -> international calling code, for local numbers.
+CALLING_CODES = {"TG": "228", "BJ": "229", "CI": "225", "SN": "221", "BF": "226", "ML": "223", "NE": "227",
+                 "GN": "224", "CM": "237", "GA": "241", "CG": "242", "CD": "243", "GH": "233", "NG": "234",
+                 "FR": "33", "BE": "32", "CH": "41", "CA": "1", "US": "1", "MA": "212", "TN": "216"}
+ZERO = Decimal(0)
+
+
+def qty(value: Any) -> str:
+    """A quantity as people write it: ``2``, ``1,5``."""
+    if value is None or value == "":
+        return ""
+    text = format(Decimal(str(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def book_keys(kind: str) -> list[str]:
+    """The tabs a page of this kind reads (one backend read)."""
+    keys = ["clients", "prestations", "lines", "caisse"]
+    if kind == "sale":
+        keys += ["stock", "movements"]
+    return keys
+
+
+def prestation_word(book: Book) -> str:
+    """Réservation, Commande, Vente, Patient or Prestation: the singular of the tab's title."""
+    title = book.schema.tab("prestations").title_for(book.settings.get("business_type"))
+    return title[:-1] if title.endswith("s") else title
+
+
+def business(book: Book) -> dict[str, str]:
+    s = book.settings
+    logo = s.get("logo", "")
+    return {"name": s.get("business_name", ""), "type": s.get("business_type", ""), "address": s.get("address", ""),
+            "phone": s.get("phone", ""), "email": s.get("email", ""), "website": s.get("website", ""),
+            "logo": logo if re.match(r"^https?://", logo or "") else ""}
+
+
+def wa_link(phone: str, text: str, country: str = "") -> str:
+    """``https://wa.me/<digits>?text=…``; ``https://wa.me/?text=…`` without a usable phone."""
+    digits = re.sub(r"\D", "", phone or "")
+    if (phone or "").strip().startswith("00"):
+        digits = digits[2:]
+    elif digits and not (phone or "").strip().startswith("+") and len(digits) <= 9:
+        code = CALLING_CODES.get((country or "").upper(), "")
+        digits = code + digits.lstrip("0") if code else digits
+    target = digits if 8 <= len(digits) <= 15 else ""
+    return f"https://wa.me/{target}?text={quote(text, safe='')}"
+
+
+@lru_cache(maxsize=512)
+def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    qr.add_data(url)
+    qr.make(fit=True)
+    return tuple(tuple(bool(c) for c in row) for row in qr.get_matrix())
+
+
+@lru_cache(maxsize=512)
+def qr_svg(url: str) -> str:
+    """An inline SVG of the QR code of ``url`` (one path, a run per row of dark modules)."""
+    matrix = qr_matrix(url)
+    size = len(matrix)
+    parts = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges" '
+            f'role="img" aria-label="Code QR de ce reçu"><rect width="{size}" height="{size}" fill="#fff"/>'
+            f'<path fill="#000" d="{"".join(parts)}"/></svg>')
+
+
+def _client(book: Book, client_id: str | None, fallback: str = "") -> dict[str, str] | None:
+    c = book.find("clients", client_id) if client_id else None
+    if c is None:
+        return {"name": fallback, "phone": ""} if fallback else None
+    return {"name": str(c["name"] or fallback), "phone": str(c["phone"] or "")}
+
+
+def _totals(book: Book, p: Record) -> ledger.PrestationTotals:
+    return ledger.prestation_totals([p], book.rows("lines"), book.all_rows("caisse"), book.codec.quantum)[p.id]
+
+
+def _prestation_lines(book: Book, p: Record, word: str) -> list[dict[str, Any]]:
+    lines = [ln for ln in book.rows("lines") if ln["prestation_id"] == p.id]
+    if lines:
+        return [{"article": ln["article"], "quantity": ln["quantity"] if ln["quantity"] is not None else Decimal(1),
+                 "unit_price": ln["unit_price"], "total": ledger.line_total(ln).quantize(book.codec.quantum)}
+                for ln in lines]
+    label = " — ".join(str(v) for v in (p["type"] or word, _stay(p)) if v)
+    return [{"article": label, "quantity": Decimal(1), "unit_price": p["total"] or ZERO, "total": p["total"] or ZERO}]
+
+
+def _stay(p: Record) -> str:
+    from functions.templating import day
+
+    if p["start"] and p["end"] and p["end"] != p["start"]:
+        return f"du {day(p['start'])} au {day(p['end'])}"
+    return day(p["start"]) if p["start"] else ""
+
+
+def _payments(book: Book, rows: list[Record]) -> list[dict[str, Any]]:
+    out = [{"date": r["date"], "type": r["type"], "method": r["method"] or "", "amount": ledger.amount(r),
+            "effect": ledger.payment_effect(r), "description": r["description"] or ""}
+           for r in rows if ledger.payment_effect(r) != 0]
+    return sorted(out, key=lambda x: (str(x["date"] or ""),))
+
+
+def _sale_lines(book: Book, row: Record) -> list[dict[str, Any]]:
+    moves = [m for m in book.all_rows("movements") if m["reference"] == row.id and m["reason"] == "Vente"]
+    stock = {s.id: s for s in book.all_rows("stock")}
+    lines = []
+    for m in moves:
+        sold = -Decimal(m["quantity"] or 0)
+        price = stock[m["article_id"]]["sale_price"] if m["article_id"] in stock else None
+        lines.append({"article": m["article"], "quantity": sold, "unit_price": price,
+                      "total": (sold * price).quantize(book.codec.quantum) if price is not None else None})
+    if not lines or sum((ln["total"] or ZERO for ln in lines), ZERO) != ledger.amount(row):
+        # prices changed since the sale (or lines unknown): show what was sold, and the amount paid
+        lines = [dict(ln, unit_price=None, total=None) for ln in lines] or \
+            [{"article": row["description"] or "Vente", "quantity": Decimal(1), "unit_price": ledger.amount(row),
+              "total": ledger.amount(row)}]
+    return lines
+
+
+def view(book: Book, receipt: Receipt, url: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """The page data of ``receipt`` (``now``: the business's local time, the date of a statement); None when
+    its row is gone."""
+    s = book.settings
+    word = prestation_word(book)
+    data: dict[str, Any] = {
+        "business": business(book), "currency": s.get("currency") or "XOF", "kind": receipt.kind,
+        "number": receipt.number, "url": url, "qr": qr_svg(url), "terms": s.get("receipt_terms", ""),
+        "word": word, "lines": [], "payments": [], "prestations": [], "this_amount": None, "reference": "",
+        "prestation": None, "client": None, "cashier": "", "status": "", "when": None,
+        "total": None, "paid": None, "balance": None, "description": "",
+    }
+    if receipt.kind == "statement":
+        if not _statement(book, receipt, data, now):
+            return None
+    elif receipt.kind == "prestation":
+        p = book.find("prestations", receipt.row_id)
+        if p is None or p.deleted:
+            return None
+        _prestation(book, p, data, word)
+    else:
+        row = book.find("caisse", receipt.row_id)
+        if row is None:
+            return None
+        _cash(book, row, receipt.kind, data, word)
+    data["title"] = data.get("title") or TITLES.get(receipt.kind, "Reçu")
+    client = data["client"] or {}
+    text = f"{data['title']} {receipt.number} — {data['business']['name']} : {url}"
+    data["whatsapp"] = wa_link(client.get("phone", ""), text, s.get("country", ""))
+    data["settled"] = data["balance"] is not None and data["balance"] <= 0
+    return data
+
+
+def _prestation(book: Book, p: Record, data: dict[str, Any], word: str) -> None:
+    t = _totals(book, p)
+    data.update(title=word, reference=f"{word} N° {p['number'] or p.id}", when=p["created_at"] or p["start"],
+                client=_client(book, p["client_id"], str(p["client"] or "")), lines=_prestation_lines(book, p, word),
+                total=t.total, paid=t.paid, balance=t.balance, status=p["status"] or "", cashier=p["created_by"] or "",
+                payments=_payments(book, [r for r in book.all_rows("caisse") if r["prestation_id"] == p.id]),
+                description=_stay(p))
+
+
+def _cash(book: Book, row: Record, kind: str, data: dict[str, Any], word: str) -> None:
+    amount = ledger.amount(row)
+    data.update(when=row["date"], cashier=row["created_by"] or "", this_amount=amount, description=row["description"] or "",
+                method=row["method"] or "", reference=f"Caisse {row.id}")
+    p = book.find("prestations", row["prestation_id"]) if row["prestation_id"] else None
+    client_id = row["client_id"] or (p["client_id"] if p is not None else None)
+    data["client"] = _client(book, client_id, str(p["client"] or "") if p is not None else "")
+    if kind == "sale":
+        data.update(lines=_sale_lines(book, row), total=amount, paid=amount, balance=ZERO, status="Payé")
+        return
+    if p is not None:
+        t = _totals(book, p)
+        data.update(prestation=f"{word} N° {p['number'] or p.id}", lines=_prestation_lines(book, p, word),
+                    total=t.total, paid=t.paid, balance=t.balance,
+                    payments=_payments(book, [r for r in book.all_rows("caisse") if r["prestation_id"] == p.id]))
+    elif client_id and kind in ("payment", "refund") and book.find("clients", client_id) is not None:
+        c = book.find("clients", client_id)
+        assert c is not None
+        ct = _client_totals(book, c)
+        data.update(lines=[{"article": row["description"] or TITLES[kind], "quantity": Decimal(1),
+                            "unit_price": amount, "total": amount}],
+                    total=ct.billed, paid=ct.paid, balance=ct.balance, totals_label="client")
+    else:
+        data.update(lines=[{"article": row["description"] or row["category"] or TITLES.get(kind, "Reçu"),
+                            "quantity": Decimal(1), "unit_price": amount, "total": amount}],
+                    total=amount, paid=amount, balance=ZERO)
+    data["status"] = {"refund": "Remboursé"}.get(kind, "Payé")
+
+
+def _client_totals(book: Book, c: Record) -> ledger.ClientTotals:
+    prestations = book.rows("prestations")
+    totals = ledger.prestation_totals(prestations, book.rows("lines"), book.all_rows("caisse"), book.codec.quantum)
+    return ledger.client_totals([c], prestations, book.all_rows("caisse"), totals)[c.id]
+
+
+def _statement(book: Book, receipt: Receipt, data: dict[str, Any], now: datetime | None) -> bool:
+    c = book.find("clients", receipt.row_id)
+    if c is None or c.deleted:
+        return False
+    prestations = [p for p in book.rows("prestations") if p["client_id"] == c.id]
+    totals = ledger.prestation_totals(prestations, book.rows("lines"), book.all_rows("caisse"), book.codec.quantum)
+    ct = _client_totals(book, c)
+    mine = {p.id for p in book.all_rows("prestations") if p["client_id"] == c.id}
+    rows = [r for r in book.all_rows("caisse") if r["client_id"] == c.id or (r["prestation_id"] or "") in mine]
+    data.update(client={"name": str(c["name"] or ""), "phone": str(c["phone"] or "")},
+                prestations=[{"number": p["number"] or p.id, "date": p["start"] or p["created_at"], "type": p["type"] or "",
+                              "status": p["status"] or "", "total": totals[p.id].total, "paid": totals[p.id].paid,
+                              "balance": totals[p.id].balance} for p in prestations],
+                payments=_payments(book, rows), total=ct.billed, paid=ct.paid, balance=ct.balance,
+                reference=f"Client {c.id}", when=now, status="")
+    return True

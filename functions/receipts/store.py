@@ -1,0 +1,165 @@
+"""Receipts in the state store: allocation, lookup by id or by row, revocation.
+
+A receipt is named by a random id of 128 bits or more (``secrets.token_urlsafe(18)``: 144 bits, 24
+characters of ``[A-Za-z0-9_-]``) and stored with what it is a receipt *of* (kind, tab, row id) and its
+human number (``R-2026-00042``, from the state store's ``receipt`` counter: unique, increasing, never
+reused). Nothing about the money is stored: the page is rendered from the workbook as it is now.
+
+Collections: ``receipts`` (key: the receipt id) and ``receipt_rows`` (key: ``<tab>.<row id>``, the index
+that gives a row its one live receipt, so that a row restored by the sync keeps its link).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from functions.errors import InvalidInputError, NotFoundError
+from functions.state.base import StateStore
+
+RECEIPTS = "receipts"
+ROWS = "receipt_rows"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+ID_BYTES = 18  # 144 bits
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+
+#: Caisse type -> receipt kind; a Dépense has no receipt (the business pays, it does not receive).
+CASH_KINDS = {"Encaissement": "payment", "Vente": "sale", "Revenu": "revenue", "Remboursement": "refund"}
+KINDS = frozenset({"prestation", "statement", *CASH_KINDS.values()})
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: str
+    kind: str  # prestation, payment, sale, revenue, refund, statement
+    tab: str  # prestations, caisse, clients
+    row_id: str
+    number: str
+    created: str = ""
+    revoked: bool = False
+
+    def doc(self) -> dict[str, Any]:
+        return {"kind": self.kind, "tab": self.tab, "row_id": self.row_id, "number": self.number,
+                "created": self.created, "revoked": self.revoked}
+
+    @classmethod
+    def from_doc(cls, rid: str, doc: dict[str, Any]) -> Receipt:
+        return cls(rid, str(doc.get("kind", "")), str(doc.get("tab", "")), str(doc.get("row_id", "")),
+                   str(doc.get("number", "")), str(doc.get("created", "")), bool(doc.get("revoked")))
+
+
+def public_url(env: dict[str, str] | None = None) -> str:
+    """The base of shared links: ``TTR_PUBLIC_URL`` without its trailing slash."""
+    source = os.environ if env is None else env
+    return (source.get("TTR_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+def link(base: str, receipt_id: str) -> str:
+    return f"{base.rstrip('/')}/r/{receipt_id}"
+
+
+def link_pattern(base: str) -> re.Pattern[str]:
+    """What a well-formed link of this base looks like (the hook trusts those: no lookup per row)."""
+    return re.compile("^" + re.escape(base.rstrip("/")) + r"/r/[A-Za-z0-9_-]{22,64}$")
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(ID_BYTES)
+
+
+def row_key(tab: str, row_id: str) -> str:
+    return f"{tab}.{row_id}"
+
+
+def valid_id(receipt_id: str) -> bool:
+    return isinstance(receipt_id, str) and bool(ID_PATTERN.match(receipt_id))
+
+
+def find(state: StateStore, receipt_id: str) -> Receipt | None:
+    """The live receipt of that id; None for a malformed, unknown or revoked id (all alike)."""
+    if not valid_id(receipt_id):
+        return None
+    try:
+        doc = state.get(RECEIPTS, receipt_id)
+    except InvalidInputError:
+        return None
+    if doc is None or doc.get("revoked"):
+        return None
+    return Receipt.from_doc(receipt_id, doc)
+
+
+def for_row(state: StateStore, tab: str, row_id: str) -> Receipt | None:
+    """The live receipt of a row, if one was ever allocated (and not revoked)."""
+    if not row_id:
+        return None
+    try:
+        index = state.get(ROWS, row_key(tab, row_id))
+    except InvalidInputError:
+        return None
+    return find(state, str(index["id"])) if index else None
+
+
+def for_rows(state: StateStore, tab: str, row_ids: Iterable[str]) -> dict[str, Receipt]:
+    """The live receipts of many rows: one ``list`` of the index when there are many, else one get each."""
+    wanted = {r for r in row_ids if r}
+    if not wanted:
+        return {}
+    out: dict[str, Receipt] = {}
+    if len(wanted) <= 20:
+        for rid in wanted:
+            found = for_row(state, tab, rid)
+            if found is not None:
+                out[rid] = found
+        return out
+    prefix = row_key(tab, "")
+    index = {k[len(prefix):]: str(d["id"]) for k, d in state.list(ROWS, prefix) if k[len(prefix):] in wanted}
+    receipts = {k: Receipt.from_doc(k, d) for k, d in state.list(RECEIPTS)} if index else {}
+    for rid, receipt_id in index.items():
+        receipt = receipts.get(receipt_id)
+        if receipt is not None and not receipt.revoked:
+            out[rid] = receipt
+    return out
+
+
+def format_number(year: int, n: int) -> str:
+    return f"R-{year}-{n:05d}"
+
+
+def allocate(state: StateStore, kind: str, tab: str, row_id: str, now: datetime) -> Receipt:
+    """The row's live receipt, or a new one (new id, next number). Safe against a concurrent allocator:
+    the index is taken with ``create``, and the loser hands back the winner's receipt."""
+    if kind not in KINDS:
+        raise InvalidInputError(f"Type de reçu inconnu : {kind}.")
+    if not row_id:
+        raise InvalidInputError("Cette ligne n'a pas encore d'ID : lancez « ttr sync » puis réessayez.")
+    existing = for_row(state, tab, row_id)
+    if existing is not None:
+        return existing
+    number = format_number(now.year, state.next_number("receipt"))
+    receipt = Receipt(new_id(), kind, tab, row_id, number, now.isoformat(timespec="seconds"))
+    while not state.create(RECEIPTS, receipt.id, receipt.doc()):  # pragma: no cover - 144 random bits
+        receipt = Receipt(new_id(), kind, tab, row_id, number, receipt.created)
+    key = row_key(tab, row_id)
+    if not state.create(ROWS, key, {"id": receipt.id}):
+        current = for_row(state, tab, row_id)
+        if current is not None:
+            state.delete(RECEIPTS, receipt.id)
+            return current
+        state.put(ROWS, key, {"id": receipt.id})  # the index pointed at a revoked receipt
+    return receipt
+
+
+def revoke(state: StateStore, receipt_id: str) -> Receipt:
+    """Revoke one receipt: its link answers 404 from now on; other receipts are untouched."""
+    receipt = find(state, receipt_id)
+    if receipt is None:
+        raise NotFoundError("Reçu introuvable ou déjà révoqué.")
+    state.update(RECEIPTS, receipt.id, lambda d: {**(d or receipt.doc()), "revoked": True})
+    key = row_key(receipt.tab, receipt.row_id)
+    state.update(ROWS, key, lambda d: None if d and d.get("id") == receipt.id else d)
+    return Receipt(**{**receipt.__dict__, "revoked": True})

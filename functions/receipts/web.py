@@ -1,0 +1,104 @@
+"""The public receipt pages: ``/r/<id>`` (``?format=a4|80mm|58mm``) and ``/r/<id>.pdf`` (or ``?pdf=1``).
+
+A GET reads and never writes (chat apps' preview bots fetch every link). Unknown, malformed, altered and
+revoked ids, and receipts whose row is gone, all get the same 404 page, byte for byte, with the same
+headers.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from flask import Blueprint, Response, current_app, request
+
+from functions.receipts import store
+
+bp = Blueprint("receipts", __name__)
+
+FORMATS = {"a4": ("A4", "12mm"), "80mm": ("80mm auto", "3mm"), "58mm": ("58mm auto", "2mm")}
+HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+                               "img-src 'self' data: https: http:; base-uri 'none'; form-action 'none'; "
+                               "frame-ancestors 'none'",
+}
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    from functions.templating import environment as base
+
+    env = base()
+    from functions.receipts.render import qty
+
+    env.filters["qty"] = qty
+    return env
+
+
+@lru_cache(maxsize=1)
+def not_found_body() -> bytes:
+    return environment().get_template("receipts/not_found.html").render().encode()
+
+
+def not_found() -> Response:
+    return _respond(Response(not_found_body(), status=404, mimetype="text/html"))
+
+
+def _respond(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers[name] = value
+    return response
+
+
+def page_format(value: str | None) -> str:
+    value = (value or "").lower().replace(" ", "")
+    return value if value in FORMATS else "a4"
+
+
+def render_page(data: dict[str, Any], fmt: str = "a4") -> str:
+    size, margin = FORMATS[fmt]
+    suffix = "" if fmt == "a4" else f"?format={fmt}"
+    return environment().get_template("receipts/receipt.html").render(
+        v=data, fmt=fmt, page_size=size, page_margin=margin, pdf_href=f"{data['url'].rsplit('/', 1)[-1]}.pdf{suffix}")
+
+
+def load_view(biz: Any, receipt_id: str, base: str) -> dict[str, Any] | None:
+    """The page data of a live receipt, read from the workbook now; None for anything that must 404."""
+    from functions.receipts.render import book_keys, view
+
+    receipt = store.find(biz.state, receipt_id)
+    if receipt is None:
+        return None
+    book = biz.load(book_keys(receipt.kind))
+    return view(book, receipt, store.link(base, receipt.id), biz.now())
+
+
+def show(receipt_id: str) -> Response:
+    """``/r/<id>``: the page, or the PDF for ``<id>.pdf`` and ``?pdf=1``."""
+    pdf = request.args.get("pdf") == "1"
+    if receipt_id.endswith(".pdf"):
+        receipt_id, pdf = receipt_id[:-4], True
+    if not store.valid_id(receipt_id):
+        return not_found()
+    env = current_app.config.get("TTR_ENV") or {}
+    data = load_view(current_app.config["TTR_BUSINESS"](), receipt_id, store.public_url(env))
+    if data is None:
+        return not_found()
+    fmt = page_format(request.args.get("format"))
+    if pdf:
+        from functions.receipts.pdf import render_pdf
+
+        body = render_pdf(data, fmt)
+        response = Response(body, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="recu-{data["number"]}.pdf"'
+        return _respond(response)
+    return _respond(Response(render_page(data, fmt), mimetype="text/html"))
+
+
+show.ttr_access = "public"  # type: ignore[attr-defined]
+bp.add_url_rule("/r/<receipt_id>", "show", show, methods=["GET"])
