@@ -80,6 +80,13 @@ def _fill_new_tab(ws: Worksheet, spec: TabSpec) -> None:
     for idx, col in enumerate(spec.columns, start=1):
         format_column(ws, idx, col)
     ws.freeze_panes = "A2"
+    # Printed as people read it: landscape, every column on one page width, the header on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     styles = {i: c.number_format.pattern for i, c in enumerate(spec.columns, start=1) if c.number_format}
     fills = {i for i, c in enumerate(spec.columns, start=1) if c.computed}
     for r, row in enumerate(spec.initial_rows, start=2):
