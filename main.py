@@ -54,14 +54,24 @@ def sync_pubsub(cloud_event: Any) -> None:
     _business().sync()
 
 
+_WEB_APP: Any = None
+
+
 @functions_framework.http
 def web(request: Any) -> Any:
-    """The web app (dashboard, and the modules of the later issues)."""
-    from functions.web.app import create_app
+    """The web app: setup, login, team, dashboard and every module page (built once per instance)."""
+    global _WEB_APP
+    if _WEB_APP is None:
+        from functions.web.app import create_app
 
-    app = create_app(_business, dict(os.environ))
-    with app.request_context(request.environ):
-        return app.full_dispatch_request()
+        biz = _business()
+        _WEB_APP = create_app(lambda: biz, dict(os.environ))
+    import io
+
+    body = request.get_data()  # functions-framework has read the stream already: hand the app the bytes
+    environ = dict(request.environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+    with _WEB_APP.request_context(environ):
+        return _WEB_APP.full_dispatch_request()
 
 
 @functions_framework.http

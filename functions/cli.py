@@ -170,10 +170,12 @@ def audit_verify(workbook: str | None, state: str | None) -> None:
 
 def _register() -> None:
     """Commands of the modules above the workbook (each in its own package)."""
+    from functions.accounts.cli import admin
     from functions.promo.cli import promo
     from functions.receipts.cli import receipt
     from functions.reminders.cli import remind
 
+    main.add_command(admin)
     main.add_command(promo, "promo")
     main.add_command(receipt)
     main.add_command(remind)

@@ -54,10 +54,27 @@ def test_sync_pubsub_runs_the_sync(workbook):
     assert all(c.id for c in workbook.load().rows("clients"))
 
 
-def test_web_serves_the_dashboard(workbook):
+def test_web_serves_setup_then_the_dashboard(workbook, monkeypatch):
+    import re
+
+    import main
+
+    monkeypatch.setenv("TTR_SECRET_KEY", "s" * 48)
+    monkeypatch.setattr(main, "_WEB_APP", None)
     client = create_app("web", SOURCE).test_client()
-    page = client.get("/")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assert "Chez Awa" in html and "Solde de caisse" in html and "0\u00a0FCFA" in html
     assert client.get("/sante").get_json() == {"ok": True}
+    first = client.get("/")
+    assert first.status_code in (302, 303) and "/installation" in first.headers["Location"]
+    from functions.accounts import users
+    from functions.accounts.workspaces import DEFAULT
+
+    when = users.Moment(0.0, "2026-03-14 09:30:00")
+    users.create(workbook.state, name="Awa", email="awa@example.tg", password="motdepasse-awa", when=when,
+                 workspace=DEFAULT, role="admin")
+    workbook.state.create("accounts", "setup", {"at": when.local})
+    page = client.get("/connexion").get_data(as_text=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    login = client.post("/connexion", data={"csrf": token, "email": "awa@example.tg", "password": "motdepasse-awa"})
+    assert login.status_code == 303
+    html = client.get("/").get_data(as_text=True)
+    assert "Chez Awa" in html and "Solde de caisse" in html and "0\u00a0FCFA" in html

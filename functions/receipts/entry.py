@@ -21,7 +21,7 @@ _app: Flask | None = None
 def create_app(business: Callable[[], Any], env: dict[str, str]) -> Flask:
     """A Flask app that serves only the receipt pages (for the function, and for tests)."""
     app = Flask(__name__)
-    app.config.update(TTR_BUSINESS=business, TTR_BUSINESSES=lambda: [business()], TTR_ENV=env)
+    app.config.update(TTR_BUSINESS=business, TTR_BUSINESSES=lambda: {"default": business()}, TTR_ENV=env)
     app.register_blueprint(bp)
 
     @app.errorhandler(404)

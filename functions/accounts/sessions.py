@@ -1,0 +1,140 @@
+"""Server-side sessions and remembered devices (the PIN), and the secret key that signs the cookie.
+
+The browser holds one signed cookie (``__session``: the only name Firebase Hosting forwards) carrying
+random tokens; the state store keeps only their SHA-256 (``sessions/<hash>``, ``devices/<hash>``), so a
+copy of the state lets nobody log in. A session lasts ``SESSION_HOURS``; a device token lasts
+``DEVICE_DAYS`` and, once a PIN is set on it, opens a new session with the PIN. Five wrong PINs delete the
+device: the password is required again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from functions.accounts import passwords
+from functions.errors import InvalidInputError, StateError, TTRError
+from functions.state.base import Doc, StateStore
+
+SESSION_HOURS = 12
+DEVICE_DAYS = 90
+PIN_TRIES = 5
+
+
+class PinError(TTRError):
+    """Code PIN incorrect."""
+
+    status = 401
+
+
+def secret_key(state: StateStore, env: dict[str, str]) -> bytes:
+    """``TTR_SECRET_KEY``, else a key generated once into the state store (local use only)."""
+    if env.get("TTR_SECRET_KEY"):
+        if len(env["TTR_SECRET_KEY"]) < 32:
+            raise StateError("TTR_SECRET_KEY est trop courte : au moins 32 caractères aléatoires.")
+        return env["TTR_SECRET_KEY"].encode()
+    if env.get("K_SERVICE"):
+        raise StateError("TTR_SECRET_KEY est obligatoire dans le cloud : définissez-la dans les réglages du service.")
+    state.create("secrets", "session_key", {"key": secrets.token_urlsafe(48)})
+    doc = state.get("secrets", "session_key")
+    if doc is None:  # pragma: no cover
+        raise StateError()
+    return str(doc["key"]).encode()
+
+
+def _key(token: str) -> str:
+    return passwords.digest(token)
+
+
+# -- sessions ----------------------------------------------------------------------------------------------
+def open_session(state: StateStore, user: Doc, workspace: str, epoch: float, device: str | None = None) -> str:
+    """A new session (new random id: never one the browser brought) for ``user`` in ``workspace``."""
+    token = secrets.token_urlsafe(32)
+    state.put("sessions", _key(token), {"user_id": user["id"], "workspace": workspace, "created": epoch,
+                                        "csrf": secrets.token_urlsafe(32), "device": device},
+              ttl_seconds=SESSION_HOURS * 3600)
+    return token
+
+
+def load_session(state: StateStore, token: str | None, epoch: float) -> Doc | None:
+    if not token or not isinstance(token, str) or len(token) > 100:
+        return None
+    doc = state.get("sessions", _key(token))
+    if doc is None or epoch - float(doc.get("created", 0)) > SESSION_HOURS * 3600:
+        return None
+    return doc
+
+
+def switch_workspace(state: StateStore, token: str, workspace: str) -> None:
+    def fn(doc: Doc | None) -> Doc | None:
+        return None if doc is None else {**doc, "workspace": workspace}
+
+    state.update("sessions", _key(token), fn)
+
+
+def close_session(state: StateStore, token: str | None) -> None:
+    if token and isinstance(token, str) and len(token) <= 100:
+        state.delete("sessions", _key(token))
+
+
+# -- devices (PIN) -----------------------------------------------------------------------------------------
+def new_device(state: StateStore, user: Doc, epoch: float) -> str:
+    token = secrets.token_urlsafe(32)
+    state.put("devices", _key(token), {"user_id": user["id"], "created": epoch, "pin": None, "failures": 0},
+              ttl_seconds=DEVICE_DAYS * 86400)
+    return token
+
+
+def load_device(state: StateStore, token: str | None) -> Doc | None:
+    if not token or not isinstance(token, str) or len(token) > 100:
+        return None
+    return state.get("devices", _key(token))
+
+
+def set_pin(state: StateStore, key: bytes, token: str, user_id: str, pin: str) -> None:
+    pin = passwords.check_pin(pin)
+    device = load_device(state, token)
+    if device is None or device["user_id"] != user_id:
+        raise InvalidInputError("Appareil non reconnu : reconnectez-vous avec votre mot de passe.")
+    digest = passwords.pin_hash(key, user_id, _key(token), pin)
+
+    def fn(doc: Doc | None) -> Doc | None:
+        return None if doc is None else {**doc, "pin": digest, "failures": 0}
+
+    state.update("devices", _key(token), fn)
+
+
+def forget_device(state: StateStore, token: str | None) -> None:
+    if token and isinstance(token, str) and len(token) <= 100:
+        state.delete("devices", _key(token))
+
+
+def check_pin(state: StateStore, key: bytes, token: str, pin: str) -> str:
+    """The user id the PIN unlocks on this device; ``PinError`` otherwise (the 5th error forgets it)."""
+    import hmac
+
+    device = load_device(state, token)
+    if device is None or not device.get("pin"):
+        raise PinError("Connexion rapide indisponible sur cet appareil : connectez-vous avec votre mot de passe.")
+    given = passwords.pin_hash(key, str(device["user_id"]), _key(token), (pin or "").strip())
+    if hmac.compare_digest(given, str(device["pin"])):
+        if device.get("failures"):
+            state.update("devices", _key(token), lambda d: None if d is None else {**d, "failures": 0})
+        return str(device["user_id"])
+
+    def fail(doc: Doc | None) -> Doc | None:
+        if doc is None:
+            return None
+        n = int(doc.get("failures", 0)) + 1
+        return None if n >= PIN_TRIES else {**doc, "failures": n}
+
+    after = state.update("devices", _key(token), fail)
+    if after is None:
+        raise PinError("Trop d'erreurs : la connexion rapide est désactivée sur cet appareil. "
+                       "Connectez-vous avec votre mot de passe.")
+    left = PIN_TRIES - int(after["failures"])
+    raise PinError(f"Code PIN incorrect. Encore {left} essai{'s' if left > 1 else ''}.")
+
+
+def device_summary(device: Doc | None) -> dict[str, Any]:
+    return {"known": device is not None, "has_pin": bool(device and device.get("pin"))}
