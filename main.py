@@ -115,3 +115,11 @@ def receipt(request: Any) -> Any:
     from functions.receipts.entry import receipt_http
 
     return receipt_http(request)
+
+
+@functions_framework.http
+def trix_chat(request: Any) -> Any:
+    """TRIX for servers (Authorization: Bearer <TTR_SERVER_TOKEN>), streamed as Server-Sent Events."""
+    from functions.trix.entry import chat
+
+    return chat(request)

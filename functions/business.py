@@ -43,6 +43,7 @@ class Business:
         #: Called with (business, book, change) before a change is written, by actions and by the sync:
         #: modules above ``books`` (receipts, reminders) complete the change there (e.g. receipt links).
         self.change_hooks: list[Callable[[Business, Book, Change], None]] = []
+        self._cached: tuple[float, Book] | None = None  # the last full read, for pages (see ``book()``)
 
     # -- time ------------------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -60,6 +61,22 @@ class Business:
         book = self.workbook.load(keys)
         self._tz = book.settings.get("timezone") or self._tz
         return book
+
+    def book(self, max_age: float = 20.0) -> Book:
+        """Every tab, read at most once per ``max_age`` seconds per instance and read again after this
+        instance writes or syncs: what pages show (a person's edit in the sheet shows within max_age)."""
+        import time
+
+        now = time.monotonic()
+        if self._cached is not None and now - self._cached[0] < max_age:
+            return self._cached[1]
+        book = self.load()
+        self._cached = (now, book)
+        return book
+
+    def forget(self) -> None:
+        """Drop the cached read (after a write, or when a page must see the sheet as it is now)."""
+        self._cached = None
 
     # -- actions ---------------------------------------------------------------------------------------
     def run(self, fn: Callable[[Book, records.Ctx], Change], actor: str, *, idempotency_key: str | None = None,
@@ -79,6 +96,7 @@ class Business:
             self._complete(book, change)
             for hook in self.change_hooks:
                 hook(self, book, change)
+            self.forget()
             self.recorder.commit(book, change, actor, "app")
             result = {k: (str(v) if not isinstance(v, (str, int, bool, type(None))) else v)
                       for k, v in change.result.items()}
@@ -190,6 +208,7 @@ class Business:
                   else AppendRows(title, ({"Clé": setting.label, "Valeur": value or None},)))
             change = Change(journal=[JournalEntry("paramètre", "settings", setting.label,
                                                   f"{setting.label} : {old or '∅'} → {value or '∅'}")])
+            self.forget()
             self.recorder.commit(book, change, actor, "app", extra_ops=[op])
             return True
 
@@ -208,6 +227,7 @@ class Business:
                 restored = self._journal_cells(book, lost)
                 change.journal.insert(0, _journal_note(len(lost)))
                 report.restored.append((book.title("journal"), f"{len(lost)} ligne(s)"))
+            self.forget()
             report.writes = self.recorder.commit(book, change, "système", "feuille", restored) if change else 0
             baseline = [k for k in ID_TABS if snaps.get(k) is None and k in book.tabs]
             if report.writes or baseline:

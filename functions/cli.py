@@ -174,11 +174,13 @@ def _register() -> None:
     from functions.promo.cli import promo
     from functions.receipts.cli import receipt
     from functions.reminders.cli import remind
+    from functions.trix.cli import trix
 
     main.add_command(admin)
     main.add_command(promo, "promo")
     main.add_command(receipt)
     main.add_command(remind)
+    main.add_command(trix)
 
 
 _register()

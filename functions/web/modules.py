@@ -18,11 +18,25 @@ log = logging.getLogger(__name__)
 BLUEPRINTS: list[str] = [
     "functions.receipts.web:bp",
     "functions.promo.web:bp",
+    "functions.reminders.entry:bp",
+    "functions.trix.web:bp",
+    "functions.web.sales:bp",
+    "functions.web.office:bp",
 ]
 
 #: (French label, endpoint) of the menu, in order; the shell's own pages are included.
 NAV: list[tuple[str, str]] = [
     ("Accueil", "home"),
+    ("Prestations", "sales.prestations"),  # the label follows the business type (see app.py)
+    ("Clients", "sales.clients"),
+    ("Caisse", "office.caisse"),
+    ("Stock", "office.stock"),
+    ("Agenda", "office.agenda"),
+    ("Investissements", "office.investments"),
+    ("Journal", "office.journal"),
+    ("TRIX", "trix.page"),
+    ("Manuel", "office.manual"),
+    ("Jeux", "office.games"),
     ("Équipe", "team.team"),
     ("Espaces", "team.workspaces"),
     ("Paramètres", "auth.settings"),

@@ -1,0 +1,290 @@
+"""The business's figures as TRIX reads them: pure functions over a ``Book``, computed by ``books``' rules.
+
+Every function returns a small JSON-ready dict: amounts are strings formatted in the business's currency
+(``12 500 FCFA``), quantities plain strings, dates ``JJ/MM/AAAA``; lists are cut to a limit and say how
+many items there are in all. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from functions.books import ledger
+from functions.books.dashboard import ledger_text
+from functions.errors import InvalidInputError
+from functions.store.schema import fold
+from functions.store.workbook import Book, Record
+from functions.templating import money as fmt_money
+
+PERIODS = ("today", "yesterday", "this_week", "last_7_days", "this_month", "last_month", "last_30_days",
+           "this_year", "all")
+LABELS = {"today": "aujourd'hui", "yesterday": "hier", "this_week": "cette semaine", "last_7_days": "7 derniers jours",
+          "this_month": "ce mois-ci", "last_month": "le mois dernier", "last_30_days": "30 derniers jours",
+          "this_year": "cette année", "all": "depuis le début"}
+TABS = ["clients", "prestations", "lines", "caisse", "stock", "movements", "agenda", "investments"]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    label: str
+
+    def __contains__(self, value: object) -> bool:
+        day = value.date() if isinstance(value, datetime) else value
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    def json(self) -> dict[str, str]:
+        return {"libelle": self.label, "du": self.start.strftime("%d/%m/%Y"), "au": self.end.strftime("%d/%m/%Y")}
+
+
+def _iso(value: Any, what: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise InvalidInputError(f"{what} : date invalide « {str(value)[:20]} » (format AAAA-MM-JJ).") from None
+
+
+def period(name: Any, today: date, start: Any = None, end: Any = None) -> Period:
+    """A named period ending today (``this_month`` …) or the dates given (``start``/``end``, inclusive)."""
+    first, last = _iso(start, "Début"), _iso(end, "Fin")
+    if first or last:
+        first, last = first or date(2000, 1, 1), last or today
+        if last < first:
+            raise InvalidInputError("La fin de la période est avant son début.")
+        return Period(first, last, f"du {first:%d/%m/%Y} au {last:%d/%m/%Y}")
+    key = str(name or "this_month")
+    if key not in PERIODS:
+        raise InvalidInputError(f"Période inconnue « {key[:30]} » : choisissez parmi {', '.join(PERIODS)}.")
+    month_start = today.replace(day=1)
+    ranges = {
+        "today": (today, today),
+        "yesterday": (today - timedelta(days=1), today - timedelta(days=1)),
+        "this_week": (today - timedelta(days=today.weekday()), today),
+        "last_7_days": (today - timedelta(days=6), today),
+        "this_month": (month_start, today),
+        "last_month": ((month_start - timedelta(days=1)).replace(day=1), month_start - timedelta(days=1)),
+        "last_30_days": (today - timedelta(days=29), today),
+        "this_year": (today.replace(month=1, day=1), today),
+        "all": (date(1900, 1, 1), today),
+    }
+    first, last = ranges[key]
+    return Period(first, last, LABELS[key])
+
+
+@dataclass
+class Figures:
+    """One read of the workbook, and the derived totals computed once for every tool of a conversation."""
+
+    book: Book
+    now: datetime
+    links: list[dict[str, str]] = field(default_factory=list)  # wa.me links drafted during the conversation
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def money(self, value: Decimal) -> str:
+        return fmt_money(self.book.codec.money(value), self.book.codec.currency)
+
+    @cached_property
+    def caisse(self) -> list[Record]:
+        return self.book.all_rows("caisse")
+
+    @cached_property
+    def prestation_totals(self) -> dict[str, ledger.PrestationTotals]:
+        return ledger.prestation_totals(self.book.all_rows("prestations"), self.book.rows("lines"), self.caisse,
+                                        self.book.codec.quantum)
+
+    @cached_property
+    def client_totals(self) -> dict[str, ledger.ClientTotals]:
+        return ledger.client_totals(self.book.rows("clients"), self.book.all_rows("prestations"), self.caisse,
+                                    self.prestation_totals)
+
+    @cached_property
+    def quantities(self) -> dict[str, Decimal]:
+        return ledger.stock_quantities(self.book.rows("stock"), self.book.all_rows("movements"))
+
+    # -- the tools' figures ------------------------------------------------------------------------------
+    def kpis(self, p: Period) -> dict[str, Any]:
+        rows = [r for r in self.caisse if r["date"] in p]
+        by_type: dict[str, Decimal] = defaultdict(Decimal)
+        for r in rows:
+            by_type[r["type"]] += ledger.amount(r)
+        money_in = sum((by_type[t] for t in ledger.MONEY_IN), Decimal(0))
+        money_out = sum((by_type[t] for t in ledger.MONEY_OUT), Decimal(0))
+        prestations = [x for x in self.book.rows("prestations") if x["start"] in p]
+        unpaid = [t.balance for t in self.client_totals.values() if t.balance > 0]
+        return {
+            "periode": p.json(),
+            "entrees": self.money(money_in),
+            "dont_encaissements": self.money(by_type["Encaissement"]),
+            "dont_ventes_rapides": self.money(by_type["Vente"]),
+            "dont_revenus": self.money(by_type["Revenu"]),
+            "depenses": self.money(by_type["Dépense"]),
+            "remboursements": self.money(by_type["Remboursement"]),
+            "resultat_net": self.money(money_in - money_out),
+            "nombre_operations_caisse": len(rows),
+            "prestations_commencees": sum(1 for x in prestations if x["status"] != "Annulée"),
+            "prestations_annulees": sum(1 for x in prestations if x["status"] == "Annulée"),
+            "nouveaux_clients": sum(1 for c in self.book.rows("clients") if c["created_at"] in p),
+            "solde_caisse_actuel": self.money(ledger.cash_balance(self.caisse)),
+            "impayes_clients_actuels": self.money(sum(unpaid, Decimal(0))),
+        }
+
+    def sales_by_type(self, p: Period, limit: int) -> dict[str, Any]:
+        groups: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0)])
+        for x in self.book.rows("prestations"):
+            if x["start"] in p and x["status"] != "Annulée":
+                g = groups[str(x["type"] or "(sans type)")]
+                t = self.prestation_totals[x.id]
+                g[0] += 1
+                g[1] += t.total
+                g[2] += t.paid
+        items = sorted(groups.items(), key=lambda kv: -kv[1][1])
+        return {"periode": p.json(), "onglet": self.book.title("prestations"), "nombre_de_types": len(items),
+                "types": [{"type": k, "nombre": int(v[0]), "montant_facture": self.money(v[1]),
+                           "deja_paye": self.money(v[2])} for k, v in items[:limit]]}
+
+    def sales_by_article(self, p: Period, limit: int) -> dict[str, Any]:
+        stock = {s.id: s for s in self.book.all_rows("stock")}
+        qty: dict[str, Decimal] = defaultdict(Decimal)
+        amount: dict[str, Decimal] = defaultdict(Decimal)
+        names: dict[str, str] = {}
+        for m in self.book.all_rows("movements"):  # Vente Rapide: stock out, at the article's sale price
+            if m["reason"] == "Vente" and m["date"] in p and m["quantity"] is not None:
+                key = m["article_id"] or fold(str(m["article"] or ""))
+                article = stock.get(m["article_id"] or "")
+                names[key] = str(article["article"] if article else m["article"] or "?")
+                qty[key] += -Decimal(m["quantity"])
+                amount[key] += -Decimal(m["quantity"]) * ((article["sale_price"] or 0) if article else 0)
+        live = {x.id for x in self.book.rows("prestations") if x["start"] in p and x["status"] != "Annulée"}
+        for line in self.book.rows("lines"):  # lines of the period's prestations
+            if line["prestation_id"] in live:
+                key = line["article_id"] or fold(str(line["article"] or ""))
+                names.setdefault(key, str(line["article"] or "?"))
+                qty[key] += Decimal(line["quantity"] if line["quantity"] is not None else 1)
+                amount[key] += ledger.line_total(line)
+        items = sorted(names, key=lambda k: (-amount[k], names[k]))
+        return {"periode": p.json(), "nombre_d_articles": len(items),
+                "note": "Ventes rapides au prix de vente actuel de l'article, plus les lignes des prestations.",
+                "articles": [{"article": names[k], "quantite": ledger_text(qty[k]), "montant": self.money(amount[k])}
+                             for k in items[:limit]]}
+
+    def client_balances(self, limit: int) -> dict[str, Any]:
+        owing = sorted(((c, self.client_totals[c.id]) for c in self.book.rows("clients")
+                        if self.client_totals[c.id].balance > 0), key=lambda x: (-x[1].balance, str(x[0]["name"])))
+        return {"nombre_clients_debiteurs": len(owing),
+                "total_du": self.money(sum((t.balance for _, t in owing), Decimal(0))),
+                "clients": [{"id": c.id, "nom": c["name"], "telephone": c["phone"] or "",
+                             "facture": self.money(t.billed), "paye": self.money(t.paid), "solde": self.money(t.balance)}
+                            for c, t in owing[:limit]]}
+
+    def unpaid_prestations(self, limit: int) -> dict[str, Any]:
+        rows = [(x, self.prestation_totals[x.id]) for x in self.book.rows("prestations")
+                if x["status"] != "Annulée" and self.prestation_totals[x.id].balance > 0]
+        rows.sort(key=lambda r: (r[0]["start"] or date.max, r[0]["number"] or ""))
+        return {"onglet": self.book.title("prestations"), "nombre": len(rows),
+                "total_restant": self.money(sum((t.balance for _, t in rows), Decimal(0))),
+                "prestations": [{"numero": x["number"] or x.id, "client": x["client"] or "", "type": x["type"] or "",
+                                 "debut": _day(x["start"]), "statut": x["status"] or "", "total": self.money(t.total),
+                                 "paye": self.money(t.paid), "reste": self.money(t.balance)} for x, t in rows[:limit]]}
+
+    def stock(self, only_low: bool, limit: int) -> dict[str, Any]:
+        items = []
+        value = Decimal(0)
+        for s in self.book.rows("stock"):
+            q = self.quantities[s.id]
+            low = s["threshold"] is not None and q <= s["threshold"]
+            value += max(q, Decimal(0)) * (s["purchase_price"] or 0)
+            if only_low and not low:
+                continue
+            items.append({"id": s.id, "article": s["article"], "quantite": ledger_text(q), "unite": s["unit"] or "",
+                          "seuil_alerte": ledger_text(Decimal(s["threshold"])) if s["threshold"] is not None else "",
+                          "stock_bas": low, "a_vendre": s["for_sale"] == "Oui",
+                          "prix_vente": self.money(s["sale_price"]) if s["sale_price"] is not None else ""})
+        low_count = sum(1 for s in self.book.rows("stock") if s["threshold"] is not None
+                        and self.quantities[s.id] <= s["threshold"])
+        return {"nombre_articles": len(self.book.rows("stock")), "nombre_stock_bas": low_count,
+                "valeur_stock_prix_achat": self.money(value), "articles": items[:limit], "affiches": min(len(items), limit)}
+
+    def agenda(self, days: int, limit: int) -> dict[str, Any]:
+        last = self.today + timedelta(days=days)
+        todo = [a for a in self.book.rows("agenda") if a["status"] == "À faire" and isinstance(a["date"], date)
+                and a["date"] <= last]
+        todo.sort(key=lambda a: (a["date"], str(a["time"] or "")))
+        arrivals = [x for x in self.book.rows("prestations") if isinstance(x["start"], date)
+                    and self.today <= x["start"] <= last and x["status"] != "Annulée"]
+        arrivals.sort(key=lambda x: x["start"])
+        return {"du": _day(self.today), "au": _day(last),
+                "taches": [{"titre": a["title"], "date": _day(a["date"]), "heure": str(a["time"] or "")[:5],
+                            "type": a["type"] or "", "pour": a["for"] or "", "en_retard": a["date"] < self.today}
+                           for a in todo[:limit]],
+                "prestations_a_venir": [{"numero": x["number"] or x.id, "client": x["client"] or "",
+                                         "type": x["type"] or "", "debut": _day(x["start"]), "statut": x["status"]}
+                                        for x in arrivals[:limit]]}
+
+    def cash_by_category(self, p: Period, limit: int) -> dict[str, Any]:
+        groups: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        for r in self.caisse:
+            if r["date"] in p:
+                g = groups[(str(r["type"]), str(r["category"] or "(sans catégorie)"))]
+                g[0] += 1
+                g[1] += ledger.amount(r)
+        def side(kinds: frozenset[str]) -> list[tuple[tuple[str, str], list[Decimal]]]:
+            return sorted(((k, v) for k, v in groups.items() if k[0] in kinds), key=lambda kv: -kv[1][1])
+
+        def rows(items: list[tuple[tuple[str, str], list[Decimal]]]) -> list[dict[str, Any]]:
+            return [{"type": k[0], "categorie": k[1], "operations": int(v[0]), "montant": self.money(v[1])}
+                    for k, v in items[:limit]]
+
+        ins, outs = side(ledger.MONEY_IN), side(ledger.MONEY_OUT)
+        return {"periode": p.json(),
+                "total_entrees": self.money(sum((v[1] for _, v in ins), Decimal(0))),
+                "total_sorties": self.money(sum((v[1] for _, v in outs), Decimal(0))),
+                "entrees": rows(ins), "sorties": rows(outs)}
+
+    def investments(self, limit: int) -> dict[str, Any]:
+        out = []
+        for i in self.book.rows("investments"):
+            roi = ledger.roi(i)
+            gain = (i["expected_return"] - i["initial"]) if i["initial"] is not None and i["expected_return"] is not None else None
+            months = i["months"]
+            out.append({"projet": i["project"], "statut": i["status"] or "", "risque": i["risk"] or "",
+                        "montant_initial": self.money(i["initial"]) if i["initial"] is not None else "",
+                        "retour_attendu": self.money(i["expected_return"]) if i["expected_return"] is not None else "",
+                        "gain_attendu": self.money(gain) if gain is not None else "",
+                        "duree_mois": months if months is not None else "",
+                        "roi": f"{(roi * 100).quantize(Decimal('0.1'))} %".replace(".", ",") if roi is not None else "",
+                        "gain_par_mois": self.money(gain / months) if gain is not None and months else ""})
+        return {"nombre": len(out), "investissements": out[:limit]}
+
+    def find_clients(self, query: str, limit: int) -> dict[str, Any]:
+        key = fold(query)
+        found = [c for c in self.book.rows("clients") if key and key in fold(str(c["name"] or ""))]
+        return {"nombre": len(found), "clients": [
+            {"id": c.id, "nom": c["name"], "telephone": c["phone"] or "", "email": c["email"] or "",
+             "solde": self.money(self.client_totals[c.id].balance)} for c in found[:limit]]}
+
+    def profile(self) -> dict[str, Any]:
+        s = self.book.settings
+        return {"nom": s.get("business_name", ""), "type_activite": s.get("business_type", ""),
+                "pays": s.get("country", ""), "devise": self.book.codec.currency, "telephone": s.get("phone", ""),
+                "adresse": s.get("address", ""), "email": s.get("email", ""), "site_web": s.get("website", ""),
+                "onglet_prestations": self.book.title("prestations"),
+                "categories_depenses": s.get("expense_categories", "")}
+
+
+def _day(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return ""

@@ -1,0 +1,155 @@
+"""Product images: generated with ``TRIX_IMAGE_MODEL``, stored, linked from the stock ``Image`` column.
+
+Embedded default: the image is a file in a folder beside the workbook (``<workbook stem>-images/``, or
+``TRIX_IMAGE_DIR``), named ``<article id>-<random>.png`` (a new name per image, so a link never shows a
+stale picture), served by ``GET /trix/images/<name>``. The link lands in the article's ``Image`` cell
+through one Business action, with its Journal row. A Google Sheets workbook needs ``TRIX_IMAGE_DIR`` for
+now: storing on Google Drive or Cloud Storage is not built yet (TODO) and says so in French.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from functions.books.records import describe, require
+from functions.business import Business
+from functions.errors import InvalidInputError, NotFoundError, TTRError
+from functions.store.workbook import Book, Change, JournalEntry
+from functions.trix.config import TrixSettings
+from functions.trix.errors import TrixProviderError, provider_error
+
+log = logging.getLogger(__name__)
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}-[0-9a-f]{12}\.(png|jpg|webp)$")
+KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+
+
+class ImageStorageError(TTRError):
+    """Stockage des images indisponible. Indiquez un dossier dans TRIX_IMAGE_DIR."""
+
+    status = 503
+
+
+class FolderImageStore:
+    """Image files in one folder (beside the workbook in the embedded default)."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+
+    def save(self, name: str, data: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{name}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(self.folder / name)
+
+    def path(self, name: str) -> Path | None:
+        if not NAME.match(name):
+            return None
+        p = self.folder / name
+        return p if p.is_file() else None
+
+    def delete(self, name: str) -> None:
+        p = self.path(name)
+        if p is not None:
+            p.unlink()
+
+
+def image_store(biz: Business, settings: TrixSettings) -> FolderImageStore:
+    if settings.image_dir:
+        return FolderImageStore(Path(settings.image_dir).expanduser())
+    path = getattr(biz.workbook.backend, "path", None)
+    if path:
+        p = Path(path)
+        return FolderImageStore(p.with_name(p.stem + "-images"))
+    # TODO(cloud): Google Drive / Cloud Storage for a Google Sheets workbook.
+    raise ImageStorageError("Images de produits : le stockage sur Google Drive ou Cloud Storage n'est pas encore "
+                            "disponible. Indiquez un dossier dans TRIX_IMAGE_DIR pour enregistrer les images.")
+
+
+def image_prompt(article: Any) -> str:
+    from functions.trix.prompt import _env
+
+    def clip(value: Any, n: int) -> str:
+        return " ".join(str(value or "").split())[:n]
+
+    return _env().get_template("image.txt").render(article=clip(article["article"], 120), unit=clip(article["unit"], 30),
+                                                   notes=clip(article["notes"], 300)).strip()
+
+
+def decode(response: Any) -> tuple[bytes, str]:
+    """The image bytes of an images API answer (``b64_json``) and their kind; refused when not an image."""
+    data = getattr(response, "data", None) or []
+    b64 = getattr(data[0], "b64_json", None) if data else None
+    if not b64:
+        raise TrixProviderError("Le fournisseur d'images n'a pas renvoyé d'image (b64_json). Vérifiez TRIX_IMAGE_MODEL.")
+    if len(b64) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise TrixProviderError("Image reçue trop volumineuse.")
+    try:
+        raw = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise TrixProviderError("Image reçue illisible. Réessayez.") from None
+    kind = next((k for magic, k in KINDS.items() if raw.startswith(magic)), None)
+    if kind is None and raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
+        kind = "webp"
+    if kind is None:
+        raise TrixProviderError("Le fichier reçu n'est pas une image PNG, JPEG ou WebP.")
+    return raw, kind
+
+
+def set_image(book: Book, article_id: str, url: str) -> Change:
+    record = require(book, "stock", article_id)
+    change = Change()
+    change.set(record, {"image": url})
+    change.journal.append(JournalEntry("image", "stock", record.id,
+                                       describe(book.schema.tab("stock"), record.values, {"image": url})))
+    change.result.update(id=record.id, image=url)
+    return change
+
+
+def generate(biz: Business, article_id: str, settings: TrixSettings, *, actor: str, public_url: str,
+             client: Any = None, store: FolderImageStore | None = None) -> dict[str, Any]:
+    """Generate the article's image, store it, put its link in ``Image`` (journaled); returns the link."""
+    import openai
+
+    from functions.trix.chat import charge_budget
+
+    settings.require_key()
+    article_id = str(article_id or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", article_id):
+        raise NotFoundError(f"Stock : aucun article avec l'ID « {article_id[:40]} ».")
+    store = store or image_store(biz, settings)
+    article = require(biz.load(["stock"]), "stock", article_id)
+    charge_budget(biz, settings)
+    kwargs: dict[str, Any] = {"model": settings.image_model, "prompt": image_prompt(article), "n": 1, "size": "1024x1024"}
+    if not settings.image_model.startswith("gpt-image"):
+        kwargs["response_format"] = "b64_json"  # gpt-image models always answer b64_json and refuse the option
+    try:
+        response = (client or settings.client()).images.generate(**kwargs)
+    except openai.OpenAIError as exc:
+        log.warning("TRIX images : erreur du fournisseur (%s).", type(exc).__name__)
+        raise provider_error(exc) from None
+    raw, kind = decode(response)
+    name = f"{article_id}-{secrets.token_hex(6)}.{kind}"
+    store.save(name, raw)
+    url = f"{public_url.rstrip('/')}/trix/images/{name}"
+    try:
+        biz.run(lambda book, ctx: set_image(book, article_id, url), actor, params=["image", article_id, url])
+    except Exception:
+        store.delete(name)  # the link could not be written: no orphan file
+        raise
+    log.info("TRIX images : image de l'article %s enregistrée (%d octets).", article_id, len(raw))
+    return {"id": article_id, "image": url, "fichier": name}
+
+
+def check_name(name: str) -> str:
+    if not NAME.match(name or ""):
+        raise InvalidInputError("Nom d'image invalide.")
+    return name
