@@ -90,6 +90,25 @@ def _fill_demo(biz: Any) -> None:
     report = biz.sync()
     click.echo("Démonstration écrite : " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
     click.echo(f"Synchronisation : {report.lines()[0]}")
+    _demo_admin(biz)
+
+
+def _demo_admin(biz: Any) -> None:
+    """An administrator for the demo, so the web app opens at once (the password is shown once)."""
+    import secrets
+
+    from functions.accounts import team, users
+    from functions.accounts.workspaces import DEFAULT
+
+    if biz.state.get("accounts", "setup") is not None:
+        return
+    password = secrets.token_urlsafe(9)
+    when = users.Moment(biz.clock().timestamp(), biz.now().isoformat(sep=" "))
+    user = users.create(biz.state, name="Afi Lawson", email="admin@lepalmier.tg", password=password, when=when,
+                        workspace=DEFAULT, role="admin")
+    biz.state.create("accounts", "setup", {"at": when.local, "by": "ttr demo"})
+    team.mirror_user(biz, users.public(user, DEFAULT), "ttr demo")
+    click.echo(f"Compte administrateur de démonstration : admin@lepalmier.tg / {password}")
 
 
 @main.command()

@@ -40,6 +40,22 @@ def day(value: Any) -> str:
 def install_filters(env: jinja2.Environment) -> None:
     env.filters["money"] = money
     env.filters["day"] = day
+    record_columns_first(env)
+
+
+def record_columns_first(env: jinja2.Environment) -> None:
+    """In templates, ``row.tab`` or ``entry.row`` name the record's columns (the Journal's Onglet and
+    Ligne), not the ``Record`` fields of the same name."""
+    from functions.store.workbook import Record
+
+    plain = env.getattr
+
+    def lookup(obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Record) and attribute in obj.values:
+            return obj.values[attribute]
+        return plain(obj, attribute)
+
+    env.getattr = lookup  # type: ignore[method-assign]
 
 
 def environment() -> jinja2.Environment:
