@@ -21,7 +21,6 @@ import hmac
 import json
 import logging
 import os
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -44,13 +43,9 @@ def _default_business() -> Any:
 
 
 def reminder_token(biz: Any, env: Mapping[str, str]) -> str:
-    if env.get("TTR_REMINDER_TOKEN"):
-        return env["TTR_REMINDER_TOKEN"]
-    doc = biz.state.get("secrets", "reminder_token")
-    if doc is None:
-        biz.state.create("secrets", "reminder_token", {"token": secrets.token_urlsafe(32)})
-        doc = biz.state.get("secrets", "reminder_token")
-    return str(doc["token"])
+    from functions.state.base import shared_token
+
+    return shared_token(biz.state, "reminder_token", env.get("TTR_REMINDER_TOKEN"))
 
 
 def _jwt_claims(token: str) -> dict[str, Any] | None:

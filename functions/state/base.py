@@ -95,6 +95,19 @@ class StateStore(ABC):
         self.close()
 
 
+def shared_token(state: StateStore, name: str, configured: str | None = None) -> str:
+    """A shared secret: the configured value when given, else one generated once into the state store
+    (``secrets/<name>``), the same for every instance."""
+    if configured:
+        return configured
+    import secrets
+
+    state.create("secrets", name, {"token": secrets.token_urlsafe(32)})
+    doc = state.get("secrets", name)
+    assert doc is not None
+    return str(doc["token"])
+
+
 def iter_chunks(data: bytes, size: int) -> Iterator[bytes]:
     for i in range(0, len(data), size):
         yield data[i : i + size]

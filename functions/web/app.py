@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -34,14 +33,9 @@ log = logging.getLogger(__name__)
 
 
 def sync_token(biz: Business, env: dict[str, str]) -> str:
-    if env.get("TTR_SYNC_TOKEN"):
-        return env["TTR_SYNC_TOKEN"]
-    doc = biz.state.get("secrets", "sync_token")
-    if doc is None:
-        biz.state.create("secrets", "sync_token", {"token": secrets.token_urlsafe(32)})
-        doc = biz.state.get("secrets", "sync_token")
-    assert doc is not None
-    return str(doc["token"])
+    from functions.state.base import shared_token
+
+    return shared_token(biz.state, "sync_token", env.get("TTR_SYNC_TOKEN"))
 
 
 def create_app(business: Callable[[], Business], env: dict[str, str] | None = None, *,
@@ -89,6 +83,8 @@ def create_app(business: Callable[[], Business], env: dict[str, str] | None = No
                     continue
                 if module and g.role != "admin" and not permissions.allowed(g.role, module, guard.current_settings()):
                     continue
+                if endpoint == "sales.prestations":  # the title follows the business type
+                    label = current().book().title("prestations")
                 nav.append((label, endpoint))
         space = registry.get(g.get("workspace") or DEFAULT) if user is not None else None
         return {"csrf_token": guard.csrf_token, "me": user, "role": g.get("role"), "nav": nav,
@@ -127,16 +123,9 @@ def create_app(business: Callable[[], Business], env: dict[str, str] | None = No
     app.add_url_rule("/sante", "health", health)
 
     def home() -> Any:
-        from functions.books import dashboard
-        from functions.books.derive import derive
+        from functions.web.sales_home import dashboard  # the Tableau de bord and its Vente Rapide
 
-        biz = current()
-        book = biz.load()
-        now = biz.now()
-        k = dashboard.kpis(book, derive(book), {}, now)
-        recent = list(reversed(book.all_rows("journal")[-8:]))
-        return render_template("web/home.html", book=book, k=k, now=now, recent=recent,
-                               name=book.settings.get("business_name"), title=book.title("prestations"))
+        return dashboard(current())
 
     app.add_url_rule("/", "home", home)
 
