@@ -288,10 +288,10 @@ class Business:
         rows: list[dict[str, Any]] = []
         for n, raw in enumerate(grid[1:], start=2):
             values: dict[str, Any] = {}
-            for key, i in cols:
+            for column, i in cols:
                 cell = raw[i] if i < len(raw) else None
                 try:
-                    values[key] = codec.to_value("datetime", cell) if key == "time" else (
+                    values[column] = codec.to_value("datetime", cell) if column == "time" else (
                         cell if cell.__class__ is str else codec.to_value("text", cell))
                 except InvalidInputError as exc:
                     return Verdict(False, len(grid) - 1, f"Journal, ligne {n} : {exc.message} (ligne illisible)", n)

@@ -58,8 +58,8 @@ def fill(biz: Business, today: datetime | None = None, seed: int = 228, progress
 
     try:
         say("Types de chambres, stock, clients…")
-        for name, price, cost in ROOMS:
-            biz.add("types", {"name": name, "price": price, "purchase_price": cost}, admin)
+        for room_name, room_price, room_cost in ROOMS:
+            biz.add("types", {"name": room_name, "price": room_price, "purchase_price": room_cost}, admin)
         articles: list[tuple[str, dict[str, Any]]] = []
         for name, unit, price, cost, qty, threshold in BAR:
             data = {"article": name, "unit": unit, "threshold": threshold, "purchase_price": cost,
@@ -67,8 +67,8 @@ def fill(biz: Business, today: datetime | None = None, seed: int = 228, progress
             sid = biz.add("stock", data, admin)["id"]
             biz.stock_adjust(sid, "Entrée", qty, admin, reason="Stock initial")
             articles.append((sid, data))
-        clients = []
-        names = set()
+        clients: list[str] = []
+        names: set[str] = set()
         while len(clients) < 30:
             name = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
             if name in names:
@@ -89,7 +89,7 @@ def fill(biz: Business, today: datetime | None = None, seed: int = 228, progress
             room, price, _ = rnd.choice(ROOMS[:3])
             nights = rnd.choice([1, 1, 2, 2, 3, 4, 7])
             begin = (start + timedelta(days=day)).date()
-            lines = [{"article": room, "quantity": nights, "unit_price": price}]
+            lines: list[dict[str, Any]] = [{"article": room, "quantity": nights, "unit_price": price}]
             if rnd.random() < 0.4:
                 lines.append({"article": "Petit-déjeuner", "quantity": nights, "unit_price": 2500})
             total = sum(line["quantity"] * line["unit_price"] for line in lines)
@@ -150,7 +150,8 @@ def fill(biz: Business, today: datetime | None = None, seed: int = 228, progress
                                lines=[{"article": room, "quantity": 2, "unit_price": price}])
             counts["prestations"] += 1
         juice = next(sid for sid, d in articles if d["article"] == "Jus de bissap")
-        left = biz.load().find("stock", juice)["quantity"]
+        found = biz.load().find("stock", juice)
+        left = found["quantity"] if found is not None else 0
         if left > 3:
             biz.stock_adjust(juice, "Sortie", left - 3, staff, reason="Servi au petit-déjeuner")
 

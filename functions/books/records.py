@@ -112,7 +112,7 @@ def validate(book: Book, key: str, data: Mapping[str, Any], *, partial: bool = F
                 value = codec.parse_choice(col.choices, str(value))
             if col.type == "email" and value:
                 value = codec.check_email(str(value))
-            if col.type in ("money", "int") and value is not None and value < 0:
+            if col.type in ("money", "int") and isinstance(value, (int, Decimal)) and value < 0:
                 raise InvalidInputError("le montant ne peut pas être négatif")
             out[k] = value
         except InvalidInputError as exc:

@@ -266,11 +266,11 @@ def locate_row(op: UpdateRow, g: Grid, header: list[str], indexes: dict[tuple[in
     holding = [i for i in candidates if holds(i)]
     if len(holding) == 1:
         return holding[0]
-    index = candidates[0]
+    first = candidates[0]
     if not holding:
-        changed = next(h for h, v in expected.items() if not cells_equal(cell(index, header.index(h)), v))
+        changed = next(h for h, v in expected.items() if not cells_equal(cell(first, header.index(h)), v))
         raise ConflictError(
-            f"Onglet « {op.title} », ligne {index + 1} : « {changed} » a été modifié entre-temps. "
+            f"Onglet « {op.title} », ligne {first + 1} : « {changed} » a été modifié entre-temps. "
             "Rechargez puis recommencez."
         )
     raise ConflictError(
@@ -326,7 +326,8 @@ class MemoryBackend(Backend):
         for spec in tabs:
             self.specs[spec.title] = spec
             if spec.title not in self._grids:
-                self._grids[spec.title] = [[c.header for c in spec.columns]] + [list(r) for r in spec.initial_rows]
+                header: list[Cell] = [c.header for c in spec.columns]
+                self._grids[spec.title] = [header] + [list(r) for r in spec.initial_rows]
                 self._order.append(spec.title)
                 report.created_tabs.append(spec.title)
                 continue

@@ -245,7 +245,7 @@ class XlsxBackend(Backend):
             buffer = io.BytesIO()
             _write_zip(buffer, data, zf, parts)
             new = buffer.getvalue()
-            self._replace(lambda f: f.write(new))
+            self._replace(lambda f: _put(f, new))
             kept = {t: g for t, g in cache.items() if t not in sheets.grids}
             kept.update({t: trim_grid(g) for t, g in sheets.grids.items() if t in sheets.complete})
             self._cache_sig, self._cache = hashlib.blake2b(new, digest_size=16).digest(), kept
@@ -353,6 +353,10 @@ class _SheetSource:
             raise _missing_tab(title)
         self.complete.add(title)
         return self.backend._grid(self._wb, title) or [[]]
+
+
+def _put(f: IO[bytes], data: bytes) -> None:
+    f.write(data)
 
 
 def _copy(grid: Grid) -> Grid:
