@@ -1,0 +1,106 @@
+"""Clôture de caisse: the end-of-day count, as one ledger-correct change (pure).
+
+The expected amount is the derived cash balance (Σ money in − Σ money out of every Caisse row, the
+``Solde caisse`` the sheet shows). The person counts the cash and types what they counted. The change
+records the count in the Journal (expected, counted, difference) and, when the count differs, appends
+one correction row to Caisse so that the derived balance equals the count from then on:
+
+* counted more than expected → a ``Revenu`` of category « Écart de caisse (excédent) »;
+* counted less than expected → a ``Dépense`` of category « Écart de caisse (manquant) ».
+
+Nothing is read, changed and written back: the correction is an entry like any other, and a wrong count
+is corrected by the next closing (or a reversing entry), never by editing a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from functions.books import ledger
+from functions.books.operations import cash_row
+from functions.books.records import Ctx, describe, display
+from functions.errors import ConflictError, InvalidInputError
+from functions.store.workbook import Book, Change, JournalEntry, Record
+
+SURPLUS = "Écart de caisse (excédent)"
+SHORTAGE = "Écart de caisse (manquant)"
+ACTION = "clôture"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the cash should hold, and how it splits by payment method (for the person counting)."""
+
+    total: Decimal
+    by_method: dict[str, Decimal]
+    rows: int
+
+
+def expected(caisse: list[Record]) -> Expected:
+    by_method: dict[str, Decimal] = {}
+    for row in caisse:
+        method = str(row["method"] or "Espèces")
+        by_method[method] = by_method.get(method, Decimal(0)) + ledger.signed_cash(row)
+    return Expected(ledger.cash_balance(caisse), by_method, len(caisse))
+
+
+def counted_amount(book: Book, value: Any) -> Decimal:
+    """The counted amount: zero or more, in the business's currency."""
+    if value is None or str(value).strip() == "":
+        raise InvalidInputError("Montant compté : indiquez le montant compté (0 si la caisse est vide).")
+    try:
+        amount = book.codec.money(value)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"Montant compté : {exc.message}") from None
+    if amount < 0:
+        raise InvalidInputError("Montant compté : il ne peut pas être négatif.")
+    if amount >= Decimal(10) ** 13:
+        raise InvalidInputError("Montant compté : montant trop grand.")
+    return amount
+
+
+def close_cash(book: Book, ctx: Ctx, counted: Any, note: str = "", seen_expected: Any = None) -> Change:
+    """The closing change. ``seen_expected`` is the expected amount the person was shown: when the
+    ledger moved since (a sale meanwhile), the closing is refused so they count again."""
+    amount = counted_amount(book, counted)
+    note = str(note or "").strip()
+    if len(note) > 300:
+        raise InvalidInputError("Remarque : 300 caractères au plus.")
+    exp = expected(book.all_rows("caisse")).total
+    if seen_expected not in (None, ""):
+        try:
+            seen = book.codec.money(seen_expected)
+        except InvalidInputError:
+            seen = None
+        if seen != exp:
+            raise ConflictError(
+                f"Le solde attendu a changé depuis l'affichage ({display(seen)} → {display(exp)}) : une opération "
+                "a été enregistrée entre-temps. Vérifiez et recomptez. Rien n'a été enregistré."
+            )
+    difference = amount - exp
+    change = Change()
+    summary = f"Attendu : {display(exp)} ; Compté : {display(amount)} ; Écart : {_signed(difference)}"
+    if note:
+        summary += f" ; Remarque : {display(note)}"
+    row_id = ""
+    if difference:
+        kind, category = ("Revenu", SURPLUS) if difference > 0 else ("Dépense", SHORTAGE)
+        row = cash_row(book, ctx, kind, abs(difference), method="Espèces", category=category,
+                       description=f"Clôture de caisse : compté {display(amount)}, attendu {display(exp)}"
+                       + (f" — {note}" if note else ""))
+        row_id = row["id"]
+        change.appends.append(("caisse", row))
+        change.journal.append(JournalEntry("écart de caisse", "caisse", row_id,
+                                           describe(book.schema.tab("caisse"), None, row)))
+    change.journal.insert(0, JournalEntry(ACTION, "caisse", row_id, summary))
+    change.result.update({"expected": exp, "counted": amount, "difference": difference, "caisse_id": row_id})
+    return change
+
+
+def _signed(value: Decimal) -> str:
+    return ("+" if value > 0 else "") + display(value)
+
+
+__all__ = ["ACTION", "SHORTAGE", "SURPLUS", "Expected", "close_cash", "counted_amount", "expected"]

@@ -1,0 +1,199 @@
+"""Caisse: the cash ledger with its running balance, filters, month totals by category; expenses, quick
+revenues, refunds, and the clôture de caisse (``functions.books.closing``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import render_template, request
+
+from functions.books import closing, ledger
+from functions.books.operations import METHODS
+from functions.errors import TTRError
+from functions.store.workbook import Book, Record
+from functions.templating import money
+from functions.web.office_common import (
+    actor,
+    bp,
+    business,
+    distinct,
+    done,
+    field_errors,
+    form_key,
+    new_key,
+    paginate,
+    period,
+)
+
+TYPES = ("Encaissement", "Vente", "Revenu", "Dépense", "Remboursement")
+FIELDS = {"amount": ["Montant"], "category": ["Catégorie"], "target": ["Indiquez la prestation", "Client",
+                                                                      "Prestations", "Réservations"],
+          "reason": ["Indiquez le motif", "Texte trop long"], "method": ["Moyen"]}
+
+
+def categories(book: Book) -> list[str]:
+    return [c.strip() for c in (book.settings.get("expense_categories") or "").split(",") if c.strip()]
+
+
+def _when(row: Record) -> datetime:
+    value = row["date"]
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return datetime.min
+
+
+def month_totals(rows: list[Record], year: int, month: int) -> list[tuple[str, Decimal, Decimal]]:
+    """(category, money in, money out) of one month, biggest first."""
+    ins: dict[str, Decimal] = defaultdict(Decimal)
+    outs: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        when = _when(r)
+        if (when.year, when.month) != (year, month):
+            continue
+        cat = str(r["category"] or r["type"] or "—")
+        if r["type"] in ledger.MONEY_IN:
+            ins[cat] += ledger.amount(r)
+        elif r["type"] in ledger.MONEY_OUT:
+            outs[cat] += ledger.amount(r)
+    cats = set(ins) | set(outs)
+    return sorted(((c, ins[c], outs[c]) for c in cats), key=lambda t: (-(t[1] + t[2]), t[0]))
+
+
+def refund_targets(book: Book) -> list[tuple[str, str]]:
+    """Prestations and clients that have paid something, newest first (at most 200 of each)."""
+    caisse = book.all_rows("caisse")
+    prestations = book.all_rows("prestations")
+    totals = ledger.prestation_totals(prestations, book.rows("lines"), caisse)
+    cur = book.settings.get("currency") or "XOF"
+    out = [(f"p:{p.id}", f"{book.title('prestations')} {p['number'] or p.id} — {p['client'] or ''} "
+            f"(payé {money(totals[p.id].paid, cur)})") for p in reversed(prestations) if totals[p.id].paid > 0][:200]
+    ct = ledger.client_totals(book.all_rows("clients"), prestations, caisse, totals)
+    out += [(f"c:{c.id}", f"Client {c['name']} (payé {money(ct[c.id].paid, cur)})")
+            for c in book.all_rows("clients") if ct[c.id].paid > 0][:200]
+    return out
+
+
+def _page(errors: dict[str, str] | None = None, form: dict[str, str] | None = None, which: str = "",
+          status: int = 200) -> Any:
+    biz = business()
+    book = biz.book()
+    now = biz.now()
+    args = request.args
+    per = period(args, now.date())
+    rows = book.all_rows("caisse")
+    balances = ledger.running_cash(rows)
+    kind, cat = args.get("type", ""), args.get("categorie", "")
+    shown = [r for r in rows if (not kind or r["type"] == kind) and (not cat or r["category"] == cat)
+             and per.holds(r["date"])]
+    order = sorted(range(len(shown)), key=lambda i: (_when(shown[i]), i), reverse=True)
+    shown = [shown[i] for i in order]
+    page, pager = paginate(shown)
+    try:
+        year, month = (int(x) for x in args.get("mois", "").split("-"))
+        date(year, month, 1)
+    except ValueError:
+        year, month = now.year, now.month
+    totals = month_totals(rows, year, month)
+    return render_template(
+        "web/office/caisse.html", book=book, cur=book.settings.get("currency") or "XOF", rows=page, pager=pager,
+        balances=balances, cash=ledger.cash_balance(rows), args=args, period=per, types=TYPES,
+        categories=categories(book), used_categories=distinct(r["category"] for r in rows), methods=METHODS,
+        totals=totals, month=f"{year:04d}-{month:02d}", refund_targets=refund_targets(book),
+        errors=errors or {}, form=form or {}, which=which, key=new_key(),
+    ), status
+
+
+@bp.get("/caisse")
+def caisse() -> Any:
+    return _page()
+
+
+def _act(which: str, fn: Any, message: Any) -> Any:
+    form = request.form.to_dict()
+    try:
+        result = fn(form)
+    except TTRError as exc:
+        return _page(field_errors(exc.message, FIELDS), form, which, exc.status if exc.status < 500 else 400)
+    return done(message(result, form), "office.caisse")
+
+
+@bp.post("/caisse/depense")
+def expense() -> Any:
+    biz = business()
+    return _act("depense", lambda f: biz.expense(f.get("amount", ""), f.get("category", ""), actor(),
+                                                  f.get("description", ""), f.get("method"), idempotency_key=form_key()),
+                lambda r, f: f"Dépense enregistrée ({f.get('category', '')}).")
+
+
+@bp.post("/caisse/revenu")
+def revenue() -> Any:
+    biz = business()
+    return _act("revenu", lambda f: biz.revenue(f.get("amount", ""), actor(), f.get("description", ""),
+                                                 f.get("method"), idempotency_key=form_key()),
+                lambda r, f: "Revenu enregistré.")
+
+
+@bp.post("/caisse/remboursement")
+def refund() -> Any:
+    biz = business()
+
+    def run(f: dict[str, str]) -> Any:
+        from functions.errors import InvalidInputError
+
+        target = f.get("target", "")
+        kind, _, ident = target.partition(":")
+        if kind not in ("p", "c") or not ident:
+            raise InvalidInputError("Indiquez la prestation ou le client remboursé.")
+        where = {"prestation_id": ident} if kind == "p" else {"client_id": ident}
+        return biz.refund(f.get("amount", ""), actor(), method=f.get("method"), reason=f.get("reason", ""),
+                          idempotency_key=form_key(), **where)
+
+    return _act("remboursement", run, lambda r, f: "Remboursement enregistré.")
+
+
+for view in (caisse, expense, revenue, refund):
+    view.ttr_module = "caisse"  # type: ignore[attr-defined]
+
+
+# -- clôture de caisse ---------------------------------------------------------------------------------------
+def _closing_page(errors: dict[str, str] | None = None, form: dict[str, str] | None = None, status: int = 200) -> Any:
+    biz = business()
+    book = biz.book()
+    exp = closing.expected(book.all_rows("caisse"))
+    past = [j for j in reversed(book.all_rows("journal")) if j["action"] == closing.ACTION][:10]
+    return render_template("web/office/cloture.html", book=book, cur=book.settings.get("currency") or "XOF",
+                           expected=exp, past=past, errors=errors or {}, form=form or {}, key=new_key(),
+                           now=biz.now()), status
+
+
+@bp.get("/caisse/cloture")
+def closing_page() -> Any:
+    return _closing_page()
+
+
+@bp.post("/caisse/cloture")
+def close_cash() -> Any:
+    biz = business()
+    form = request.form.to_dict()
+    counted, note, seen = form.get("counted", ""), form.get("note", ""), form.get("expected", "")
+    try:
+        result = biz.run(lambda b, c: closing.close_cash(b, c, counted, note, seen), actor(),
+                         idempotency_key=form_key(), params=["clôture", counted, note, seen])
+    except TTRError as exc:
+        fields = {"counted": ["Montant compté"], "note": ["Remarque"]}
+        return _closing_page(field_errors(exc.message, fields), form, exc.status if exc.status < 500 else 400)
+    cur = biz.book().settings.get("currency") or "XOF"
+    diff = Decimal(result["difference"])
+    verdict = "aucun écart" if not diff else (
+        f"excédent de {money(diff, cur)}" if diff > 0 else f"manquant de {money(-diff, cur)}")
+    return done(f"Caisse clôturée : compté {money(result['counted'], cur)}, attendu {money(result['expected'], cur)}"
+                f" — {verdict}.", "office.closing_page")
+
+
+closing_page.ttr_module = "caisse"  # type: ignore[attr-defined]
+close_cash.ttr_module = "caisse"  # type: ignore[attr-defined]

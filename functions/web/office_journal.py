@@ -1,0 +1,127 @@
+"""Journal (newest first, filters, field changes old → new, CSV export), the Manuel and the Jeux page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import Response, render_template, request
+
+from functions.store.workbook import Book, Record
+from functions.templating import TEMPLATE_DIR
+from functions.web.office_common import Period, bp, business, distinct, paginate, period
+
+MANUAL = TEMPLATE_DIR.parent / "docs" / "manuel.md"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str | None  # None: a value set on a new row (no "before")
+    new: str
+
+
+def parse_changes(text: str) -> list[FieldChange | str]:
+    """``Champ : ancien → nouveau ; …`` as field changes; a part of another shape stays text."""
+    out: list[FieldChange | str] = []
+    for part in (p.strip() for p in str(text or "").split(" ; ")):
+        if not part:
+            continue
+        name, sep, rest = part.partition(" : ")
+        if not sep or not name or len(name) > 60:
+            out.append(part)
+            continue
+        old, arrow, new = rest.partition(" → ")
+        out.append(FieldChange(name, old, new) if arrow else FieldChange(name, None, rest))
+    return out
+
+
+def filtered(book: Book, args: Any, today: Any) -> tuple[list[Record], Period]:
+    per = period(args, today)
+    who, action, tab = args.get("acteur", ""), args.get("action", ""), args.get("onglet", "")
+    rows = [j for j in reversed(book.all_rows("journal"))
+            if (not who or j["actor"] == who) and (not action or j["action"] == action)
+            and (not tab or j["tab"] == tab) and per.holds(j["time"])]
+    return rows, per
+
+
+@bp.get("/journal")
+def journal() -> Any:
+    biz = business()
+    book = biz.book()
+    rows, per = filtered(book, request.args, biz.now().date())
+    page, pager = paginate(rows)
+    everything = book.all_rows("journal")
+    return render_template("web/office/journal.html", entries=[(j, parse_changes(j["changes"])) for j in page],
+                           pager=pager, args=request.args, period=per,
+                           actors=distinct(j["actor"] for j in everything),
+                           actions=distinct(j["action"] for j in everything),
+                           tabs=distinct(j["tab"] for j in everything))
+
+
+def neutralise(value: Any) -> str:
+    """A cell for a CSV another program will parse: never read as a formula (DESIGN principle 9)."""
+    if value is None:
+        return ""
+    text = value.strftime("%d/%m/%Y %H:%M:%S") if isinstance(value, datetime) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def journal_csv_text(book: Book, rows: list[Record]) -> str:
+    columns = book.schema.tab("journal").columns
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([c.header for c in columns])
+    for j in rows:
+        writer.writerow([neutralise(j[c.key]) for c in columns])
+    return "\ufeff" + buffer.getvalue()  # the BOM: Excel then reads the accents as UTF-8
+
+
+@bp.get("/journal.csv")
+def journal_csv() -> Any:
+    biz = business()
+    book = biz.book()
+    rows, _ = filtered(book, request.args, biz.now().date())
+    name = f"journal-{biz.now():%Y%m%d-%H%M}.csv"
+    return Response(journal_csv_text(book, rows).encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+journal.ttr_module = "journal"  # type: ignore[attr-defined]
+journal_csv.ttr_module = "journal"  # type: ignore[attr-defined]
+
+
+# -- manuel ----------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def _render(path: str, mtime: float) -> str:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    return md.render(Path(path).read_text(encoding="utf-8"))
+
+
+def manual_html(path: Path = MANUAL) -> str:
+    try:
+        return _render(str(path), path.stat().st_mtime)
+    except OSError:
+        return "<p>Le manuel n'est pas disponible sur ce serveur.</p>"
+
+
+@bp.get("/manuel")
+def manual() -> Any:
+    return render_template("web/office/manual.html", body=manual_html())
+
+
+# -- jeux ------------------------------------------------------------------------------------------------------
+@bp.get("/jeux")
+def games() -> Any:
+    return render_template("web/office/games.html")
+
+
+games.ttr_module = "games"  # type: ignore[attr-defined]
