@@ -1,0 +1,104 @@
+/**
+ * TTR Gestion — synchronisation en quasi temps réel (facultatif).
+ *
+ * Installé comme déclencheur « à la modification » (installable) sur la Google Sheet de l'entreprise, ce
+ * script appelle la fonction de synchronisation (sync_http) quelques secondes après qu'une personne a
+ * modifié la feuille : le Journal n'attend plus la synchronisation planifiée (toutes les 5 minutes).
+ *
+ * Réglages (Extensions → Apps Script → Paramètres du projet → Propriétés du script), jamais dans le code :
+ *   TTR_SYNC_URL    l'adresse de sync_http affichée par deploy.sh (https://ttr-sync-http-….run.app)
+ *   TTR_SYNC_TOKEN  le jeton : gcloud secrets versions access latest --secret=TTR_SYNC_TOKEN --project=…
+ *
+ * Puis lancez une fois ttrInstall() depuis l'éditeur (il crée les déclencheurs) et ttrTest() pour essayer.
+ * Guide pas à pas : docs/DEPLOY.md, « Synchronisation en quasi temps réel ».
+ *
+ * Anti-rafale : une rafale de modifications (un collage, dix cellules tapées d'affilée) donne un seul
+ * appel. Chaque modification note son heure dans le cache ; une seule exécution à la fois (verrou du
+ * script) attend QUIET_MS de calme, appelle la synchronisation, et recommence si d'autres modifications
+ * sont arrivées pendant l'appel. Les modifications faites par la synchronisation elle-même (par l'API) ne
+ * déclenchent pas onEdit : pas de boucle.
+ */
+
+var QUIET_MS = 3000;       // calme attendu après la dernière modification
+var MAX_WAIT_MS = 30000;   // jamais plus de 30 s d'attente avant un appel
+var MAX_ROUNDS = 3;        // appels au plus par exécution
+var LAST_EDIT_KEY = 'ttr_last_edit';
+
+/** Le déclencheur installable (onEdit et onChange) : note la modification, puis synchronise si personne ne le fait. */
+function ttrOnEdit(e) {
+  var cache = CacheService.getScriptCache();
+  cache.put(LAST_EDIT_KEY, String(Date.now()), 600);
+  var lock = LockService.getScriptLock();
+  if (!lock.tryLock(2000)) {
+    return; // une autre exécution est en cours : elle verra cette modification dans le cache
+  }
+  try {
+    for (var round = 0; round < MAX_ROUNDS; round++) {
+      waitForQuiet_(cache);
+      var startedAt = Date.now();
+      ttrCallSync_();
+      if (lastEdit_(cache) < startedAt) {
+        return; // rien de nouveau pendant l'appel
+      }
+    }
+  } finally {
+    lock.releaseLock();
+  }
+}
+
+function lastEdit_(cache) {
+  return Number(cache.get(LAST_EDIT_KEY) || 0);
+}
+
+function waitForQuiet_(cache) {
+  var deadline = Date.now() + MAX_WAIT_MS;
+  while (Date.now() < deadline) {
+    var quietFor = Date.now() - lastEdit_(cache);
+    if (quietFor >= QUIET_MS) {
+      return;
+    }
+    Utilities.sleep(Math.min(QUIET_MS - quietFor, deadline - Date.now()) + 50);
+  }
+}
+
+/** Un appel POST à sync_http avec l'en-tête X-TTR-Token ; le jeton n'est jamais écrit dans les journaux. */
+function ttrCallSync_() {
+  var props = PropertiesService.getScriptProperties();
+  var url = props.getProperty('TTR_SYNC_URL');
+  var token = props.getProperty('TTR_SYNC_TOKEN');
+  if (!url || !token) {
+    console.warn('TTR : renseignez TTR_SYNC_URL et TTR_SYNC_TOKEN dans les propriétés du script.');
+    return null;
+  }
+  var response = UrlFetchApp.fetch(url, {
+    method: 'post',
+    contentType: 'application/json',
+    payload: JSON.stringify({source: 'apps-script'}),
+    headers: {'X-TTR-Token': token},
+    muteHttpExceptions: true,
+    followRedirects: false
+  });
+  var status = response.getResponseCode();
+  if (status !== 200) {
+    console.warn('TTR : la synchronisation a répondu ' + status + ' : ' + response.getContentText().slice(0, 300));
+  }
+  return status;
+}
+
+/** À lancer une fois depuis l'éditeur : crée les déclencheurs (onEdit et onChange), sans doublon. */
+function ttrInstall() {
+  var sheet = SpreadsheetApp.getActive();
+  ScriptApp.getProjectTriggers().forEach(function (trigger) {
+    if (trigger.getHandlerFunction() === 'ttrOnEdit') {
+      ScriptApp.deleteTrigger(trigger);
+    }
+  });
+  ScriptApp.newTrigger('ttrOnEdit').forSpreadsheet(sheet).onEdit().create();
+  ScriptApp.newTrigger('ttrOnEdit').forSpreadsheet(sheet).onChange().create();
+  console.log('TTR : déclencheurs installés pour « ' + sheet.getName() + ' ».');
+}
+
+/** À lancer depuis l'éditeur pour vérifier l'adresse et le jeton : affiche le code de réponse (200 attendu). */
+function ttrTest() {
+  console.log('TTR : réponse ' + ttrCallSync_());
+}
