@@ -184,33 +184,51 @@ class Business:
                         params=["stock", article_id, kind, quantity, reason], **kw)
 
     def set_setting(self, key: str, value: str, actor: str) -> bool:
-        """Change one row of Paramètres (by its Clé label, appended if a person removed it) with its
-        Journal row, in one write; False when the value is already that."""
-        from functions.store.backend import AppendRows, UpdateRow
+        """Change one row of Paramètres; False when the value is already that (see ``set_settings``)."""
+        return self.set_settings({key: value}, actor) > 0
+
+    def set_settings(self, values: dict[str, str], actor: str) -> int:
+        """Change rows of Paramètres by setting key (each row found by its Clé label, checked against the
+        value as read, appended if a person removed it), with their Journal rows, in one write; returns
+        how many changed."""
+        from functions.store.backend import AppendRows, Op, UpdateRow
         from functions.store.codec import clean_text
         from functions.store.workbook import JournalEntry
 
-        tab = self.workbook.schema.tab("settings")
-        setting = next((s for s in tab.settings if s.key == key), None)
-        if setting is None:
-            raise InvalidInputError(f"Paramètre inconnu : « {key[:40]} ».")
-        value = clean_text(str(value or "")).strip()
-        if len(value) > 2000:
-            raise InvalidInputError(f"{setting.label} : valeur trop longue (2000 caractères au plus).")
+        specs = {s.key: s for s in self.workbook.schema.tab("settings").settings}
+        unknown = [k for k in values if k not in specs]
+        if unknown:
+            raise InvalidInputError(f"Paramètre inconnu : « {str(unknown[0])[:40]} ».")
+        clean = {k: clean_text(str(v if v is not None else "")).strip() for k, v in values.items()}
+        for k, v in clean.items():
+            if len(v) > 2000:
+                raise InvalidInputError(f"{specs[k].label} : valeur trop longue (2000 caractères au plus).")
         with self.state.lock("workbook", ttl_seconds=120, timeout_seconds=60):
             book = self.load(["settings"])
             title = book.title("settings")
-            old = book.settings.get(key, "")
-            present = any(row and str(row[0]).strip() == setting.label for row in book.grids[title][1:])
-            if present and old == value:
-                return False
-            op = (UpdateRow(title, setting.label, {"Valeur": value or None}, key_header="Clé") if present
-                  else AppendRows(title, ({"Clé": setting.label, "Valeur": value or None},)))
-            change = Change(journal=[JournalEntry("paramètre", "settings", setting.label,
-                                                  f"{setting.label} : {old or '∅'} → {value or '∅'}")])
+            rows: dict[str, tuple[int, Any]] = {}
+            for n, row in enumerate(book.grids[title][1:], start=2):
+                if row and row[0] not in (None, "") and str(row[0]).strip() not in rows:
+                    rows[str(row[0]).strip()] = (n, row[1] if len(row) > 1 else None)
+            ops: list[Op] = []
+            change = Change()
+            for key, value in clean.items():
+                label = specs[key].label
+                if label not in rows:
+                    ops.append(AppendRows(title, ({"Clé": label, "Valeur": value or None},)))
+                    change.journal.append(JournalEntry("paramètre", "settings", label, f"{label} : ∅ → {value or '∅'}"))
+                    continue
+                n, old = rows[label]
+                before = book.codec.to_value("text", old).strip() if old is not None else ""  # type: ignore[union-attr]
+                if before != value:
+                    ops.append(UpdateRow(title, label, {"Valeur": value or None}, {"Valeur": old}, "Clé", n))
+                    change.journal.append(JournalEntry("paramètre", "settings", label,
+                                                       f"{label} : {before or '∅'} → {value or '∅'}"))
+            if not ops:
+                return 0
             self.forget()
-            self.recorder.commit(book, change, actor, "app", extra_ops=[op])
-            return True
+            self.recorder.commit(book, change, actor, "app", extra_ops=ops)
+            return len(ops)
 
     # -- sync ------------------------------------------------------------------------------------------
     def sync(self) -> SyncReport:

@@ -128,8 +128,25 @@ def _business_settings(form: Any) -> dict[str, str]:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInputError(f"Fuseau horaire inconnu : « {zone[:40]} » (ex. Africa/Lome).") from None
-    return {"business_name": name, "business_type": kind, "country": country, "currency": currency,
-            "timezone": zone}
+    out = {"business_name": name, "business_type": kind, "country": country, "currency": currency,
+           "timezone": zone}
+    limits = {"phone": 30, "address": 200, "email": 120, "website": 200, "logo": 500, "receipt_terms": 500}
+    for key, limit in limits.items():
+        if key not in form:
+            continue  # the first-run setup page does not ask for contacts
+        value = " ".join(str(form.get(key) or "").split()) if key != "receipt_terms" else str(form.get(key) or "").strip()
+        if len(value) > limit:
+            raise InvalidInputError(f"{_LABELS[key]} : {limit} caractères au plus.")
+        if key == "email" and value:
+            Codec(currency).check_email(value)
+        if key in ("website", "logo") and value and not value.startswith(("https://", "http://")):
+            raise InvalidInputError(f"{_LABELS[key]} : indiquez une adresse qui commence par https://")
+        out[key] = value
+    return out
+
+
+_LABELS = {"phone": "Téléphone", "address": "Adresse", "email": "Email", "website": "Site web",
+           "logo": "Logo (lien)", "receipt_terms": "Conditions du reçu"}
 
 
 def _check_promo(code: str) -> None:

@@ -225,3 +225,21 @@ def test_pin_of_a_deactivated_user_opens_nothing(shell):
     admin.post(f"/equipe/{shell.employee['id']}/desactiver", data={"csrf": shell.csrf(admin, "/equipe")})
     r = phone.post("/pin", data={"csrf": shell.csrf(phone, "/pin"), "pin": "4071"})
     assert r.status_code in (302, 303) and phone.get("/").status_code == 303
+
+
+def test_business_profile_saves_contacts_and_receipt_terms(shell):
+    client = shell.login_admin()
+    page = client.get("/parametres").get_data(as_text=True)
+    from tests.web.conftest import csrf_of
+
+    data = {"csrf": csrf_of(page), "business_name": "Chez Awa", "business_type": "Restaurant", "country": "TG",
+            "currency": "XOF", "timezone": "Africa/Lome", "phone": "+228 90 00 00 00",
+            "address": "Rue 12, Bè", "email": "contact@chezawa.tg", "website": "https://chezawa.tg",
+            "logo": "", "receipt_terms": "Merci et à bientôt !"}
+    assert client.post("/parametres/entreprise", data=data).status_code == 303
+    settings = shell.biz.load(["settings"]).settings
+    assert (settings["phone"], settings["email"], settings["receipt_terms"]) == (
+        "+228 90 00 00 00", "contact@chezawa.tg", "Merci et à bientôt !")
+    bad = dict(data, email="pas-un-email", website="chezawa.tg")
+    client.post("/parametres/entreprise", data=bad)
+    assert shell.biz.load(["settings"]).settings["email"] == "contact@chezawa.tg"
