@@ -241,7 +241,7 @@ def add_prestation(book: Book, ctx: Ctx, data: Mapping[str, Any], lines: Sequenc
     """A prestation with its number, its client (linked by name or created), its lines and a first
     payment, in one change."""
     data = dict(data)
-    values = validate(book, "prestations", {k: v for k, v in data.items() if k != "number"})
+    values = validate(book, "prestations", {k: v for k, v in data.items() if k not in ("number", "phone")})
     if values.get("start") and values.get("end") and values["end"] < values["start"]:
         raise InvalidInputError("La date de fin est avant la date de début. Rien n'a été enregistré.")
     change = Change()

@@ -277,7 +277,9 @@ def settings() -> Any:
     context: dict[str, Any] = {"device": sessions.device_summary(device)}
     if g.role == "admin":
         s = current_settings()
-        context.update(business=s, switches=permissions.switches(s), types=BUSINESS_TYPES)
+        context.update(business=s, switches=permissions.switches(s), types=BUSINESS_TYPES,
+                       activity_url=url_for("office.settings") if "office.settings" in current_app.view_functions
+                       else None)
     return render_template("web/settings.html", **context)
 
 

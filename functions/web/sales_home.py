@@ -1,0 +1,65 @@
+"""The Tableau de bord: this month's figures, today's arrivals, low stock, unpaid balances, recent
+activity, and the Vente Rapide (the « À vendre » articles as large buttons).
+
+After a sale the page comes back as ``/?vente=<Caisse id>`` and shows that sale with its receipt link.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, render_template, request
+
+from functions.books import dashboard as kpi
+from functions.business import Business
+from functions.store.workbook import Book
+from functions.web import sales_forms as sf
+
+RECENT = 8
+
+
+def for_sale(book: Book) -> list[tuple[Any, Any]]:
+    qty = sf.figures(book).stock
+    items = [(s, qty.get(s.id)) for s in book.rows("stock") if s["for_sale"] == "Oui" and s["sale_price"] is not None]
+    return sorted(items, key=lambda x: str(x[0]["article"]).lower())
+
+
+def recent(book: Book, n: int = RECENT) -> list[dict[str, Any]]:
+    """The latest Journal entries: who, what, when (the tab by its title, the row by its label)."""
+    titles = {key: book.title(key) for key in book.tabs}
+    by_title = {t.tab.title: key for key, t in book.tabs.items()}
+    out = []
+    for j in reversed(book.all_rows("journal")[-n:]):
+        tab = by_title.get(str(j["tab"] or ""), str(j["tab"] or ""))
+        changes = str(j["changes"] or "")
+        out.append({"when": j["time"], "who": j["actor"], "action": j["action"], "tab": titles.get(tab, j["tab"]),
+                    "what": changes if len(changes) <= 90 else changes[:89] + "…"})
+    return out
+
+
+def dashboard(biz: Business, *, sale_form: dict[str, str] | None = None, error: str = "", status: int = 200) -> Any:
+    book = biz.book()
+    now = biz.now()
+    k = sf.cached(book, f"kpis:{now.date().isoformat()}", lambda b: kpi.kpis(b, None, {}, now))
+    sale = None
+    sale_id = request.args.get("vente", "")
+    if sale_id and not error:
+        row = book.find("caisse", sale_id)
+        if row is not None and row["type"] == "Vente":
+            sale = row
+    form = sale_form or {"quantity": "1", "method": "Espèces"}
+    html = render_template("web/home.html", book=book, k=k, now=now, recent=recent(book), articles=for_sale(book),
+                           unpaid=k.unpaid[:5], sale=sale, form=form, error=error, methods=sf.method_choices(),
+                           idem=sf.idempotency_token(), name=book.settings.get("business_name"),
+                           title=book.title("prestations"), month=_month(now),
+                           sales="sales" in current_app.blueprints)
+    return html, status
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def _month(now: datetime) -> str:
+    return f"{MONTHS[now.month - 1]} {now.year}"
