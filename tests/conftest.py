@@ -14,10 +14,12 @@ from functions.store.workbook import Workbook
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     """No test sees the developer's settings or writes into the working tree."""
-    for name in list(os.environ):
-        if name.startswith(("TTR_", "TRIX_", "ABT_", "WHATSAPP_", "SMTP_")) or name in (
-            "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDFLARE_PROXY_URL", "NEXT_PUBLIC_CLOUDFLARE_PROXY_URL"):
-            monkeypatch.delenv(name, raising=False)
+    tracked = {"GOOGLE_APPLICATION_CREDENTIALS", "CLOUDFLARE_PROXY_URL", "NEXT_PUBLIC_CLOUDFLARE_PROXY_URL",
+               # functions_framework.create_app writes these into os.environ: tracked so they are undone
+               "FUNCTION_SIGNATURE_TYPE", "FUNCTION_TARGET", "FUNCTION_SOURCE", "K_SERVICE"}
+    prefixes = ("TTR_", "TRIX_", "ABT_", "WHATSAPP_", "SMTP_")
+    for name in tracked | {n for n in os.environ if n.startswith(prefixes)}:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
 

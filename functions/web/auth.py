@@ -88,8 +88,7 @@ def setup() -> Any:
         email = passwords.normalize_email(form.get("email", ""))
         promo = (form.get("promo_code") or "").strip()[:40]
         if promo:
-            _check_promo(promo)
-            settings["promo_code"] = promo
+            settings["promo_code"] = _check_promo(promo)
         when = moment()
         if not st.create("accounts", "setup", {"at": when.local}):
             return redirect(url_for("auth.login"))
@@ -149,15 +148,10 @@ _LABELS = {"phone": "Téléphone", "address": "Adresse", "email": "Email", "webs
            "logo": "Logo (lien)", "receipt_terms": "Conditions du reçu"}
 
 
-def _check_promo(code: str) -> None:
-    """Check the code with the promo module when it exists and offers ``validate(code, env)``."""
-    try:
-        promo = importlib.import_module("functions.promo")
-    except ImportError:  # pragma: no cover - the package exists, maybe empty
-        return
-    validate = getattr(promo, "validate", None)
-    if callable(validate):
-        validate(code, current_app.config["TTR_ENV"])
+def _check_promo(code: str) -> str:
+    """The code as saved: checked with ABT by ``functions.promo.validate`` when promo codes are set up."""
+    promo = importlib.import_module("functions.promo")
+    return str(promo.validate(code, current_app.config["TTR_ENV"]))
 
 
 # -- login -------------------------------------------------------------------------------------------------
