@@ -219,7 +219,7 @@ class Business:
                     change.journal.append(JournalEntry("paramètre", "settings", label, f"{label} : ∅ → {value or '∅'}"))
                     continue
                 n, old = rows[label]
-                before = book.codec.to_value("text", old).strip() if old is not None else ""  # type: ignore[union-attr]
+                before = str(book.codec.to_value("text", old)).strip() if old is not None else ""
                 if before != value:
                     ops.append(UpdateRow(title, label, {"Valeur": value or None}, {"Valeur": old}, "Clé", n))
                     change.journal.append(JournalEntry("paramètre", "settings", label,

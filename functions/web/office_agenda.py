@@ -154,7 +154,7 @@ def agenda_cancel(item_id: str) -> Any:
 
 
 for view in (agenda, agenda_new, agenda_edit, agenda_done, agenda_cancel):
-    view.ttr_module = "agenda"  # type: ignore[attr-defined]
+    view.ttr_module = "agenda"  # type: ignore[attr-defined,union-attr]
 
 
 # -- investissements -------------------------------------------------------------------------------------------
@@ -225,4 +225,4 @@ def investment_edit(item_id: str) -> Any:
 
 
 for view in (investments, investment_new, investment_edit):
-    view.ttr_module = "investments"  # type: ignore[attr-defined]
+    view.ttr_module = "investments"  # type: ignore[attr-defined,union-attr]

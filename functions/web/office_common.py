@@ -133,7 +133,8 @@ class Pager:
     def url(self, page: int) -> str:
         args = request.args.to_dict()
         args["page"] = str(page)
-        return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+        values: dict[str, Any] = {**(request.view_args or {}), **args}
+        return url_for(request.endpoint or "", **values)
 
 
 def paginate(items: Sequence[Any], per: int = PER_PAGE) -> tuple[Sequence[Any], Pager]:

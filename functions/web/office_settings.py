@@ -121,4 +121,4 @@ def type_delete(type_id: str) -> Any:
 
 
 for view in (settings, categories, type_add, type_edit, type_delete):
-    view.ttr_access = "admin"  # type: ignore[attr-defined]
+    view.ttr_access = "admin"  # type: ignore[attr-defined,union-attr]

@@ -172,4 +172,4 @@ def stock_adjust(article_id: str) -> Any:
 
 
 for view in (stock, stock_new, stock_edit, article, stock_adjust):
-    view.ttr_module = "stock"  # type: ignore[attr-defined]
+    view.ttr_module = "stock"  # type: ignore[attr-defined,union-attr]
