@@ -5,7 +5,8 @@
 #   ./deploy.sh … --dry-run      # prints every gcloud command, runs none
 #
 # What it does (docs/DEPLOY.md, in French, says it step by step): enables the APIs, creates three service
-# accounts (runtime, invoker, build) with only the roles they need, the Firestore database, the secrets,
+# accounts (runtime, invoker, build) with only the roles they need, the Firestore database, the private
+# Cloud Storage bucket of the product images, the secrets,
 # the Pub/Sub topics, deploys EVERY entry point of main.py (found by parsing main.py, so a new one cannot be
 # forgotten) from one prepared source folder, creates the Cloud Scheduler jobs, prints the URLs and the
 # one manual step. Every create is preceded by a describe, and a function whose source and settings have
@@ -23,13 +24,14 @@ export CLOUDSDK_CORE_DISABLE_PROMPTS=1
 GENERATED_SECRETS="TTR_SECRET_KEY TTR_SYNC_TOKEN"
 OPTIONAL_SECRETS="TRIX_API_KEY TTR_API_KEY WHATSAPP_TOKEN TTR_SERVER_TOKEN TTR_REMINDER_TOKEN SMTP_URL"
 # Plain settings passed to the functions when given (environment or --env-file).
-PLAIN_SETTINGS="TRIX_BASE_URL TRIX_MODEL TRIX_IMAGE_MODEL ABT_URL TTR_ALLOWED_ORIGINS WHATSAPP_PHONE_NUMBER_ID
+PLAIN_SETTINGS="TRIX_BASE_URL TRIX_MODEL TRIX_IMAGE_MODEL TRIX_IMAGE_BUCKET ABT_URL TTR_ALLOWED_ORIGINS WHATSAPP_PHONE_NUMBER_ID
 WHATSAPP_API_URL SMTP_FROM CLOUDFLARE_PROXY_URL NEXT_PUBLIC_CLOUDFLARE_PROXY_URL TTR_PROMO_MAX_AMOUNT
 TTR_PROMO_MAX_FAILS_IP TTR_PROMO_MAX_FAILS_BUSINESS TTR_PROMO_FAIL_WINDOW"
 APIS="cloudresourcemanager.googleapis.com iam.googleapis.com serviceusage.googleapis.com
 cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com artifactregistry.googleapis.com
 eventarc.googleapis.com pubsub.googleapis.com cloudscheduler.googleapis.com sheets.googleapis.com
-drive.googleapis.com firestore.googleapis.com secretmanager.googleapis.com logging.googleapis.com"
+drive.googleapis.com firestore.googleapis.com secretmanager.googleapis.com logging.googleapis.com
+storage.googleapis.com"
 
 # The per-entry-point table: trigger, access, memory, timeout, max instances, and for a CloudEvent
 # function the job whose Pub/Sub topic triggers it. Access: "public" (anyone; the function decides, e.g.
@@ -79,6 +81,7 @@ Usage : ./deploy.sh --project ID --sheet URL_OU_ID [options]
 Secrets lus dans l'environnement s'ils sont donnés (jamais affichés) :
   TRIX_API_KEY TTR_API_KEY WHATSAPP_TOKEN TTR_SERVER_TOKEN TTR_SYNC_TOKEN TTR_REMINDER_TOKEN SMTP_URL
 TTR_SECRET_KEY et TTR_SYNC_TOKEN sont générés au premier déploiement, puis jamais régénérés.
+Images de produits : bucket Cloud Storage privé <projet>-ttr-images (autre nom : TRIX_IMAGE_BUCKET=…).
 Guide pas à pas : docs/DEPLOY.md
 EOF
 }
@@ -223,6 +226,13 @@ if [[ -n $ENV_FILE ]]; then
   done <"$ENV_FILE"
 fi
 
+# The product images' bucket: <project>-ttr-images unless named (bucket names are global; no dots, so no
+# domain verification is needed).
+TRIX_IMAGE_BUCKET=${TRIX_IMAGE_BUCKET:-$(tr ':.' '--' <<<"$PROJECT")-ttr-images}
+TRIX_IMAGE_BUCKET=${TRIX_IMAGE_BUCKET#gs://}
+[[ $TRIX_IMAGE_BUCKET =~ ^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$ ]] ||
+  die "nom de bucket invalide : « $TRIX_IMAGE_BUCKET » (TRIX_IMAGE_BUCKET : minuscules, chiffres, tirets ; 3 à 63 caractères)."
+export TRIX_IMAGE_BUCKET
 if [[ -n ${TTR_SERVER_TOKEN:-} && ${#TTR_SERVER_TOKEN} -lt 16 ]]; then
   die "TTR_SERVER_TOKEN doit compter au moins 16 caractères."
 fi
@@ -376,6 +386,21 @@ case "$DB_TYPE" in
   FIRESTORE_NATIVE) say "La base Firestore (default) existe déjà, en mode natif." ;;
   *) die "la base Firestore (default) de ce projet est en mode $DB_TYPE : TTR Gestion a besoin du mode natif." ;;
 esac
+
+# ---------------------------------------------------------------------------------------------------------
+step "Bucket des images de produits (Cloud Storage)"
+
+# Private: uniform bucket-level access, public access prevented. The web app streams an image to the
+# browser (/trix/images/<nom>) with the runtime account, which alone may write and read the objects.
+IMAGE_BUCKET_URL="gs://$TRIX_IMAGE_BUCKET"
+if probe storage buckets describe "$IMAGE_BUCKET_URL"; then
+  say "Bucket $IMAGE_BUCKET_URL : existe déjà."
+else
+  gc storage buckets create "$IMAGE_BUCKET_URL" "--location=$REGION" --uniform-bucket-level-access \
+    --public-access-prevention ||
+    die "le bucket $IMAGE_BUCKET_URL n'a pas pu être créé (nom déjà pris ailleurs ?) : choisissez un autre nom avec TRIX_IMAGE_BUCKET=…"
+fi
+ensure_binding "storage buckets $IMAGE_BUCKET_URL" roles/storage.objectAdmin "serviceAccount:$RUNTIME_SA"
 
 # ---------------------------------------------------------------------------------------------------------
 step "Secrets (Secret Manager)"

@@ -224,7 +224,10 @@ def _cash(book: Book, row: Record, kind: str, data: dict[str, Any], word: str) -
         data.update(lines=[{"article": row["description"] or row["category"] or TITLES.get(kind, "Reçu"),
                             "quantity": Decimal(1), "unit_price": amount, "total": amount}],
                     total=amount, paid=amount, balance=ZERO)
-    data["status"] = {"refund": "Remboursé"}.get(kind, "Payé")
+    if kind == "refund":
+        data["status"] = "Remboursé"
+    else:  # a payment on account must not read as « paid in full »
+        data["status"] = "Paiement partiel" if data.get("balance", ZERO) > 0 else "Payé"
 
 
 def _client_totals(book: Book, c: Record) -> ledger.ClientTotals:

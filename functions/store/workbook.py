@@ -145,6 +145,7 @@ class Workbook:
     def __init__(self, backend: Backend, schema: Schema | None = None) -> None:
         self.backend = backend
         self.schema = schema or load_schema()
+        self._memo: dict[tuple[Any, ...], tuple[list[list[Cell]], list[Record | RowError | None]]] = {}
 
     # -- titles ----------------------------------------------------------------------------------------
     def resolve_titles(self, existing: Sequence[str]) -> dict[str, str]:
@@ -203,27 +204,47 @@ class Workbook:
         if tab.kind == "settings":
             return out
         columns = [(c.key, c.header, header.index(c.header), codec.converter(c.type, c.choices)) for c in tab.columns]
+        # Rows equal to the ones at the same place in the previous read keep their typed record: after an
+        # action only the rows it touched (and the rows it appended) are typed again.
+        memo_key = (tab.key, title, codec.currency, tuple(header))
+        previous = self._memo.get(memo_key)
+        old_rows, old_outcomes = previous if previous is not None else ([], [])
+        outcomes: list[Record | RowError | None] = []
         for n, row in enumerate(grid[1:], start=2):
-            if not any(c is not None and c != "" for c in row):
+            i = n - 2
+            if i < len(old_rows) and old_rows[i] == row:
+                outcome = old_outcomes[i]
+            else:
+                outcome = self._type_row(tab, title, n, row, columns)
+            outcomes.append(outcome)
+            if outcome is None:
                 out.blank_rows += 1
-                continue
-            values: dict[str, Any] = {}
-            cells: dict[str, Cell] = {}
-            problems: list[str] = []
-            width = len(row)
-            for key, head, i, convert in columns:
-                cell = row[i] if i < width else None
-                cells[head] = cell
-                try:
-                    values[key] = convert(cell)
-                except InvalidInputError as exc:
-                    problems.append(f"« {head} » : {exc.message}")
-                    values[key] = None
-            if problems:
-                out.errors.append(RowError(title, n, " ; ".join(problems)))
-                continue
-            out.records.append(Record(tab.key, n, values, cells))
+            elif isinstance(outcome, RowError):
+                out.errors.append(outcome)
+            else:
+                out.records.append(outcome)
+        self._memo[memo_key] = (grid[1:], outcomes)
         return out
+
+    @staticmethod
+    def _type_row(tab: Tab, title: str, n: int, row: list[Cell], columns: list[Any]) -> Record | RowError | None:
+        if not any(c is not None and c != "" for c in row):
+            return None
+        values: dict[str, Any] = {}
+        cells: dict[str, Cell] = {}
+        problems: list[str] = []
+        width = len(row)
+        for key, head, i, convert in columns:
+            cell = row[i] if i < width else None
+            cells[head] = cell
+            try:
+                values[key] = convert(cell)
+            except InvalidInputError as exc:
+                problems.append(f"« {head} » : {exc.message}")
+                values[key] = None
+        if problems:
+            return RowError(title, n, " ; ".join(problems))
+        return Record(tab.key, n, values, cells)
 
     # -- writing ---------------------------------------------------------------------------------------
     def to_cells(self, tab: Tab, values: dict[str, Any], codec: Codec) -> dict[str, Cell]:

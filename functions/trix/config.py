@@ -17,19 +17,6 @@ from functions.trix.errors import TrixNotConfiguredError
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_IMAGE_MODEL = "gpt-image-1"
 
-#: (variable, default, French meaning) — for the README settings table.
-SETTINGS_TABLE: list[tuple[str, str, str]] = [
-    ("TRIX_API_KEY", "(aucun)", "Clé du fournisseur compatible OpenAI pour TRIX ; sans clé, TRIX explique comment la configurer"),
-    ("TRIX_BASE_URL", "(OpenAI)", "Adresse du fournisseur compatible OpenAI (OpenRouter, Ollama `http://localhost:11434/v1`…)"),
-    ("TRIX_MODEL", DEFAULT_MODEL, "Modèle de conversation de TRIX"),
-    ("TRIX_IMAGE_MODEL", DEFAULT_IMAGE_MODEL, "Modèle d'images de produits"),
-    ("TRIX_TIMEOUT", "60", "Délai maximal (secondes) d'un appel au fournisseur d'IA"),
-    ("TRIX_MAX_RETRIES", "2", "Nouvelles tentatives au plus après une erreur passagère du fournisseur"),
-    ("TRIX_DAILY_QUESTIONS", "50", "Questions à TRIX par entreprise et par jour"),
-    ("TRIX_MAX_REQUEST_CHARS", "12000", "Taille maximale (caractères) d'une conversation envoyée à TRIX"),
-    ("TRIX_HISTORY_TOKENS", "3000", "Budget (jetons, estimés) de l'historique de conversation transmis au modèle"),
-    ("TRIX_IMAGE_DIR", "(dossier `<classeur>-images` à côté du classeur)", "Dossier des images de produits générées"),
-]
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

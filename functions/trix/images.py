@@ -1,10 +1,13 @@
 """Product images: generated with ``TRIX_IMAGE_MODEL``, stored, linked from the stock ``Image`` column.
 
-Embedded default: the image is a file in a folder beside the workbook (``<workbook stem>-images/``, or
-``TRIX_IMAGE_DIR``), named ``<article id>-<random>.png`` (a new name per image, so a link never shows a
-stale picture), served by ``GET /trix/images/<name>``. The link lands in the article's ``Image`` cell
-through one Business action, with its Journal row. A Google Sheets workbook needs ``TRIX_IMAGE_DIR`` for
-now: storing on Google Drive or Cloud Storage is not built yet (TODO) and says so in French.
+Where the file goes (``functions.trix.storage``): a private Cloud Storage bucket when ``TRIX_IMAGE_BUCKET``
+is set (the cloud deployment; ``deploy.sh`` creates ``<project>-ttr-images``); otherwise the folder
+``TRIX_IMAGE_DIR``; otherwise, in the embedded default, a folder beside the workbook (``<workbook
+stem>-images/``). A Google Sheets workbook with neither setting gets a French error that says what to set.
+The image is named ``<article id>-<random>.<png|jpg|webp>`` (a new name per image, so a link never shows a
+stale picture) and served by the web app's public route ``GET /trix/images/<name>`` on every backend (the
+bucket needs no public access). The link lands in the article's ``Image`` cell through one Business
+action, with its Journal row; when that write fails, the stored file is removed.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import os
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,8 @@ from functions.errors import InvalidInputError, NotFoundError, TTRError
 from functions.store.workbook import Book, Change, JournalEntry
 from functions.trix.config import TrixSettings
 from functions.trix.errors import TrixProviderError, provider_error
+from functions.trix.storage import ImageStorage, ImageStorageError, LocalFolder
+from functions.trix.storage import from_env as storage_from_env
 
 log = logging.getLogger(__name__)
 
@@ -32,46 +39,21 @@ KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 
-class ImageStorageError(TTRError):
-    """Stockage des images indisponible. Indiquez un dossier dans TRIX_IMAGE_DIR."""
-
-    status = 503
-
-
-class FolderImageStore:
-    """Image files in one folder (beside the workbook in the embedded default)."""
-
-    def __init__(self, folder: Path | str) -> None:
-        self.folder = Path(folder)
-
-    def save(self, name: str, data: bytes) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{name}.tmp"
-        tmp.write_bytes(data)
-        tmp.replace(self.folder / name)
-
-    def path(self, name: str) -> Path | None:
-        if not NAME.match(name):
-            return None
-        p = self.folder / name
-        return p if p.is_file() else None
-
-    def delete(self, name: str) -> None:
-        p = self.path(name)
-        if p is not None:
-            p.unlink()
-
-
-def image_store(biz: Business, settings: TrixSettings) -> FolderImageStore:
+def image_store(biz: Business, settings: TrixSettings, env: Mapping[str, str] | None = None, *,
+                session: Any = None) -> ImageStorage:
+    """The business's image storage: the bucket, else ``TRIX_IMAGE_DIR``, else a folder beside the workbook."""
+    cloud = storage_from_env(os.environ if env is None else env, session=session)
+    if cloud is not None:
+        return cloud
     if settings.image_dir:
-        return FolderImageStore(Path(settings.image_dir).expanduser())
+        return LocalFolder(Path(settings.image_dir).expanduser())
     path = getattr(biz.workbook.backend, "path", None)
     if path:
         p = Path(path)
-        return FolderImageStore(p.with_name(p.stem + "-images"))
-    # TODO(cloud): Google Drive / Cloud Storage for a Google Sheets workbook.
-    raise ImageStorageError("Images de produits : le stockage sur Google Drive ou Cloud Storage n'est pas encore "
-                            "disponible. Indiquez un dossier dans TRIX_IMAGE_DIR pour enregistrer les images.")
+        return LocalFolder(p.with_name(p.stem + "-images"))
+    raise ImageStorageError("Images de produits : indiquez où les enregistrer. En ligne, TRIX_IMAGE_BUCKET (un bucket "
+                            "Cloud Storage ; deploy.sh le crée) ; sinon un dossier dans TRIX_IMAGE_DIR. Google Drive "
+                            "n'est pas pris en charge.")
 
 
 def image_prompt(article: Any) -> str:
@@ -115,8 +97,12 @@ def set_image(book: Book, article_id: str, url: str) -> Change:
 
 
 def generate(biz: Business, article_id: str, settings: TrixSettings, *, actor: str, public_url: str,
-             client: Any = None, store: FolderImageStore | None = None) -> dict[str, Any]:
-    """Generate the article's image, store it, put its link in ``Image`` (journaled); returns the link."""
+             client: Any = None, store: ImageStorage | None = None, env: Mapping[str, str] | None = None,
+             storage_session: Any = None) -> dict[str, Any]:
+    """Generate the article's image, store it, put its link in ``Image`` (journaled); returns the link.
+
+    ``env`` (default: the process environment) chooses the storage; ``storage_session`` is the
+    ``requests.Session`` for Cloud Storage (default: Application Default Credentials)."""
     import openai
 
     from functions.trix.chat import charge_budget
@@ -125,7 +111,7 @@ def generate(biz: Business, article_id: str, settings: TrixSettings, *, actor: s
     article_id = str(article_id or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", article_id):
         raise NotFoundError(f"Stock : aucun article avec l'ID « {article_id[:40]} ».")
-    store = store or image_store(biz, settings)
+    store = store or image_store(biz, settings, env, session=storage_session)
     article = require(biz.load(["stock"]), "stock", article_id)
     charge_budget(biz, settings)
     kwargs: dict[str, Any] = {"model": settings.image_model, "prompt": image_prompt(article), "n": 1, "size": "1024x1024"}
@@ -138,12 +124,15 @@ def generate(biz: Business, article_id: str, settings: TrixSettings, *, actor: s
         raise provider_error(exc) from None
     raw, kind = decode(response)
     name = f"{article_id}-{secrets.token_hex(6)}.{kind}"
-    store.save(name, raw)
+    store.save(name, raw, MIME[kind])
     url = f"{public_url.rstrip('/')}/trix/images/{name}"
     try:
         biz.run(lambda book, ctx: set_image(book, article_id, url), actor, params=["image", article_id, url])
     except Exception:
-        store.delete(name)  # the link could not be written: no orphan file
+        try:
+            store.delete(name)  # the link could not be written: no orphan file
+        except TTRError as exc:
+            log.warning("TRIX images : %s n'a pas pu être supprimée après l'échec de l'écriture (%s).", name, exc.message)
         raise
     log.info("TRIX images : image de l'article %s enregistrée (%d octets).", article_id, len(raw))
     return {"id": article_id, "image": url, "fichier": name}

@@ -7,10 +7,13 @@
   <TTR_SERVER_TOKEN>`` (a server; ``{"espace": id}`` picks the workspace). Body ``{"messages": [...]}``
   or ``{"question": "…"}``; answer: Server-Sent Events (``functions.trix.edge``).
 * ``POST /trix/image/<article_id>`` (logged in, stock module): generate the article's image and link it.
-* ``GET /trix/images/<name>`` (public): a product image, so the sheet's ``Image`` link opens anywhere.
+* ``GET /trix/images/<name>`` (public): a product image, so the sheet's ``Image`` link opens anywhere; from
+  the folder, or streamed from the private Cloud Storage bucket (``TRIX_IMAGE_BUCKET``) with the service
+  account.
 
-Config keys read: ``TTR_BUSINESS``, ``TTR_BUSINESSES``, ``TTR_ENV``, optional ``TTR_CURRENT_USER`` and
-``TRIX_CLIENT`` (an ``openai``-shaped client, for tests and benchmarks).
+Config keys read: ``TTR_BUSINESS``, ``TTR_BUSINESSES``, ``TTR_ENV``, optional ``TTR_CURRENT_USER``,
+``TRIX_CLIENT`` (an ``openai``-shaped client, for tests and benchmarks) and ``TRIX_STORAGE_SESSION`` (the
+``requests.Session`` for Cloud Storage; default: Application Default Credentials).
 """
 
 from __future__ import annotations
@@ -106,7 +109,8 @@ def image(article_id: str) -> Any:
     base = (e.get("TTR_PUBLIC_URL") or request.host_url).rstrip("/")
     try:
         result = generate(current_app.config["TTR_BUSINESS"](), article_id, settings(), actor=actor, public_url=base,
-                          client=current_app.config.get("TRIX_CLIENT"))
+                          client=current_app.config.get("TRIX_CLIENT"), env=e,
+                          storage_session=current_app.config.get("TRIX_STORAGE_SESSION"))
     except TTRError as exc:
         return error_response(exc)
     return jsonify(result)
@@ -115,22 +119,41 @@ def image(article_id: str) -> Any:
 @bp.get("/trix/images/<name>")
 def image_file(name: str) -> Any:
     from functions.trix.images import MIME, check_name, image_store
+    from functions.trix.storage import read_all
 
     try:
         check_name(name)
     except InvalidInputError as exc:
         return error_response(NotFoundError(exc.message))
-    s = settings()
+    s, e, session = settings(), env(), current_app.config.get("TRIX_STORAGE_SESSION")
     current = current_app.config["TTR_BUSINESS"]()
     candidates = [current, *[b for b in current_app.config["TTR_BUSINESSES"]().values() if b is not current]]
+    asked: set[str] = set()
+    failure: TTRError | None = None
     for biz in candidates:
         try:
-            path = image_store(biz, s).path(name)
+            store = image_store(biz, s, e, session=session)
         except TTRError:
+            continue  # this business has nowhere to keep images (said when one is generated)
+        if store.key in asked:
             continue
-        if path is not None:
-            return send_file(path, mimetype=MIME[name.rsplit(".", 1)[1]], max_age=7 * 86400)
-    return error_response(NotFoundError("Image introuvable."))
+        asked.add(store.key)
+        try:
+            found = store.open(name)
+        except TTRError as exc:  # the storage failed: a 503 that says so, unless another place has the image
+            failure = failure or exc
+            continue
+        if found is None:
+            continue
+        mimetype, week = MIME[name.rsplit(".", 1)[1]], 7 * 86400
+        if found.path is not None:
+            return send_file(found.path, mimetype=mimetype, max_age=week)
+        res = Response(read_all(found), mimetype=mimetype, headers={"Cache-Control": f"public, max-age={week}"})
+        res.call_on_close(found.close)  # also when the body is never read (HEAD, client gone)
+        if found.size is not None:
+            res.content_length = found.size
+        return res
+    return error_response(failure or NotFoundError("Image introuvable."))
 
 
 chat.ttr_access = "server"  # type: ignore[attr-defined]

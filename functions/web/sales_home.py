@@ -25,6 +25,16 @@ def for_sale(book: Book) -> list[tuple[Any, Any]]:
     return sorted(items, key=lambda x: str(x[0]["article"]).lower())
 
 
+#: Journal fields that say nothing new in a one-line summary (the line already shows who and when).
+_NOISE = ("Date :", "Créé le :", "Créé par :", "Prestation ID :", "Client ID :", "Article ID :", "Reçu :",
+          "Solde caisse :")
+
+
+def _gist(changes: str) -> str:
+    parts = [p for p in changes.split(" ; ") if not p.strip().startswith(_NOISE)]
+    return " ; ".join(parts) or changes
+
+
 def recent(book: Book, n: int = RECENT) -> list[dict[str, Any]]:
     """The latest Journal entries: who, what, when (the tab by its title, the row by its label)."""
     titles = {key: book.title(key) for key in book.tabs}
@@ -32,7 +42,7 @@ def recent(book: Book, n: int = RECENT) -> list[dict[str, Any]]:
     out = []
     for j in reversed(book.all_rows("journal")[-n:]):
         tab = by_title.get(str(j["tab"] or ""), str(j["tab"] or ""))
-        changes = str(j["changes"] or "")
+        changes = _gist(str(j["changes"] or ""))
         out.append({"when": j["time"], "who": j["actor"], "action": j["action"], "tab": titles.get(tab, j["tab"]),
                     "what": changes if len(changes) <= 90 else changes[:89] + "…"})
     return out

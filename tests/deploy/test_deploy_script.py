@@ -239,6 +239,7 @@ def test_the_build_folder_holds_the_code_and_the_requirements(dry):
     (["--region", "Europe West"], {}, "région invalide"),
     (["--sync-every", "0"], {}, "entre 1 et 59"),
     ([], {"TTR_SERVER_TOKEN": "court"}, "au moins 16 caractères"),
+    ([], {"TRIX_IMAGE_BUCKET": "Mon Bucket"}, "nom de bucket invalide"),
     (["--bogus"], {}, "option inconnue"),
 ])
 def test_bad_arguments_stop_before_any_gcloud_call(deployer, args, env, message):
@@ -284,3 +285,42 @@ def test_gcloudignore_leaves_out_tests_benches_workbooks_and_state(tmp_path):
     uploaded = {p.replace("\\", "/") for p in done.stdout.split()}
     assert uploaded == {"main.py", "functions/x.py", "templates/a.html", "docs/manuel.md", "requirements.txt",
                         "sheets_schema/clients.toml"}
+
+
+BUCKET = f"{PROJECT}-ttr-images"
+RUNTIME_MEMBER = f"serviceAccount:ttr-gestion@{PROJECT}.iam.gserviceaccount.com"
+
+
+def test_dry_run_creates_the_private_image_bucket_and_passes_it_to_the_functions(dry):
+    commands = dry.commands()
+    create = next(c for c in commands if c[:3] == ["storage", "buckets", "create"])
+    assert create[3] == f"gs://{BUCKET}" and flag(create, "location") == "europe-west1"
+    assert flag(create, "uniform-bucket-level-access") == "" and flag(create, "public-access-prevention") == ""
+    assert commands[commands.index(create) - 1][:4] == ["storage", "buckets", "describe", f"gs://{BUCKET}"]
+    grants = [c for c in commands if c[:3] == ["storage", "buckets", "add-iam-policy-binding"]]
+    assert [(c[3], flag(c, "role"), flag(c, "member")) for c in grants] == [
+        (f"gs://{BUCKET}", "roles/storage.objectAdmin", RUNTIME_MEMBER)]  # no allUsers: the bucket stays private
+    enable = next(c for c in commands if c[:2] == ["services", "enable"])
+    assert "storage.googleapis.com" in enable
+    settings = [line.split()[1] for line in dry.out.splitlines() if line.startswith("#     ")]
+    deploys = [c for c in commands if c[:2] == ["functions", "deploy"]]  # the web app twice (its own address)
+    assert settings.count(f"TRIX_IMAGE_BUCKET={BUCKET}") == len(deploys) > len(dry.deploys())
+
+
+def test_the_image_bucket_is_created_once_and_granted_once(scenario):
+    first = scenario["first"]
+    assert [c[3] for c in first.calls if c[:3] == ["storage", "buckets", "create"]] == [f"gs://{BUCKET}"]
+    key = f"storage_buckets_gs___{BUCKET}"
+    state = scenario["first_state"]
+    assert f"r/{key}" in state and state[f"b/{key}"] == f"roles/storage.objectAdmin\t{RUNTIME_MEMBER}\n"
+    for run in ("second", "rotated", "bare"):
+        assert not [c for c in scenario[run].calls if c[:2] == ["storage", "buckets"] and verb(c) in MUTATING]
+        assert f"Bucket gs://{BUCKET} : existe déjà." in scenario[run].out
+
+
+def test_a_named_image_bucket_from_the_env_file(deployer, tmp_path):
+    (tmp_path / "reglages.env").write_text("TRIX_IMAGE_BUCKET=gs://chez-awa-images\n")
+    run = deployer.run("--env-file", str(tmp_path / "reglages.env"), dry_run=True)
+    assert run.code == 0, run.err
+    assert [c[3] for c in run.commands() if c[:3] == ["storage", "buckets", "create"]] == ["gs://chez-awa-images"]
+    assert "#     TRIX_IMAGE_BUCKET=chez-awa-images" in run.out
