@@ -98,7 +98,7 @@ def _demo_admin(biz: Any) -> None:
     import secrets
 
     from functions.accounts import team, users
-    from functions.accounts.workspaces import DEFAULT
+    from functions.accounts.workspaces import DEFAULT, Workspaces
 
     if biz.state.get("accounts", "setup") is not None:
         return
@@ -107,6 +107,7 @@ def _demo_admin(biz: Any) -> None:
     user = users.create(biz.state, name="Afi Lawson", email="admin@lepalmier.tg", password=password, when=when,
                         workspace=DEFAULT, role="admin")
     biz.state.create("accounts", "setup", {"at": when.local, "by": "ttr demo"})
+    Workspaces(lambda: biz).set_default_name(biz.load(["settings"]).settings["business_name"], user["id"])
     team.mirror_user(biz, users.public(user, DEFAULT), "ttr demo")
     click.echo(f"Compte administrateur de démonstration : admin@lepalmier.tg / {password}")
 
