@@ -106,3 +106,21 @@ def test_balances_and_formula_text_on_the_backend(shop):
     p = book.find("prestations", shop["sale"])
     assert (p["paid"], p["balance"]) == (Decimal(2500), Decimal(6500))
     assert book.find("clients", shop["kofi"])["balance"] == Decimal(6500)
+
+
+def test_sheet_edits_are_journaled_with_the_drive_editor_on_google(tmp_path, clock):
+    from tests.store.factory_gsheets import SPREADSHEET_ID, make
+
+    with make(tmp_path) as (backend, person):
+        biz = Business(Workbook(backend), MemoryStateStore(), clock=clock)  # editor: Drive revisions
+        biz.init({"business_name": "Boutique Awa"})
+        biz.sync()
+        person.api.spreadsheets[SPREADSHEET_ID].revisions = [
+            {"id": "7", "modifiedTime": "2026-03-14T09:00:00.000Z",
+             "lastModifyingUser": {"displayName": "Ama Koffi", "emailAddress": "ama@example.tg"}}]
+        person.append_row("Clients", {"Nom": "Saisi par Ama"})
+        report = biz.sync()
+        assert report.writes == 1 and len(report.ids_assigned) == 1
+        entry = biz.load(["journal"]).all_rows("journal")[-1]
+        assert (entry["actor"], entry["source"], entry["action"]) == ("Ama Koffi", "feuille", "ajout")
+        assert biz.sync().writes == 0
