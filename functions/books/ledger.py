@@ -130,18 +130,19 @@ def client_totals(
     return {c.id: ClientTotals(billed[c.id], paid[c.id]) for c in clients}
 
 
-def _when(row: Row) -> datetime:
+def when(row: Row, undated: datetime = datetime.max) -> datetime:
+    """The moment of a ledger row (a bare date counts as midnight; ``undated`` when it has none)."""
     value = row["date"]
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    return datetime.max
+    return undated
 
 
 def running_cash(caisse: Sequence[Row]) -> dict[str, Decimal]:
     """Solde caisse of each row: Σ money in − money out of every row up to it, by date (stable)."""
-    ordered = sorted(range(len(caisse)), key=lambda i: (_when(caisse[i]), i))
+    ordered = sorted(range(len(caisse)), key=lambda i: (when(caisse[i]), i))
     balance = ZERO
     out: dict[str, Decimal] = {}
     for i in ordered:

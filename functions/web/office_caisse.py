@@ -39,12 +39,7 @@ def categories(book: Book) -> list[str]:
 
 
 def _when(row: Record) -> datetime:
-    value = row["date"]
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    return datetime.min
+    return ledger.when(row, datetime.min)
 
 
 def month_totals(rows: list[Record], year: int, month: int) -> list[tuple[str, Decimal, Decimal]]:
