@@ -63,14 +63,17 @@ def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
         ["Ventes du mois", money(k.month_sales), "Encaissements, ventes et revenus depuis le 1er du mois"],
         ["Dépenses du mois", money(k.month_expenses), ""],
         ["Solde de caisse", money(k.cash), "Toutes les entrées moins toutes les sorties"],
-        ["Arrivées du jour", len(k.arrivals),
-         ", ".join(f"{p['client'] or '?'} ({p['type'] or p['number'] or p.id})" for p in k.arrivals[:10])],
-        ["Stock bas", len(k.low_stock),
-         ", ".join(f"{s['article']} : {ledger_text(q)} {s['unit'] or ''}".strip() for s, q in k.low_stock[:10])],
-        ["Soldes impayés", money(k.unpaid_total),
-         ", ".join(f"{c['name']} : {money(b)}" for c, b in k.unpaid[:10])],
-        [UPDATED_LABEL, now.strftime("%d/%m/%Y %H:%M"), ""],
+        ["Soldes impayés", money(k.unpaid_total), f"{len(k.unpaid)} client(s)"],
+        ["Arrivées du jour", len(k.arrivals), ""],
     ]
+    # One line per item, so the tab reads (and prints) like a list rather than one endless cell.
+    rows += [["", str(p["client"] or "?"), str(p["type"] or p["number"] or p.id)] for p in k.arrivals[:20]]
+    rows.append(["Stock bas", len(k.low_stock), ""])
+    rows += [["", str(s["article"]), f"{ledger_text(q)} {s['unit'] or ''} (seuil {ledger_text(s['threshold'])})".strip()]
+             for s, q in k.low_stock[:20]]
+    rows.append(["Plus gros soldes impayés", "", ""])
+    rows += [["", str(c["name"]), money(b)] for c, b in k.unpaid[:10]]
+    rows.append([UPDATED_LABEL, now.strftime("%d/%m/%Y %H:%M"), ""])
     return rows
 
 

@@ -181,3 +181,18 @@ def test_status_change_refused_when_a_person_changed_it_meanwhile(synced):
     assert synced.load().find("prestations", pid)["status"] == "Annulée"
     assert len(journal(synced)) == before_journal
     assert synced.verify_journal().ok
+
+
+def test_dashboard_tab_lists_one_item_per_line(synced):
+    sid = synced.add("stock", {"article": "Riz", "unit": "kg", "threshold": "10"}, "Awa")["id"]
+    synced.stock_adjust(sid, "Entrée", 4, "Awa")
+    kofi = synced.add("clients", {"name": "Kofi"}, "Awa")["id"]
+    synced.add_prestation({"client_id": kofi, "total": "12500", "start": "2026-03-14"}, "Awa", paid_now="2500")
+    synced.sync()
+    grid = synced.workbook.backend.grid("Tableau de bord")
+    rows = {tuple(str(c) for c in r[:2]): r for r in grid[1:]}
+    assert rows[("Solde de caisse", "2\u00a0500\u00a0FCFA")]
+    assert ("Arrivées du jour", "1") in rows and ("", "Kofi") in rows
+    assert rows[("", "Riz")][2] == "4 kg (seuil 10)"
+    assert ("", "Kofi") in rows and any(r[2] == "10\u00a0000\u00a0FCFA" for r in grid[1:] if r[:2] == ["", "Kofi"])
+    assert synced.sync().writes == 0
