@@ -108,26 +108,8 @@ def new_prestation() -> Any:
 
 def _add_prestation(biz: Any, data: dict[str, Any], lines: list[dict[str, Any]], paid: Any, method: str | None,
                     key: str | None) -> dict[str, Any]:
-    """``Business.add_prestation``, with the phone of a client created on the spot kept on that client."""
-    from dataclasses import replace
-
-    from functions.books import operations as ops
-    from functions.books.records import describe, validate
-
-    data = dict(data)
-    phone = str(data.pop("phone", "") or "")
-
-    def action(book: Any, ctx: Any) -> Any:
-        change = ops.add_prestation(book, ctx, data, lines, paid, method)
-        for key_, values in change.appends:
-            if phone and key_ == "clients" and values.get("id") == change.result.get("client_id"):
-                values["phone"] = validate(book, "clients", {"name": values["name"], "phone": phone})["phone"]
-                text = describe(book.schema.tab("clients"), None, values)
-                change.journal = [replace(j, changes=text) if (j.tab, j.row) == ("clients", values["id"]) else j
-                                  for j in change.journal]
-        return change
-
-    return biz.run(action, sf.actor(), idempotency_key=key, params=["prestation", data, lines, paid, method, phone])
+    """``Business.add_prestation`` (a client created on the spot keeps the phone typed with it)."""
+    return biz.add_prestation(dict(data), sf.actor(), lines=lines, paid_now=paid, method=method, idempotency_key=key)
 
 
 @bp.route("/prestations/<pid>/modifier", methods=["GET", "POST"])
