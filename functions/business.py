@@ -122,8 +122,9 @@ class Business:
                 touched.setdefault("clients", set()).add(str(values["client_id"]))
         for u in change.updates:
             touched.setdefault(u.tab, set()).add(u.record.id)
-            if u.tab == "prestations":
-                touched.setdefault("clients", set()).add(str(u.record["client_id"] or ""))
+            if u.tab == "prestations":  # the client it had and the client it has now
+                touched.setdefault("clients", set()).update({str(u.record["client_id"] or ""),
+                                                             str(u.values.get("client_id") or "")})
         seen = {(u.tab, u.record.id) for u in change.updates}
         for u in computed_updates(book, derived, touched):
             if (u.tab, u.record.id) in seen:

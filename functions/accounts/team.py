@@ -24,8 +24,7 @@ def mirror_user(biz: Business, user: dict[str, Any], actor: str) -> dict[str, An
               "active": "Oui" if user.get("active") else "Non"}
 
     def fn(book: Book, ctx: Ctx) -> Change:
-        team = biz.workbook.load(["team"]).tabs["team"]
-        book.tabs["team"] = team
+        team = book.tabs["team"] if "team" in book.tabs else biz.workbook.load(["team"]).tabs["team"]
         tab = book.schema.tab("team")
         existing = next((r for r in team.records if r.id == user["id"]), None)
         change = Change(result={"id": user["id"]})

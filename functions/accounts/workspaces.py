@@ -142,7 +142,9 @@ class Workspaces:
             workbook = Workbook(backend)
         else:
             workbook = self._open_workbook(wb_spec)
-        return Business(workbook, state, clock=default.clock)
+        biz = Business(workbook, state, clock=default.clock)
+        biz.change_hooks = list(default.change_hooks)  # receipt links, as in the default workspace
+        return biz
 
     def set_default_name(self, name: str, owner: str | None = None) -> None:
         self.state.update("workspaces", DEFAULT, lambda d: {**(d or {}), "name": name,

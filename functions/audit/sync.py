@@ -235,8 +235,11 @@ def _computed_edits(book: Book, ctx: Ctx, snapshots: Mapping[str, TabSnapshot | 
     Inventaire movement. (Other computed edits are restored by the recompute, and journaled.)"""
     from functions.books.operations import cash_row, movement_row
 
+    already = ledger.prestation_totals(new_records.get("prestations", []), book.rows("lines"), book.all_rows("caisse"))
     for p in new_records.get("prestations", []):
-        paid = p["paid"]
+        # What the Caisse does not hold yet (a prestation the app wrote but could not record as its own
+        # must not be paid twice).
+        paid = (p["paid"] or 0) - already[p.id].paid if p["paid"] else None
         if paid and paid > 0:
             row = cash_row(book, ctx, "Encaissement", paid, prestation_id=p.id, client_id=p["client_id"],
                            category="Paiement", description=f"Payé saisi dans la feuille ({p['number'] or p.id})")

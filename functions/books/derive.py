@@ -56,15 +56,16 @@ def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receip
     prestations, lines, caisse = rows("prestations"), rows("lines"), rows("caisse", live=False)
     if "prestations" in book.tabs:
         totals = ledger.prestation_totals(prestations, lines, caisse, q)
+        with_lines = {line["prestation_id"] for line in lines if line["prestation_id"]}
         out["prestations"] = {
-            pid: {"paid": t.paid, "balance": t.balance, **({"total": t.total} if _has_lines(pid, lines) else {})}
+            pid: {"paid": t.paid, "balance": t.balance, **({"total": t.total} if pid in with_lines else {})}
             for pid, t in totals.items()
         }
         if "clients" in book.tabs:
             ct = ledger.client_totals(rows("clients"), prestations, caisse, totals)
             out["clients"] = {cid: {"billed": t.billed, "paid": t.paid, "balance": t.balance} for cid, t in ct.items()}
     if "lines" in book.tabs:
-        out["lines"] = {lid: {"total": t.quantize(q)} for lid, t in ledger.line_totals(lines).items()}
+        out["lines"] = {lid: {"total": t} for lid, t in ledger.line_totals(lines, q).items()}
     if "caisse" in book.tabs:
         out["caisse"] = {cid: {"cash_balance": v} for cid, v in ledger.running_cash(caisse).items()}
     if "stock" in book.tabs and "movements" in book.tabs:
@@ -76,10 +77,6 @@ def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receip
         for rid, link in links.items():  # type: ignore[attr-defined]
             out.setdefault(key, {}).setdefault(rid, {})["receipt"] = link
     return out
-
-
-def _has_lines(pid: str, lines: list[Record]) -> bool:
-    return any(line["prestation_id"] == pid for line in lines)
 
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from functions.store.schema import fold
@@ -73,21 +73,27 @@ class ClientTotals:
         return self.billed - self.paid
 
 
-def line_total(line: Row) -> Decimal:
+def rounded(amount: Decimal, quantum: Decimal | None) -> Decimal:
+    """Money rounded to the currency's exponent, half up (the codec's rule, everywhere)."""
+    return amount if quantum is None else amount.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def line_total(line: Row, quantum: Decimal | None = None) -> Decimal:
     qty = line["quantity"] if line["quantity"] is not None else Decimal(1)
     price = line["unit_price"] if line["unit_price"] is not None else ZERO
-    return Decimal(qty) * price
+    return rounded(Decimal(qty) * price, quantum)
 
 
-def line_totals(lines: Iterable[Row]) -> dict[str, Decimal]:
-    return {line.id: line_total(line) for line in lines}
+def line_totals(lines: Iterable[Row], quantum: Decimal | None = None) -> dict[str, Decimal]:
+    return {line.id: line_total(line, quantum) for line in lines}
 
 
-def lines_by_prestation(lines: Iterable[Row]) -> dict[str, Decimal]:
+def lines_by_prestation(lines: Iterable[Row], quantum: Decimal | None = None) -> dict[str, Decimal]:
+    """Σ of each prestation's line totals (each rounded first, so the total is what the lines show)."""
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         if line["prestation_id"]:
-            sums[line["prestation_id"]] += line_total(line)
+            sums[line["prestation_id"]] += line_total(line, quantum)
     return dict(sums)
 
 
@@ -95,16 +101,14 @@ def prestation_totals(
     prestations: Iterable[Row], lines: Iterable[Row], caisse: Iterable[Row], quantum: Decimal | None = None
 ) -> dict[str, PrestationTotals]:
     """Paid = Σ Encaissement − Σ Remboursement of its Caisse rows; total = Σ lines when it has lines."""
-    by_lines = lines_by_prestation(lines)
+    by_lines = lines_by_prestation(lines, quantum)
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for row in caisse:
         if row["prestation_id"]:
             paid[row["prestation_id"]] += payment_effect(row)
     out = {}
     for p in prestations:
-        total = by_lines[p.id] if p.id in by_lines else (p["total"] or ZERO)
-        if quantum is not None:
-            total = total.quantize(quantum)
+        total = rounded(by_lines[p.id] if p.id in by_lines else (p["total"] or ZERO), quantum)
         out[p.id] = PrestationTotals(total, paid[p.id])
     return out
 
@@ -116,7 +120,8 @@ def client_totals(
     totals: Mapping[str, PrestationTotals],
 ) -> dict[str, ClientTotals]:
     """Billed = Σ totals of the client's prestations not cancelled; paid = Σ Encaissement − Σ
-    Remboursement of the Caisse rows of the client (their Client ID, or the client of their prestation)."""
+    Remboursement of the Caisse rows of the client: the client of their prestation when they have one (so a
+    prestation moved to another client takes its payments along), else their own Client ID."""
     owner = {p.id: p["client_id"] for p in prestations}
     billed: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for p in prestations:
@@ -124,7 +129,7 @@ def client_totals(
             billed[p["client_id"]] += totals[p.id].total
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for row in caisse:
-        client = row["client_id"] or owner.get(row["prestation_id"] or "")
+        client = owner.get(row["prestation_id"] or "") or row["client_id"]
         if client:
             paid[client] += payment_effect(row)
     return {c.id: ClientTotals(billed[c.id], paid[c.id]) for c in clients}

@@ -210,7 +210,7 @@ def quick_sale(book: Book, ctx: Ctx, items: Sequence[tuple[str, Any]], method: s
                 f"Stock insuffisant pour « {article['article']} » : {display(available[article.id])} "
                 f"disponible(s), {display(qty)} demandé(s). Rien n'a été vendu."
             )
-        total += (qty * article["sale_price"]).quantize(book.codec.quantum)
+        total += ledger.rounded(qty * article["sale_price"], book.codec.quantum)
         labels.append(f"{display(qty)} × {article['article']}")
         row = movement_row(book, ctx, article, -qty, "Vente", sale_ref, taken)
         change.appends.append(("movements", row))
@@ -265,8 +265,7 @@ def add_prestation(book: Book, ctx: Ctx, data: Mapping[str, Any], lines: Sequenc
         line["id"] = ctx.new_id("lines", taken)
         line_rows.append(line)
     if line_rows:
-        values["total"] = sum((r["quantity"] * (r["unit_price"] or 0) for r in line_rows), Decimal(0)).quantize(
-            book.codec.quantum)
+        values["total"] = sum((ledger.line_total(r, book.codec.quantum) for r in line_rows), Decimal(0))
     if values.get("total") is None:
         raise InvalidInputError("Indiquez le montant total ou des lignes.")
     tab = book.schema.tab("prestations")

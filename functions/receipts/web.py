@@ -86,7 +86,14 @@ def show(receipt_id: str) -> Response:
     if not store.valid_id(receipt_id):
         return not_found()
     env = current_app.config.get("TTR_ENV") or {}
-    data = load_view(current_app.config["TTR_BUSINESS"](), receipt_id, store.public_url(env))
+    base = store.public_url(env)
+    data = load_view(current_app.config["TTR_BUSINESS"](), receipt_id, base)
+    if data is None:  # a receipt of another workspace (links carry no workspace: ids are random and unique)
+        everyone = current_app.config.get("TTR_BUSINESSES")
+        for biz in (everyone().values() if everyone else ()):
+            data = load_view(biz, receipt_id, base)
+            if data is not None:
+                break
     if data is None:
         return not_found()
     fmt = page_format(request.args.get("format"))

@@ -180,7 +180,7 @@ def login_redirect() -> Any:
 
 def current_settings() -> dict[str, str]:
     if "settings" not in g:
-        g.settings = registry().business(g.workspace).load(["settings"]).settings
+        g.settings = registry().business(g.workspace).book().settings  # the per-instance cached read
     return g.settings
 
 

@@ -30,7 +30,7 @@ def business() -> Business:
 
 def actor() -> str:
     user = g.get("user") or {}
-    return str(user.get("name") or user.get("email") or "inconnu")
+    return str(user.get("name") or user.get("email") or user.get("phone") or "inconnu")
 
 
 def is_admin() -> bool:

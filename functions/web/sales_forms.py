@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, g, request, url_for
+from flask import current_app, request, url_for
 
 from functions.books import ledger
 from functions.books.operations import METHODS
@@ -35,8 +35,10 @@ def business() -> Business:
 
 
 def actor() -> str:
-    user = g.get("user") or {}
-    return str(user.get("name") or user.get("email") or user.get("phone") or "app")
+    """The name the Journal shows for the logged-in user (one rule for every page)."""
+    from functions.web.office_common import actor as name
+
+    return name()
 
 
 def public_base() -> str:

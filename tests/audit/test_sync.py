@@ -196,3 +196,16 @@ def test_dashboard_tab_lists_one_item_per_line(synced):
     assert rows[("", "Riz")][2] == "4 kg (seuil 10)"
     assert ("", "Kofi") in rows and any(r[2] == "10\u00a0000\u00a0FCFA" for r in grid[1:] if r[:2] == ["", "Kofi"])
     assert synced.sync().writes == 0
+
+
+def test_paid_typed_on_a_prestation_already_paid_in_caisse_is_not_paid_twice(synced):
+    """An app prestation whose snapshot patch was lost looks new to the sync: its Payé is already in Caisse."""
+    from functions.audit import snapshot
+
+    p = synced.add_prestation({"client": "Kofi", "total": "10000"}, "Awa", paid_now="10000")
+    for name, _ in synced.state.list("snapshot_patch"):
+        synced.state.delete("snapshot_patch", name)  # as if the process died right after the write
+    synced.sync()
+    caisse = [k for k in synced.load().rows("caisse") if k["prestation_id"] == p["id"]]
+    assert [k["amount"] for k in caisse] == [D(10000)]
+    assert snapshot.load(synced.state, "prestations") is not None

@@ -162,3 +162,27 @@ def test_money_follows_the_currency_exponent():
     assert Codec("XOF").money("12500.6") == D(12501)
     assert Codec("EUR").money("1 234,505") == D("1234.51")
     assert Codec("EUR").money(0.1 + 0.2) == D("0.30")
+
+
+def test_a_prestation_moved_to_another_client_takes_its_payments_along(biz):
+    typo = biz.add("clients", {"name": "Koffi"}, "Awa")["id"]
+    right = biz.add("clients", {"name": "Kofi Mensah"}, "Awa")["id"]
+    p = biz.add_prestation({"client_id": typo, "total": "10000"}, "Awa", paid_now="10000")
+    biz.update("prestations", p["id"], {"client_id": right, "client": "Kofi Mensah"}, "Awa")
+    clients = rows(biz, "clients")
+    assert (clients[typo]["billed"], clients[typo]["paid"], clients[typo]["balance"]) == (D(0), D(0), D(0))
+    assert (clients[right]["billed"], clients[right]["paid"], clients[right]["balance"]) == (D(10000), D(10000), D(0))
+
+
+def test_money_rounds_half_up_everywhere(biz):
+    sid = biz.add("stock", {"article": "Beignet", "for_sale": "Oui", "sale_price": "125", "unit": "pièces"}, "Awa")["id"]
+    biz.stock_adjust(sid, "Entrée", 10, "Awa")
+    sale = biz.quick_sale([(sid, "0.5")], "Awa")
+    assert sale["total"] == "63"  # 62.5 rounds up, as the codec does
+    p = biz.add_prestation({"client": "Ama", "total": ""}, "Awa", lines=[
+        {"article": "Beignet", "quantity": "0.5", "unit_price": "125"},
+        {"article": "Beignet", "quantity": "0.5", "unit_price": "125"}])
+    book = biz.load()
+    lines = [line for line in book.rows("lines") if line["prestation_id"] == p["id"]]
+    assert [line["total"] for line in lines] == [D(63), D(63)]
+    assert book.find("prestations", p["id"])["total"] == D(126)  # what the lines show, added up
