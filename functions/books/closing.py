@@ -1,9 +1,11 @@
 """Clôture de caisse: the end-of-day count, as one ledger-correct change (pure).
 
-The expected amount is the derived cash balance (Σ money in − Σ money out of every Caisse row, the
-``Solde caisse`` the sheet shows). The person counts the cash and types what they counted. The change
-records the count in the Journal (expected, counted, difference) and, when the count differs, appends
-one correction row to Caisse so that the derived balance equals the count from then on:
+The expected amount is the derived balance of the Caisse rows paid in **Espèces** (Σ in − Σ out): the
+notes and coins in the drawer. Mobile Money, card, transfer and cheque money is not in the drawer and is
+not counted (the page shows it beside, by method). The person counts the cash and types what they
+counted. The change records the count in the Journal (expected, counted, difference) and, when the count
+differs, appends one Espèces correction row to Caisse so that the derived cash-in-hand equals the count
+from then on:
 
 * counted more than expected → a ``Revenu`` of category « Écart de caisse (excédent) »;
 * counted less than expected → a ``Dépense`` of category « Écart de caisse (manquant) ».
@@ -29,21 +31,26 @@ SHORTAGE = "Écart de caisse (manquant)"
 ACTION = "clôture"
 
 
+CASH = "Espèces"
+
+
 @dataclass(frozen=True)
 class Expected:
-    """What the cash should hold, and how it splits by payment method (for the person counting)."""
+    """What the drawer should hold (``total``: Espèces only), the whole balance, and how it splits by
+    payment method (for the person counting)."""
 
     total: Decimal
     by_method: dict[str, Decimal]
     rows: int
+    all_methods: Decimal = Decimal(0)
 
 
 def expected(caisse: list[Record]) -> Expected:
     by_method: dict[str, Decimal] = {}
     for row in caisse:
-        method = str(row["method"] or "Espèces")
+        method = str(row["method"] or CASH)
         by_method[method] = by_method.get(method, Decimal(0)) + ledger.signed_cash(row)
-    return Expected(ledger.cash_balance(caisse), by_method, len(caisse))
+    return Expected(by_method.get(CASH, Decimal(0)), by_method, len(caisse), ledger.cash_balance(caisse))
 
 
 def counted_amount(book: Book, value: Any) -> Decimal:
@@ -87,7 +94,7 @@ def close_cash(book: Book, ctx: Ctx, counted: Any, note: str = "", seen_expected
     row_id = ""
     if difference:
         kind, category = ("Revenu", SURPLUS) if difference > 0 else ("Dépense", SHORTAGE)
-        row = cash_row(book, ctx, kind, abs(difference), method="Espèces", category=category,
+        row = cash_row(book, ctx, kind, abs(difference), method=CASH, category=category,
                        description=f"Clôture de caisse : compté {display(amount)}, attendu {display(exp)}"
                        + (f" — {note}" if note else ""))
         row_id = row["id"]
