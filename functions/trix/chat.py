@@ -21,7 +21,7 @@ from functions.trix.config import TrixSettings
 from functions.trix.errors import TrixBudgetError, TrixRequestTooLargeError, provider_error
 from functions.trix.figures import TABS, Figures
 from functions.trix.prompt import opening, tool_arguments
-from functions.trix.tools import SPECS, run_tool
+from functions.trix.tools import SPECS, run_tool, specs_for
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +97,17 @@ def charge_budget(biz: Business, settings: TrixSettings) -> int:
 
 
 # -- the conversation ------------------------------------------------------------------------------------------
-def ask(biz: Business, messages: Any, settings: TrixSettings, *, client: Any = None) -> Iterator[Event]:
+def ask(biz: Business, messages: Any, settings: TrixSettings, *, client: Any = None,
+        allowed: set[str] | None = None) -> Iterator[Event]:
     """Check the request and charge the budget now; the returned iterator calls the provider."""
     settings.require_key()
     history = trim_history(check_request(messages, settings), settings.history_tokens)
     charge_budget(biz, settings)
-    return _answer(biz, history, settings, client)
+    return _answer(biz, history, settings, client, allowed)
 
 
-def _answer(biz: Business, history: list[dict[str, str]], settings: TrixSettings, client: Any) -> Iterator[Event]:
+def _answer(biz: Business, history: list[dict[str, str]], settings: TrixSettings, client: Any,
+            allowed: set[str] | None = None) -> Iterator[Event]:
     import openai
 
     book = biz.load(TABS)
@@ -116,7 +118,7 @@ def _answer(biz: Business, history: list[dict[str, str]], settings: TrixSettings
         last = round_ == settings.max_rounds
         kwargs: dict[str, Any] = {"model": settings.model, "messages": convo, "stream": True}
         if not last:
-            kwargs.update(tools=SPECS, tool_choice="auto")
+            kwargs.update(tools=SPECS if allowed is None else specs_for(allowed), tool_choice="auto")
         content: list[str] = []
         calls: dict[int, dict[str, str]] = {}
         try:
@@ -150,7 +152,7 @@ def _answer(biz: Business, history: list[dict[str, str]], settings: TrixSettings
         for c in ordered:
             log.info("TRIX : outil %s", c["name"][:60])
             yield Event("tool", c["name"][:60])
-            convo.append({"role": "tool", "tool_call_id": c["id"], "content": run_tool(c["name"], c["arguments"], figures)})
+            convo.append({"role": "tool", "tool_call_id": c["id"], "content": run_tool(c["name"], c["arguments"], figures, allowed)})
     yield Event("done", data={"liens": list(figures.links)})
 
 

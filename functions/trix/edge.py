@@ -71,7 +71,7 @@ def read_body(request: Request, settings: TrixSettings) -> dict[str, Any]:
 
 
 def chat_response(request: Request, business: Callable[[dict[str, Any]], Business], settings: TrixSettings,
-                  client: Any = None) -> Response:
+                  client: Any = None, allowed: set[str] | None = None) -> Response:
     """Answer one ``POST`` chat request (already authorized) with the streamed answer or a JSON error."""
     from functions.trix.chat import Event, ask
     from functions.trix.render import markdown
@@ -79,7 +79,7 @@ def chat_response(request: Request, business: Callable[[dict[str, Any]], Busines
     try:
         settings.require_key()
         body = read_body(request, settings)
-        events = ask(business(body), body.get("messages"), settings, client=client)
+        events = ask(business(body), body.get("messages"), settings, client=client, allowed=allowed)
         first = next(events)  # the provider's first answer (and any tool round) before the headers
     except TTRError as exc:
         return error_response(exc)

@@ -128,6 +128,24 @@ TOOLS: dict[str, Tool] = {t.name: t for t in [
 
 SPECS: list[dict[str, Any]] = [t.spec() for t in TOOLS.values()]
 
+#: The module switch (Paramètres › Employés : …) an employee needs for each tool's figures.
+MODULE_OF: dict[str, str] = {
+    "kpis": "caisse", "sales_by_type": "caisse", "sales_by_article": "caisse", "cash_by_category": "caisse",
+    "client_balances": "clients", "unpaid_prestations": "clients", "find_clients": "clients",
+    "stock_status": "stock", "upcoming_agenda": "agenda", "investment_returns": "investments",
+}
+
+
+def allowed_tools(modules: set[str] | None) -> set[str]:
+    """Names of the tools a user may use: every tool (admin: ``None``), else those of their modules."""
+    if modules is None:
+        return set(TOOLS)
+    return {name for name in TOOLS if MODULE_OF.get(name) is None or MODULE_OF[name] in modules}
+
+
+def specs_for(allowed: set[str]) -> list[dict[str, Any]]:
+    return [t.spec() for t in TOOLS.values() if t.name in allowed]
+
 
 def dumps(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -141,11 +159,15 @@ def refusal(name: str) -> str:
                             "en lecture seule ; aucune donnée n'a été modifiée. Pour modifier, utilisez l'application."})
 
 
-def run_tool(name: str, arguments: str | None, figures: Figures) -> str:
-    """The JSON result of one tool call (a refusal for an unknown tool, an error for bad arguments)."""
+def run_tool(name: str, arguments: str | None, figures: Figures, allowed: set[str] | None = None) -> str:
+    """The JSON result of one tool call (a refusal for an unknown or not allowed tool, an error for bad
+    arguments)."""
     tool = TOOLS.get(name)
     if tool is None:
         return refusal(name)
+    if allowed is not None and name not in allowed:
+        return dumps({"erreur": f"Ces chiffres (« {name} ») ne sont pas accessibles à ce compte : l'administrateur "
+                                "les ouvre dans Paramètres › Permissions des employés."})
     try:
         args = json.loads(arguments or "{}")
     except ValueError:

@@ -96,7 +96,20 @@ def chat() -> Any:
             return found
         return current_app.config["TTR_BUSINESS"]()
 
-    return chat_response(request, business, settings(), current_app.config.get("TRIX_CLIENT"))
+    return chat_response(request, business, settings(), current_app.config.get("TRIX_CLIENT"),
+                         allowed=None if server else _allowed_for_session())
+
+
+def _allowed_for_session() -> set[str] | None:
+    """An employee's TRIX sees only the figures of the modules they may open (admin: everything)."""
+    from functions.accounts import permissions
+    from functions.trix.tools import allowed_tools
+
+    if g.get("role") == "admin":
+        return None
+    settings_ = current_app.config["TTR_BUSINESS"]().book().settings
+    modules = {m for m in permissions.MODULES if permissions.allowed(g.get("role") or "", m, settings_)}
+    return allowed_tools(modules)
 
 
 @bp.post("/trix/image/<article_id>")

@@ -114,6 +114,14 @@ def make_app():
         app.config.update(TTR_BUSINESS=lambda: biz, TTR_BUSINESSES=lambda: {"default": biz}, TTR_ENV=env,
                           TTR_CURRENT_USER=lambda request: user, **config)
         app.register_blueprint(bp)
+
+        @app.before_request
+        def _role() -> None:  # what the web shell's guard sets for a logged-in user
+            from flask import g
+
+            if user is not None:
+                g.role = user.get("role", "admin")
+
         return app
 
     return build

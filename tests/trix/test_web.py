@@ -94,3 +94,19 @@ def test_a_provider_failure_mid_stream_is_said_in_the_stream(shop, fake, setting
     assert res.status_code == 200 and events[0] == {"type": "tool", "nom": "kpis"}
     assert events[-1]["type"] == "error" and "5xx" in events[-1]["erreur"]
     assert CANARY not in res.get_data(as_text=True)
+
+
+def test_an_employee_sees_only_the_figures_of_their_modules(shop, fake, settings, make_app):
+    shop.set_settings({"perm_caisse": "Non", "perm_clients": "Non", "perm_stock": "Oui"}, "Awa")
+    employee = {"id": "u2", "name": "Kofi", "phone": "+22890112233", "role": "employee"}
+    fake.script(Turn(tool_calls=[("kpis", {}), ("stock_status", {})]), Turn(content="Voici."))
+    client = make_app(shop, env_of(settings), employee).test_client()
+    res = post(client, {"messages": [{"role": "user", "content": "Mes ventes et mon stock ?"}]})
+    assert res.status_code == 200, res.data
+    assert sse_events(res.data)[-1]["type"] == "done", res.data
+    first, second = fake.chat_requests()[-2:]
+    offered = {t["function"]["name"] for t in first["tools"]}
+    assert "stock_status" in offered and not offered & {"kpis", "cash_by_category", "client_balances"}
+    results = [m for m in second["messages"] if m["role"] == "tool"]
+    assert "ne sont pas accessibles" in results[-2]["content"]  # kpis: refused even when asked for
+    assert "ne sont pas accessibles" not in results[-1]["content"]  # stock_status: answered
