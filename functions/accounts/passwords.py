@@ -79,7 +79,10 @@ def normalize_phone(raw: str, default_code: str = DEFAULT_COUNTRY_CODE) -> str:
         if text.startswith(default_code) and len(text) >= len(default_code) + 8:
             text = "+" + text
         else:
-            local = text.lstrip("0") if len(text) > 8 else text
+            from functions.phones import TRUNK_CODES
+
+            # A leading 0 is a trunk prefix only in some countries; in Côte d'Ivoire it is part of the number.
+            local = text[1:] if text.startswith("0") and default_code in TRUNK_CODES else text
             text = f"+{default_code}{local}" if len(local) >= 8 else ""
     if not re.fullmatch(r"\+[1-9][0-9]{7,14}", text):
         raise InvalidInputError("Numéro de téléphone invalide : indiquez l'indicatif du pays, ex. +228 90 11 22 33.")

@@ -12,18 +12,14 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
 
 from functions.books import ledger
+from functions.phones import wa_link  # noqa: F401 - used by the pages and re-exported
 from functions.receipts.store import Receipt
 from functions.store.workbook import Book, Record
 
 TITLES = {"payment": "Reçu de paiement", "sale": "Reçu de vente", "revenue": "Reçu de recette",
           "refund": "Reçu de remboursement", "statement": "Relevé de compte"}
-#: Country code of the business (Paramètres › Pays) -> international calling code, for local numbers.
-CALLING_CODES = {"TG": "228", "BJ": "229", "CI": "225", "SN": "221", "BF": "226", "ML": "223", "NE": "227",
-                 "GN": "224", "CM": "237", "GA": "241", "CG": "242", "CD": "243", "GH": "233", "NG": "234",
-                 "FR": "33", "BE": "32", "CH": "41", "CA": "1", "US": "1", "MA": "212", "TN": "216"}
 ZERO = Decimal(0)
 
 
@@ -57,18 +53,6 @@ def business(book: Book) -> dict[str, str]:
     return {"name": s.get("business_name", ""), "type": s.get("business_type", ""), "address": s.get("address", ""),
             "phone": s.get("phone", ""), "email": s.get("email", ""), "website": s.get("website", ""),
             "logo": logo if re.match(r"^https?://", logo or "") else ""}
-
-
-def wa_link(phone: str, text: str, country: str = "") -> str:
-    """``https://wa.me/<digits>?text=…``; ``https://wa.me/?text=…`` without a usable phone."""
-    digits = re.sub(r"\D", "", phone or "")
-    if (phone or "").strip().startswith("00"):
-        digits = digits[2:]
-    elif digits and not (phone or "").strip().startswith("+") and len(digits) <= 9:
-        code = CALLING_CODES.get((country or "").upper(), "")
-        digits = code + digits.lstrip("0") if code else digits
-    target = digits if 8 <= len(digits) <= 15 else ""
-    return f"https://wa.me/{target}?text={quote(text, safe='')}"
 
 
 @lru_cache(maxsize=512)

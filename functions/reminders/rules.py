@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from functions.books import dashboard, ledger
+from functions.phones import wa_number
 from functions.store.schema import fold
 from functions.store.workbook import Book, Record
 
@@ -41,11 +42,6 @@ EXTRA_SETTINGS: dict[str, tuple[str, str]] = {
     "whatsapp_template_resume": ("Modèle WhatsApp : résumé du matin", "ttr_resume_matin"),
 }
 
-#: Country calling codes of the markets TTR serves (and a few neighbours); national numbers get one.
-CALLING_CODES = {"TG": "228", "CI": "225", "SN": "221", "BJ": "229", "BF": "226", "ML": "223", "NE": "227",
-                 "CM": "237", "GA": "241", "CG": "242", "CD": "243", "GN": "224", "GH": "233", "NG": "234",
-                 "MA": "212", "TN": "216", "DZ": "213", "FR": "33", "BE": "32", "CH": "41", "CA": "1", "US": "1"}
-TRUNK_ZERO = frozenset({"FR", "BE", "CH", "GH", "NG", "MA", "TN", "DZ"})  # a leading 0 that is not dialled abroad
 _PHONE = re.compile(r"^\+?[\d\s.\-()/]{7,}$")
 _HOUR = re.compile(r"^\s*(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?\s*$")
 
@@ -137,24 +133,6 @@ def parse_hour(text: str) -> time | None:
         return None
     h, mnt = int(m.group(1)), int(m.group(2) or 0)
     return time(h, mnt) if h < 24 and mnt < 60 else None
-
-
-def wa_number(raw: str, country: str) -> str:
-    """The number as WhatsApp wants it (country code and digits, no +); "" when it is not a phone number."""
-    text = str(raw or "").strip()
-    digits = re.sub(r"\D", "", text)
-    if len(digits) < 7:
-        return ""
-    if text.startswith("+"):
-        return digits
-    if digits.startswith("00"):
-        return digits[2:]
-    code = CALLING_CODES.get(country.upper(), "")
-    if not code or (digits.startswith(code) and len(digits) >= len(code) + 8):
-        return digits
-    if country.upper() in TRUNK_ZERO and digits.startswith("0"):
-        digits = digits[1:]
-    return code + digits
 
 
 def resolve(book: Book, value: str, settings: Settings) -> Person:

@@ -9,23 +9,19 @@ a French error in the result, for the model to correct itself.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from functions.errors import InvalidInputError
+from functions.phones import wa_number
 from functions.trix.figures import PERIODS, Figures, period
 
 MAX_LIMIT = 30
 MAX_RESULT_CHARS = 6000
 
 #: Calling codes of the countries TTR Gestion serves (and a few neighbours), for wa.me numbers.
-CALLING_CODES = {"TG": "228", "BJ": "229", "CI": "225", "SN": "221", "BF": "226", "ML": "223", "NE": "227",
-                 "GH": "233", "NG": "234", "CM": "237", "GA": "241", "CG": "242", "CD": "243", "GN": "224",
-                 "MR": "222", "FR": "33", "BE": "32", "CH": "41", "CA": "1", "US": "1", "MA": "212"}
-TRUNK_ZERO = frozenset({"FR", "BE", "CH", "MA", "GH", "NG", "CM", "CD", "CG"})
 
 
 @dataclass(frozen=True)
@@ -64,21 +60,6 @@ def _limit(args: dict[str, Any], default: int = 10) -> int:
 
 def _period(f: Figures, args: dict[str, Any]) -> Any:
     return period(args.get("period"), f.today, args.get("start"), args.get("end"))
-
-
-def wa_number(raw: str, country: str) -> str:
-    """The number as wa.me wants it (country code and digits); "" when it is not a phone number."""
-    text = str(raw or "").strip()
-    digits = re.sub(r"\D", "", text)
-    if text.startswith("00"):
-        digits = digits[2:]
-    elif not text.startswith("+"):
-        code = CALLING_CODES.get(country.upper(), "")
-        if country.upper() in TRUNK_ZERO and digits.startswith("0"):
-            digits = digits[1:]
-        if code and len(digits) <= 10:  # a local number: add the country's calling code
-            digits = code + digits
-    return digits if 8 <= len(digits) <= 15 else ""
 
 
 def whatsapp(f: Figures, args: dict[str, Any]) -> dict[str, Any]:
