@@ -78,7 +78,7 @@ def rounded(amount: Decimal, quantum: Decimal | None) -> Decimal:
     return amount if quantum is None else amount.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
-def line_total(line: Row, quantum: Decimal | None = None) -> Decimal:
+def line_total(line: Row | Mapping[str, Any], quantum: Decimal | None = None) -> Decimal:
     qty = line["quantity"] if line["quantity"] is not None else Decimal(1)
     price = line["unit_price"] if line["unit_price"] is not None else ZERO
     return rounded(Decimal(qty) * price, quantum)
