@@ -1,7 +1,9 @@
 """Benchmark of the reminder run: 10k Agenda items and 1k articles (medians of a few runs).
 
-Prints the time of one run and the Sheets requests it costs (target: 1 read, at most 1 write), on the
-in-memory backend and on the Google Sheets backend against the local fake of the Sheets API v4.
+Prints the time of one run and the Sheets requests it costs (the issue's target: 1 read, at most 1 write;
+a run that sends reads twice — once to plan and send outside the workbook lock, once in the action that
+records it — so that slow WhatsApp or SMTP calls never hold up a sale), on the in-memory backend and on
+the Google Sheets backend against the local fake of the Sheets API v4.
 
     python bench/reminders_bench.py [--runs 3]
 """

@@ -120,7 +120,15 @@ class Runner:
                 summary.state = "en cours ailleurs"
                 return summary
             pending: dict[date, set[str]] = {}
-            self.biz.run(lambda book, ctx: self._act(book, ctx, day, summary, pending), "système")
+            # Send outside the workbook lock (a slow WhatsApp or SMTP server must not hold up the sales);
+            # exactly-once comes from the claims in the state store, not from that lock. Then record what
+            # was sent in one action (it rebuilds the sheet's columns and Journal rows from those claims).
+            from functions.business import ACTION_TABS
+
+            if self._act(self.biz.load(ACTION_TABS), self.biz.ctx("système"), day, summary):
+                assert summary.day is not None
+                sent_day = summary.day
+                self.biz.run(lambda book, ctx: self._record(book, sent_day, summary, pending), "système")
             for d, events in pending.items():  # the write landed: these events are in the Journal now
                 doc = self.state.get(COLLECTION, f"recorded:{d}") or {"events": []}
                 self.state.put(COLLECTION, f"recorded:{d}", {"events": sorted(set(doc["events"]) | events)},
@@ -152,13 +160,13 @@ class Runner:
             return False
         return True
 
-    def _act(self, book: Book, ctx: Ctx, day: date | None, summary: RunSummary,
-             pending: dict[date, set[str]]) -> Change:
+    def _act(self, book: Book, ctx: Ctx, day: date | None, summary: RunSummary) -> bool:
+        """Send what is due (claims first, in the state store); False when it is not the time yet."""
         settings = rules.Settings.from_book(book)
         if (self.state.get(COLLECTION, "zone") or {}).get("timezone") != settings.timezone:
             self.state.put(COLLECTION, "zone", {"timezone": settings.timezone})
         if not self._start(settings, ctx, day, summary):
-            return Change()
+            return False
         assert summary.day is not None
         queue = plan(rules.due(book, summary.day, settings), summary.day, settings, self.channels, summary)
         start = self.monotonic()
@@ -173,7 +181,7 @@ class Runner:
                 queue.insert(0, Planned(p.due, _message(p.due, summary.day, settings, "wame", p.message.address,
                                                         p.message.subject, p.message.text)))
         summary.state = "fait"
-        return self._record(book, summary.day, summary, pending)
+        return True
 
     def _dry(self, book: Book, ctx: Ctx, day: date | None, summary: RunSummary) -> None:
         settings = rules.Settings.from_book(book)
