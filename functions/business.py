@@ -89,6 +89,10 @@ class Business:
                 if done is not None:
                     if done.get("params") != fingerprint:
                         raise ConflictError("Cette clé d'idempotence a déjà servi pour une autre opération.")
+                    if done.get("pending"):
+                        raise ConflictError(
+                            "Cette opération a été interrompue pendant son enregistrement : elle a peut-être été "
+                            "enregistrée. Vérifiez (Caisse, Journal) avant de recommencer.")
                     return dict(done["result"], replayed=True)
             book = self.load(ACTION_TABS)
             ctx = self.ctx(actor)
@@ -97,7 +101,15 @@ class Business:
             for hook in self.change_hooks:
                 hook(self, book, change)
             self.forget()
-            self.recorder.commit(book, change, actor, "app")
+            if idempotency_key:  # a process dying mid-write leaves this mark: a retry is refused, not doubled
+                self.state.put("idempotency", _idem_key(idempotency_key), {"params": fingerprint, "pending": True},
+                               ttl_seconds=7 * 86400)
+            try:
+                self.recorder.commit(book, change, actor, "app")
+            except BaseException:
+                if idempotency_key:  # the write failed cleanly (nothing landed): the same key may try again
+                    self.state.delete("idempotency", _idem_key(idempotency_key))
+                raise
             result = {k: (str(v) if not isinstance(v, (str, int, bool, type(None))) else v)
                       for k, v in change.result.items()}
             if idempotency_key:

@@ -186,3 +186,28 @@ def test_money_rounds_half_up_everywhere(biz):
     lines = [line for line in book.rows("lines") if line["prestation_id"] == p["id"]]
     assert [line["total"] for line in lines] == [D(63), D(63)]
     assert book.find("prestations", p["id"])["total"] == D(126)  # what the lines show, added up
+
+
+def test_a_retry_with_the_same_key_after_a_hard_kill_is_refused(biz, shop):
+    """A process killed between its write and recording the result leaves the key pending."""
+    import functions.business as business
+
+    params = ["sale", [[shop["coca"], 1]], None, ""]
+    import hashlib
+    import json
+
+    fingerprint = hashlib.sha256(json.dumps(params, default=str, sort_keys=True).encode()).hexdigest()
+    biz.state.put("idempotency", business._idem_key("vente-kill-0001"), {"params": fingerprint, "pending": True})
+    with pytest.raises(ConflictError, match="peut-être été enregistrée"):
+        biz.quick_sale([(shop["coca"], 1)], "Awa", idempotency_key="vente-kill-0001")
+    assert rows(biz, "stock")[shop["coca"]]["quantity"] == D(24)
+
+
+def test_a_failed_write_frees_the_key(biz, shop):
+    from functions.errors import BackendError
+
+    biz.workbook.backend.fail_next_write = BackendError("Google Sheets indisponible.")
+    with pytest.raises(BackendError):
+        biz.quick_sale([(shop["coca"], 1)], "Awa", idempotency_key="vente-echec-0001")
+    biz.quick_sale([(shop["coca"], 1)], "Awa", idempotency_key="vente-echec-0001")
+    assert rows(biz, "stock")[shop["coca"]]["quantity"] == D(23)
