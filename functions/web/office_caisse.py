@@ -34,6 +34,26 @@ FIELDS = {"amount": ["Montant"], "category": ["Catégorie"], "target": ["Indique
           "reason": ["Indiquez le motif", "Texte trop long"], "method": ["Moyen"]}
 
 
+def _closing_line(entry: Record, book: Book) -> dict[str, Any]:
+    """A past closing as the page shows it: amounts formatted for the currency, the note apart."""
+    import re
+
+    from functions.templating import money
+
+    cur = book.settings.get("currency") or "XOF"
+    parts = dict(p.split(" : ", 1) for p in str(entry["changes"] or "").split(" ; ") if " : " in p)
+
+    def fmt(key: str) -> str:
+        raw = parts.get(key, "")
+        if not re.fullmatch(r"[+-]?\d+(\.\d+)?", raw):
+            return raw
+        text = money(Decimal(raw), cur)
+        return ("+" + text) if raw.startswith("+") else text
+
+    return {"time": entry["time"], "actor": entry["actor"], "expected": fmt("Attendu"), "counted": fmt("Compté"),
+            "difference": fmt("Écart"), "note": parts.get("Remarque", ""), "raw": entry["changes"]}
+
+
 def categories(book: Book) -> list[str]:
     return [c.strip() for c in (book.settings.get("expense_categories") or "").split(",") if c.strip()]
 
@@ -160,7 +180,7 @@ def _closing_page(errors: dict[str, str] | None = None, form: dict[str, str] | N
     biz = business()
     book = biz.book()
     exp = closing.expected(book.all_rows("caisse"))
-    past = [j for j in reversed(book.all_rows("journal")) if j["action"] == closing.ACTION][:10]
+    past = [_closing_line(j, book) for j in reversed(book.all_rows("journal")) if j["action"] == closing.ACTION][:10]
     return render_template("web/office/cloture.html", book=book, cur=book.settings.get("currency") or "XOF",
                            expected=exp, past=past, errors=errors or {}, form=form or {}, key=new_key(),
                            now=biz.now()), status

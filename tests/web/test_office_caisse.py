@@ -163,7 +163,7 @@ def test_closing_from_the_page(office):
     assert r.status_code == 303
     done = kofi.get("/caisse/cloture").get_data(as_text=True)
     assert "Caisse clôturée : compté 9\u00a0800\u00a0FCFA, attendu 10\u00a0000\u00a0FCFA — manquant de 200\u00a0FCFA." in done
-    assert "Attendu : 10000 ; Compté : 9800 ; Écart : -200" in done
+    assert "attendu 10\u00a0000\u00a0FCFA, compté 9\u00a0800\u00a0FCFA, écart -200\u00a0FCFA (pièces manquantes)" in done
     assert ledger.cash_balance(caisse_rows(biz)) == Decimal(9800 + 3000)
     assert caisse_rows(biz)[-1]["category"] == closing.SHORTAGE and caisse_rows(biz)[-1]["created_by"] == "Kofi Agbo"
     again = {**hidden, "counted": "9 800", "note": "pièces manquantes"}
