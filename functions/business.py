@@ -18,9 +18,9 @@ from functions.audit import snapshot
 from functions.audit.journal import Head, Verdict, journal_key, verify
 from functions.audit.recorder import Recorder
 from functions.audit.sync import ID_TABS, SyncReport, plan
+from functions.books import ledger, records
 from functions.books import operations as ops
-from functions.books import records
-from functions.books.derive import apply_updates, computed_updates, derive, pending_records
+from functions.books.derive import apply_updates, closure, computed_updates, derive, pending_records
 from functions.errors import ConflictError, HeaderError, InvalidInputError
 from functions.state.base import StateStore
 from functions.store.backend import SetupReport
@@ -118,25 +118,31 @@ class Business:
             return result
 
     def _complete(self, book: Book, change: Change) -> None:
-        """Fill the computed columns of new rows and update those of the rows the change touches."""
+        """Fill the computed columns of new rows and update those of the rows the change touches (their
+        balances computed from the rows they depend on, not from the whole workbook)."""
         pending = pending_records(change.appends)
         book = apply_updates(book, change.updates)
-        derived = derive(book, pending)
-        for i, (key, values) in enumerate(change.appends):
-            extra = derived.get(key, {}).get(str(values.get("id")), {})
-            change.appends[i] = (key, {**values, **{k: v for k, v in extra.items() if v is not None}})
-        touched: dict[str, set[str]] = {"caisse": {r.id for r in book.all_rows("caisse")}}
+        touched: dict[str, set[str]] = {"caisse": set()}
+        new_cash = [ledger.when(Record("caisse", 0, v)) for k, v in change.appends if k == "caisse"]
+        if new_cash:  # the running balance changes from the earliest new entry on (usually only the new rows)
+            since = min(new_cash)
+            touched["caisse"] = {r.id for r in book.all_rows("caisse") if ledger.when(r) >= since}
         for key, values in change.appends:
+            if values.get("id"):
+                touched.setdefault(key, set()).add(str(values["id"]))
             for ref, tab in (("prestation_id", "prestations"), ("client_id", "clients"), ("article_id", "stock")):
                 if values.get(ref):
                     touched.setdefault(tab, set()).add(str(values[ref]))
-            if key == "prestations" and values.get("client_id"):
-                touched.setdefault("clients", set()).add(str(values["client_id"]))
         for u in change.updates:
             touched.setdefault(u.tab, set()).add(u.record.id)
             if u.tab == "prestations":  # the client it had and the client it has now
                 touched.setdefault("clients", set()).update({str(u.record["client_id"] or ""),
                                                              str(u.values.get("client_id") or "")})
+        touched = closure(book, pending, touched)
+        derived = derive(book, pending, only=touched)
+        for i, (key, values) in enumerate(change.appends):
+            extra = derived.get(key, {}).get(str(values.get("id")), {})
+            change.appends[i] = (key, {**values, **{k: v for k, v in extra.items() if v is not None}})
         seen = {(u.tab, u.record.id) for u in change.updates}
         for u in computed_updates(book, derived, touched):
             if (u.tab, u.record.id) in seen:

@@ -43,42 +43,70 @@ def apply_updates(book: Book, updates: Iterable[RowUpdate]) -> Book:
     return replace(book, tabs=tabs)
 
 
-def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receipt_links: Mapping[str, str] | None = None
-           ) -> Derived:
+def closure(book: Book, pending: Mapping[str, list[Record]], only: Mapping[str, set[str]]) -> dict[str, set[str]]:
+    """``only`` grown to what its balances depend on: the prestations of a line, the client of a prestation,
+    and every prestation of a touched client (a client's total is the sum of all of them)."""
+    out = {k: set(v) for k, v in only.items()}
+    pres = out.setdefault("prestations", set())
+    clients = out.setdefault("clients", set())
+    every = book.all_rows("prestations") + list(pending.get("prestations", []))
+    for line in book.all_rows("lines") + list(pending.get("lines", [])):
+        if line.id in out.get("lines", set()) and line["prestation_id"]:
+            pres.add(str(line["prestation_id"]))
+    clients.update(str(p["client_id"]) for p in every if p.id in pres and p["client_id"])
+    pres.update(p.id for p in every if p["client_id"] in clients)
+    out.setdefault("lines", set()).update(
+        line.id for line in book.all_rows("lines") + list(pending.get("lines", [])) if line["prestation_id"] in pres)
+    return out
+
+
+def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receipt_links: Mapping[str, str] | None = None,
+           only: Mapping[str, set[str]] | None = None) -> Derived:
+    """Computed columns of every row; with ``only`` (see ``closure``), of those rows alone — the same
+    values, computed from the rows they depend on instead of the whole workbook."""
     pending = pending or {}
 
     def rows(key: str, live: bool = True) -> list[Record]:
         base = book.rows(key) if live else book.all_rows(key)
         return base + [r for r in pending.get(key, []) if not r.deleted or not live]
 
+    def keep(key: str, records: list[Record]) -> list[Record]:
+        return records if only is None else [r for r in records if r.id in only.get(key, set())]
+
     q = book.codec.quantum
     out: Derived = {}
-    prestations, lines, caisse = rows("prestations"), rows("lines"), rows("caisse", live=False)
+    all_prestations, caisse = rows("prestations"), rows("caisse", live=False)
+    prestations, lines = keep("prestations", all_prestations), keep("lines", rows("lines"))
+    related = caisse
+    if only is not None:
+        pres_ids, client_ids = only.get("prestations", set()), only.get("clients", set())
+        related = [r for r in caisse if r["prestation_id"] in pres_ids or r["client_id"] in client_ids]
     if "prestations" in book.tabs:
-        totals = ledger.prestation_totals(prestations, lines, caisse, q)
+        totals = ledger.prestation_totals(prestations, lines, related, q)
         with_lines = {line["prestation_id"] for line in lines if line["prestation_id"]}
         out["prestations"] = {
             pid: {"paid": t.paid, "balance": t.balance, **({"total": t.total} if pid in with_lines else {})}
             for pid, t in totals.items()
         }
         if "clients" in book.tabs:
-            ct = ledger.client_totals(rows("clients"), prestations, caisse, totals)
+            ct = ledger.client_totals(keep("clients", rows("clients")), all_prestations, related, totals)
             out["clients"] = {cid: {"billed": t.billed, "paid": t.paid, "balance": t.balance} for cid, t in ct.items()}
     if "lines" in book.tabs:
         out["lines"] = {lid: {"total": t} for lid, t in ledger.line_totals(lines, q).items()}
     if "caisse" in book.tabs:
         out["caisse"] = {cid: {"cash_balance": v} for cid, v in ledger.running_cash(caisse).items()}
     if "stock" in book.tabs and "movements" in book.tabs:
-        qty = ledger.stock_quantities(rows("stock"), rows("movements", live=False))
+        stock = keep("stock", rows("stock"))
+        wanted = {s.id for s in stock}
+        movements = [m for m in rows("movements", live=False) if only is None or m["article_id"] in wanted]
+        qty = ledger.stock_quantities(stock, movements)
         out["stock"] = {sid: {"quantity": plain(v)} for sid, v in qty.items()}
     if "investments" in book.tabs:
-        out["investments"] = {i.id: {"roi": ledger.roi(i)} for i in rows("investments")}
+        out["investments"] = {i.id: {"roi": ledger.roi(i)} for i in keep("investments", rows("investments"))}
     for key, links in (receipt_links or {}).items():
         for rid, link in links.items():  # type: ignore[attr-defined]
             out.setdefault(key, {}).setdefault(rid, {})["receipt"] = link
     return out
-
-
 
 
 def differs(old: Any, new: Any) -> bool:

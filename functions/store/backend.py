@@ -279,9 +279,13 @@ def locate_row(op: UpdateRow, g: Grid, header: list[str], indexes: dict[tuple[in
 
 
 def trim_grid(g: Grid) -> Grid:
-    """Trailing empty cells of each row and trailing empty rows removed (as Google returns values)."""
+    """Trailing empty cells of each row and trailing empty rows removed (as Google returns values).
+    Rows that need no trimming are kept as they are (not copied)."""
     out: Grid = []
     for row in g:
+        if row and row[-1] is not None and row[-1] != "":
+            out.append(row)
+            continue
         r = list(row)
         while r and (r[-1] is None or r[-1] == ""):
             r.pop()

@@ -212,7 +212,7 @@ class Workbook:
         outcomes: list[Record | RowError | None] = []
         for n, row in enumerate(grid[1:], start=2):
             i = n - 2
-            if i < len(old_rows) and old_rows[i] == row:
+            if i < len(old_rows) and (old_rows[i] is row or old_rows[i] == row):
                 outcome = old_outcomes[i]
             else:
                 outcome = self._type_row(tab, title, n, row, columns)

@@ -215,7 +215,7 @@ class XlsxBackend(Backend):
                 raise _missing_tab(t)
             if t not in cache:
                 cache[t] = self._grid(wb, t)
-            out[t] = _copy(cache[t])
+            out[t] = list(cache[t])  # rows are shared, never changed in place (see _plan)
         return out
 
     def write(self, ops: Sequence[Op]) -> None:
@@ -272,7 +272,7 @@ class XlsxBackend(Backend):
                             edit.set(len(g), col, value, _pattern(op.formats, h))
             elif isinstance(op, UpdateRow):
                 index = locate_row(op, g, header, self._indexes)
-                target = g[index]
+                target = g[index] = list(g[index])  # copy on write: cached rows are shared
                 for h, value in op.values.items():
                     if h not in header:
                         raise HeaderError(f"Onglet « {op.title} » : colonne « {h} » introuvable.")
@@ -341,7 +341,7 @@ class _SheetSource:
             raise _missing_tab(title)
         if title in self.cache:
             self.complete.add(title)
-            return _copy(self.cache[title])
+            return list(self.cache[title])  # a row is copied by _plan before it changes
         if title not in self.full:
             outline = append_outline(self.xml(title), self.pkg.strings)
             if outline is not None:
@@ -357,10 +357,6 @@ class _SheetSource:
 
 def _put(f: IO[bytes], data: bytes) -> None:
     f.write(data)
-
-
-def _copy(grid: Grid) -> Grid:
-    return [list(row) for row in grid]
 
 
 def _fsync(fd: int) -> None:  # one seam, so a test can stall a writer between write and rename
