@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -103,3 +104,33 @@ def session_token(client) -> str | None:
     if cookie is None:
         return None
     return URLSafeTimedSerializer(SECRET.encode(), salt="ttr-cookie").loads(cookie.value).get("s")
+
+
+@contextmanager
+def live_app(tmp_path, *, initialised: bool = True, receipts: bool = False):
+    """The web app on a real local port over an .xlsx workbook and SQLite state, for the browser walks.
+    Yields ``(base_url, biz, app)``; without ``initialised`` the set-up page creates the workbook."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from functions.business import Business
+    from functions.receipts.hooks import receipt_hook
+    from functions.state.sqlite import SQLiteStateStore
+    from functions.store.workbook import Workbook
+    from functions.store.xlsx import XlsxBackend
+
+    biz = Business(Workbook(XlsxBackend(tmp_path / "ttr.xlsx")), SQLiteStateStore(tmp_path / "ttr.state.sqlite"))
+    if initialised:
+        biz.init({})
+    app = create_app(lambda: biz, {})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    if receipts:
+        app.config["TTR_ENV"]["TTR_PUBLIC_URL"] = base  # the port is known now: receipts name their own link
+        biz.change_hooks.append(receipt_hook(base))  # as open_business does with TTR_PUBLIC_URL
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield base, biz, app
+    finally:
+        httpd.shutdown()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,11 +23,7 @@ from pathlib import Path
 import pytest
 
 from functions.books import closing, ledger
-from functions.business import Business
-from functions.receipts.hooks import receipt_hook
-from functions.state.sqlite import SQLiteStateStore
-from functions.store.workbook import Workbook
-from functions.web.app import create_app
+from tests.web.conftest import live_app
 from tests.web.test_sales_walk import AUDIT_JS, CHROMIUM, FLAGS
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -65,20 +60,9 @@ def fcfa(amount: int) -> str:
 
 @pytest.fixture
 def server(tmp_path):
-    from werkzeug.serving import make_server
-
-    from functions.store.xlsx import XlsxBackend
-
     # no workbook yet: the set-up page creates it, as on a first run
-    biz = Business(Workbook(XlsxBackend(tmp_path / "ttr.xlsx")), SQLiteStateStore(tmp_path / "ttr.state.sqlite"))
-    app = create_app(lambda: biz, {})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{httpd.server_port}"
-    app.config["TTR_ENV"]["TTR_PUBLIC_URL"] = base  # the port is known now: receipt pages name their own link
-    biz.change_hooks.append(receipt_hook(base))  # as open_business does with TTR_PUBLIC_URL
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield base, biz
-    httpd.shutdown()
+    with live_app(tmp_path, initialised=False, receipts=True) as (base, biz, _app):
+        yield base, biz
 
 
 def test_a_hotel_day_from_setup_to_journal_at_360px(server):

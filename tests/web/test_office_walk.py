@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from functions.books import closing, ledger
+from tests.web.conftest import live_app
 from tests.web.test_walk import CHROMIUM, FLAGS
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -23,22 +24,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), 
 
 @pytest.fixture
 def server(tmp_path):
-    import threading
-
-    from werkzeug.serving import make_server
-
-    from functions.business import Business
-    from functions.state.sqlite import SQLiteStateStore
-    from functions.store.workbook import Workbook
-    from functions.store.xlsx import XlsxBackend
-    from functions.web.app import create_app
-
-    biz = Business(Workbook(XlsxBackend(tmp_path / "ttr.xlsx")), SQLiteStateStore(tmp_path / "ttr.state.sqlite"))
-    biz.init({})
-    httpd = make_server("127.0.0.1", 0, create_app(lambda: biz, {}), threaded=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}", biz
-    httpd.shutdown()
+    with live_app(tmp_path) as (base, biz, _app):
+        yield base, biz
 
 
 def test_expense_closing_journal_csv_at_360px(server):

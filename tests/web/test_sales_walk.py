@@ -14,18 +14,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from functions.business import Business
-from functions.receipts.hooks import receipt_hook
-from functions.state.sqlite import SQLiteStateStore
-from functions.store.workbook import Workbook
-from functions.web.app import create_app
+from tests.web.conftest import live_app
 
 playwright = pytest.importorskip("playwright.sync_api")
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python")
@@ -77,30 +72,19 @@ AUDIT_JS = r"""
 
 @pytest.fixture
 def server(tmp_path):
-    from werkzeug.serving import make_server
-
-    from functions.store.xlsx import XlsxBackend
-
     # no workbook yet: the set-up page creates it, its « Prestations » tab titled after the business type
-    biz = Business(Workbook(XlsxBackend(tmp_path / "ttr.xlsx")), SQLiteStateStore(tmp_path / "ttr.state.sqlite"))
-    app = create_app(lambda: biz, {})
-    taps: list[str] = []
+    with live_app(tmp_path, initialised=False, receipts=True) as (base, biz, app):
+        taps: list[str] = []
 
-    @app.before_request
-    def count_taps():
-        from flask import request
+        @app.before_request
+        def count_taps():
+            from flask import request
 
-        if request.path == "/vente-rapide":
-            taps.append(request.form.get("article", ""))
+            if request.path == "/vente-rapide":
+                taps.append(request.form.get("article", ""))
 
-    biz.taps = taps
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{httpd.server_port}"
-    biz.change_hooks.append(receipt_hook(base))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield base, biz
-    httpd.shutdown()
+        biz.taps = taps
+        yield base, biz
 
 
 def test_a_hotel_day_at_360px(server):

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
-from functions.business import Business
-from functions.state.sqlite import SQLiteStateStore
-from functions.store.workbook import Workbook
-from functions.web.app import create_app
+from tests.web.conftest import live_app
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -29,18 +25,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), 
 
 @pytest.fixture
 def server(tmp_path):
-    from werkzeug.serving import make_server
-
-    from functions.store.xlsx import XlsxBackend
-
-    biz = Business(Workbook(XlsxBackend(tmp_path / "ttr.xlsx")), SQLiteStateStore(tmp_path / "ttr.state.sqlite"))
-    biz.init({})
-    app = create_app(lambda: biz, {})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", biz
-    httpd.shutdown()
+    with live_app(tmp_path) as (base, biz, _app):
+        yield base, biz
 
 
 def test_walk_through_the_shell_at_360px(server):
