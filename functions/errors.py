@@ -44,6 +44,11 @@ class InvalidInputError(TTRError):
 
     status = 400
 
+    def __init__(self, message: str | None = None, *, field: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.field = field  # the form field or column key the error is about ("" when none)
+        self.code = code  # a stable code (e.g. "decimals", "too_large") so callers never match the text
+
 
 class RowError(InvalidInputError):
     """Une ligne du classeur est invalide."""
