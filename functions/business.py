@@ -18,8 +18,9 @@ from functions.audit import snapshot
 from functions.audit.journal import Head, Verdict, journal_key, verify
 from functions.audit.recorder import Recorder
 from functions.audit.sync import ID_TABS, SyncReport, plan
+from functions.books import commands as cmd
 from functions.books import ledger, records
-from functions.books import operations as ops
+from functions.books.commands import Command
 from functions.books.derive import apply_updates, closure, computed_updates, derive, pending_records
 from functions.errors import ConflictError, HeaderError, InvalidInputError
 from functions.state.base import StateStore
@@ -27,8 +28,7 @@ from functions.store.backend import SetupReport
 from functions.store.codec import Codec
 from functions.store.workbook import Book, Change, Record, Workbook
 
-ACTION_TABS = ["settings", "clients", "prestations", "lines", "caisse", "stock", "movements", "agenda",
-               "investments", "types", "team"]
+ACTION_TABS = list(cmd.ACTION_TABS)
 
 
 class Business:
@@ -79,10 +79,20 @@ class Business:
         self._cached = None
 
     # -- actions ---------------------------------------------------------------------------------------
+    def submit(self, command: Command, actor: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Run one command through the pipeline (see ``functions.books.commands``); returns its result (ids,
+        numbers). A key seen before with the same command returns the first result (``replayed``)."""
+        return self._pipeline(command.apply, actor, command.fingerprint(), idempotency_key, command.tabs)
+
     def run(self, fn: Callable[[Book, records.Ctx], Change], actor: str, *, idempotency_key: str | None = None,
             params: Any = None) -> dict[str, Any]:
-        """Run one user action atomically; returns its result (ids, numbers)."""
+        """Transitional: a function as a command (callers are moving to ``submit``)."""
         fingerprint = hashlib.sha256(json.dumps(params, default=str, sort_keys=True).encode()).hexdigest()
+        return self._pipeline(fn, actor, fingerprint, idempotency_key, ACTION_TABS)
+
+    def _pipeline(self, fn: Callable[[Book, records.Ctx], Change], actor: str, fingerprint: str,
+                  idempotency_key: str | None, tabs: Sequence[str]) -> dict[str, Any]:
+        """Lock, idempotency, one read, apply, derived columns, hooks, one write with the Journal."""
         with self.state.lock("workbook", ttl_seconds=120, timeout_seconds=60):
             if idempotency_key:
                 done = self.state.get("idempotency", _idem_key(idempotency_key))
@@ -94,7 +104,7 @@ class Business:
                             "Cette opération a été interrompue pendant son enregistrement : elle a peut-être été "
                             "enregistrée. Vérifiez (Caisse, Journal) avant de recommencer.")
                     return dict(done["result"], replayed=True)
-            book = self.load(ACTION_TABS)
+            book = self.load(list(tabs))
             ctx = self.ctx(actor)
             change = fn(book, ctx)
             self._complete(book, change)
@@ -151,56 +161,47 @@ class Business:
                 change.updates.append(u)
 
     def add(self, key: str, data: dict[str, Any], actor: str, **kw: Any) -> dict[str, Any]:
-        return self.run(lambda b, c: records.add(b, key, data, c), actor, params=["add", key, data], **kw)
+        return self.submit(cmd.AddRecord(key, dict(data)), actor, **kw)
 
     def update(self, key: str, record_id: str, data: dict[str, Any], actor: str, **kw: Any) -> dict[str, Any]:
-        return self.run(lambda b, c: records.update(b, key, record_id, data, c), actor,
-                        params=["update", key, record_id, data], **kw)
+        return self.submit(cmd.UpdateRecord(key, record_id, dict(data)), actor, **kw)
 
-    def delete(self, key: str, record_id: str, actor: str) -> dict[str, Any]:
-        return self.run(lambda b, c: records.soft_delete(b, key, record_id, c), actor)
+    def delete(self, key: str, record_id: str, actor: str, **kw: Any) -> dict[str, Any]:
+        return self.submit(cmd.DeleteRecord(key, record_id), actor, **kw)
 
-    def restore(self, key: str, record_id: str, actor: str) -> dict[str, Any]:
-        return self.run(lambda b, c: records.restore(b, key, record_id, c), actor)
+    def restore(self, key: str, record_id: str, actor: str, **kw: Any) -> dict[str, Any]:
+        return self.submit(cmd.RestoreRecord(key, record_id), actor, **kw)
 
     def add_prestation(self, data: dict[str, Any], actor: str, lines: Sequence[dict[str, Any]] = (),
                        paid_now: Any = None, method: str | None = None, **kw: Any) -> dict[str, Any]:
-        return self.run(lambda b, c: ops.add_prestation(b, c, data, lines, paid_now, method), actor,
-                        params=["prestation", data, list(lines), paid_now, method], **kw)
+        return self.submit(cmd.AddPrestation(dict(data), tuple(lines), paid_now, method), actor, **kw)
 
     def set_status(self, prestation_id: str, status: str, actor: str, **kw: Any) -> dict[str, Any]:
-        return self.run(lambda b, c: ops.set_status(b, c, prestation_id, status), actor,
-                        params=["status", prestation_id, status], **kw)
+        return self.submit(cmd.SetStatus(prestation_id, status), actor, **kw)
 
     def record_payment(self, amount: Any, actor: str, **kw: Any) -> dict[str, Any]:
         idem = kw.pop("idempotency_key", None)
-        return self.run(lambda b, c: ops.record_payment(b, c, amount, **kw), actor, idempotency_key=idem,
-                        params=["payment", amount, kw])
+        return self.submit(cmd.RecordPayment(amount, kw), actor, idempotency_key=idem)
 
     def refund(self, amount: Any, actor: str, **kw: Any) -> dict[str, Any]:
         idem = kw.pop("idempotency_key", None)
-        return self.run(lambda b, c: ops.refund(b, c, amount, **kw), actor, idempotency_key=idem,
-                        params=["refund", amount, kw])
+        return self.submit(cmd.Refund(amount, kw), actor, idempotency_key=idem)
 
     def expense(self, amount: Any, category: str, actor: str, description: str = "", method: str | None = None,
                 **kw: Any) -> dict[str, Any]:
-        return self.run(lambda b, c: ops.expense(b, c, amount, category, description, method), actor,
-                        params=["expense", amount, category, description, method], **kw)
+        return self.submit(cmd.Expense(amount, category, description, method), actor, **kw)
 
     def revenue(self, amount: Any, actor: str, description: str = "", method: str | None = None,
                 **kw: Any) -> dict[str, Any]:
-        return self.run(lambda b, c: ops.revenue(b, c, amount, description, method), actor,
-                        params=["revenue", amount, description, method], **kw)
+        return self.submit(cmd.Revenue(amount, description, method), actor, **kw)
 
     def quick_sale(self, items: Sequence[tuple[str, Any]], actor: str, method: str | None = None,
                    client_id: str = "", **kw: Any) -> dict[str, Any]:
-        return self.run(lambda b, c: ops.quick_sale(b, c, items, method, client_id), actor,
-                        params=["sale", [list(i) for i in items], method, client_id], **kw)
+        return self.submit(cmd.QuickSale(tuple((str(a), q) for a, q in items), method, client_id), actor, **kw)
 
     def stock_adjust(self, article_id: str, kind: str, quantity: Any, actor: str, reason: str = "",
                      **kw: Any) -> dict[str, Any]:
-        return self.run(lambda b, c: ops.stock_adjust(b, c, article_id, kind, quantity, reason), actor,
-                        params=["stock", article_id, kind, quantity, reason], **kw)
+        return self.submit(cmd.AdjustStock(article_id, kind, quantity, reason), actor, **kw)
 
     def set_setting(self, key: str, value: str, actor: str) -> bool:
         """Change one row of Paramètres; False when the value is already that (see ``set_settings``)."""

@@ -192,11 +192,9 @@ def test_a_retry_with_the_same_key_after_a_hard_kill_is_refused(biz, shop):
     """A process killed between its write and recording the result leaves the key pending."""
     import functions.business as business
 
-    params = ["sale", [[shop["coca"], 1]], None, ""]
-    import hashlib
-    import json
+    from functions.books.commands import QuickSale
 
-    fingerprint = hashlib.sha256(json.dumps(params, default=str, sort_keys=True).encode()).hexdigest()
+    fingerprint = QuickSale(((shop["coca"], 1),)).fingerprint()
     biz.state.put("idempotency", business._idem_key("vente-kill-0001"), {"params": fingerprint, "pending": True})
     with pytest.raises(ConflictError, match="peut-être été enregistrée"):
         biz.quick_sale([(shop["coca"], 1)], "Awa", idempotency_key="vente-kill-0001")

@@ -1,0 +1,240 @@
+"""Writes are commands: one frozen dataclass per operation, ``apply(book, ctx) -> Change``, pure.
+
+Every change to the workbook is submitted as a command to ``Business.submit`` (the one pipeline: lock,
+idempotency checked against the command's own fingerprint, one read of ``command.tabs``, ``apply``, the
+one completion rule of derived columns, the hooks, one write with the Journal rows, the snapshot patch).
+Web routes, the CLI, reminders, TRIX images, promo approvals and the sync build commands; none writes
+around the pipeline, and none builds a fingerprint by hand.
+
+Commands of modules above ``books`` (receipt links, the Équipe mirror, reminders, TRIX images, promo
+notes) subclass ``Command`` next to their module, so dependencies keep pointing down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from functions.books import closing, records
+from functions.books import operations as ops
+from functions.books.records import Ctx
+from functions.store.workbook import Book, Change
+
+#: The tabs an action may need (a command may name fewer).
+ACTION_TABS: tuple[str, ...] = ("settings", "clients", "prestations", "lines", "caisse", "stock", "movements",
+                                "agenda", "investments", "types", "team")
+
+
+def _canon(value: Any) -> Any:
+    """A JSON-able, order-independent form of a command's fields (for its fingerprint)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canon(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _canon(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_canon(v) for v in value]
+    if isinstance(value, (str, int, bool, type(None))):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Command:
+    """Base of every write. Subclasses are frozen dataclasses naming what the person asked for."""
+
+    name: ClassVar[str] = "commande"
+    tabs: ClassVar[tuple[str, ...]] = ACTION_TABS
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:  # pragma: no cover - every subclass overrides it
+        raise NotImplementedError
+
+    def fingerprint(self) -> str:
+        """What makes two submissions the same operation (the idempotency check compares it)."""
+        body = json.dumps([type(self).__name__, _canon(self)], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+# -- generic records ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AddRecord(Command):
+    key: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return records.add(book, self.key, self.data, ctx)
+
+
+@dataclass(frozen=True)
+class UpdateRecord(Command):
+    key: str
+    record_id: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return records.update(book, self.key, self.record_id, self.data, ctx)
+
+
+@dataclass(frozen=True)
+class DeleteRecord(Command):
+    key: str
+    record_id: str
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return records.soft_delete(book, self.key, self.record_id, ctx)
+
+
+@dataclass(frozen=True)
+class RestoreRecord(Command):
+    key: str
+    record_id: str
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return records.restore(book, self.key, self.record_id, ctx)
+
+
+# -- prestations -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AddPrestation(Command):
+    data: Mapping[str, Any]
+    lines: tuple[Mapping[str, Any], ...] = ()
+    paid_now: Any = None
+    method: str | None = None
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return ops.add_prestation(book, ctx, self.data, self.lines, self.paid_now, self.method)
+
+
+@dataclass(frozen=True)
+class EditPrestation(Command):
+    """A prestation's fields changed; a client name typed without an id is linked or created first."""
+
+    prestation_id: str
+    data: Mapping[str, Any]
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        data = dict(self.data)
+        if data.get("client_id") or not data.get("client"):
+            return records.update(book, "prestations", self.prestation_id, data, ctx)
+        cid, change = ops.link_or_create_client(book, ctx, data["client"])
+        client = book.find("clients", cid)
+        name = client["name"] if client is not None else data["client"]
+        return change.extend(records.update(book, "prestations", self.prestation_id,
+                                            {**data, "client_id": cid, "client": name}, ctx))
+
+
+@dataclass(frozen=True)
+class SetStatus(Command):
+    prestation_id: str
+    status: str
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return ops.set_status(book, ctx, self.prestation_id, self.status)
+
+
+# -- money -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordPayment(Command):
+    amount: Any
+    options: Mapping[str, Any] = field(default_factory=dict)  # prestation_id, client_id, method, note…
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return ops.record_payment(book, ctx, self.amount, **dict(self.options))
+
+
+@dataclass(frozen=True)
+class Refund(Command):
+    amount: Any
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return ops.refund(book, ctx, self.amount, **dict(self.options))
+
+
+@dataclass(frozen=True)
+class Expense(Command):
+    amount: Any
+    category: str
+    description: str = ""
+    method: str | None = None
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return ops.expense(book, ctx, self.amount, self.category, self.description, self.method)
+
+
+@dataclass(frozen=True)
+class Revenue(Command):
+    amount: Any
+    description: str = ""
+    method: str | None = None
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return ops.revenue(book, ctx, self.amount, self.description, self.method)
+
+
+@dataclass(frozen=True)
+class QuickSale(Command):
+    items: tuple[tuple[str, Any], ...]
+    method: str | None = None
+    client_id: str = ""
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return ops.quick_sale(book, ctx, self.items, self.method, self.client_id)
+
+
+@dataclass(frozen=True)
+class CloseCash(Command):
+    counted: Any
+    note: str = ""
+    seen_expected: Any = None
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return closing.close_cash(book, ctx, self.counted, self.note, self.seen_expected)
+
+
+# -- stock -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AdjustStock(Command):
+    article_id: str
+    kind: str
+    quantity: Any
+    reason: str = ""
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        return ops.stock_adjust(book, ctx, self.article_id, self.kind, self.quantity, self.reason)
+
+
+@dataclass(frozen=True)
+class NewArticle(Command):
+    data: Mapping[str, Any]
+    initial: Any = None
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        """The article and, when an initial quantity is given, its first Entrée, in one change."""
+        from functions.errors import InvalidInputError
+        from functions.store.codec import to_decimal
+        from functions.store.workbook import JournalEntry, Record
+
+        change = records.add(book, "stock", self.data, ctx)
+        initial = self.initial
+        if str(initial or "").strip() and to_decimal(initial, "Quantité initiale") != 0:
+            try:
+                qty = ops.positive_quantity(initial)
+            except InvalidInputError as exc:
+                raise InvalidInputError(exc.message.replace("Quantité", "Quantité initiale", 1)) from None
+            article = Record("stock", 0, change.appends[0][1])
+            row = ops.movement_row(book, ctx, article, qty, "Entrée", "Stock initial")
+            change.appends.append(("movements", row))
+            change.journal.append(JournalEntry("stock", "movements", row["id"],
+                                               records.describe(book.schema.tab("movements"), None, row)))
+        return change
+
+
+__all__ = [
+    "ACTION_TABS", "AddPrestation", "AddRecord", "AdjustStock", "CloseCash", "Command", "DeleteRecord",
+    "EditPrestation", "Expense", "NewArticle", "QuickSale", "RecordPayment", "Refund", "RestoreRecord",
+    "Revenue", "SetStatus", "UpdateRecord",
+]
