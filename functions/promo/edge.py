@@ -121,9 +121,14 @@ def check_response(request: Request, deps: Deps) -> Response:
         state = deps.state()
         limiter = FailureLimiter(state, deps.settings)
         ip = client_ip(request, deps.settings.trusted_proxies)
-        raw_business = body.get("businessId")
-        limiter.check(ip, raw_business if isinstance(raw_business, str) else None)
-        business = service.business_id(raw_business)
+        try:  # normalised once, here: the limits, the counting and ABT all see the same value
+            business: str | None = service.business_id(body.get("businessId"))
+            malformed = None
+        except InvalidInputError as exc:
+            business, malformed = None, exc
+        limiter.check(ip, business)
+        if malformed is not None or business is None:
+            raise malformed or InvalidInputError()
         name, email = service.client_fields(body)
         try:
             code = service.normalize_code(body.get("promoCode"))

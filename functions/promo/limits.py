@@ -36,8 +36,8 @@ class FailureLimiter:
 
     def _keys(self, ip: str, business_id: str | None) -> Sequence[tuple[str, str]]:
         out = [("ip", subject("ip", ip))]
-        if business_id:
-            out.append(("biz", subject("biz", business_id)))
+        if business_id:  # one business whatever the spacing or case it is typed with
+            out.append(("biz", subject("biz", business_id.strip().casefold())))
         return out
 
     def check(self, ip: str, business_id: str | None) -> None:

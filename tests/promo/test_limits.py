@@ -101,3 +101,22 @@ def test_state_keys_hold_no_address(env, abt):
     bad(c, ip="203.0.113.7")
     assert bad(c, ip="203.0.113.7").status_code == 429  # the address was counted…
     assert "203.0.113.7" not in repr(store.__dict__)  # …under a hash
+
+
+@pytest.mark.parametrize("variants", [["biz-awa", " biz-awa", "biz-awa  ", "\tbiz-awa\n", "  biz-awa "],
+                                      ["biz-awa", "BIZ-AWA", "Biz-Awa", " biz-AWA ", "bIz-awa"]])
+def test_padding_or_case_does_not_dodge_the_business_limit(env, abt, variants):
+    """Issue 13, item 9: 25 of 28 padded businessIds reached ABT with a limit of 5; one business is one count."""
+    app = make_app({**env, "TTR_PROMO_MAX_FAILS_IP": "1000", "TTR_PROMO_MAX_FAILS_BUSINESS": "5",
+                    "TTR_TRUSTED_PROXIES": "1"}, SimpleNamespace(state=MemoryStateStore()))
+    c = app.test_client()
+    codes = [bad(c, business=variants[i % len(variants)], ip=f"198.51.100.{i}").status_code for i in range(28)]
+    assert codes == [200] * 5 + [429] * 23
+    assert len(abt.requests) == 5
+
+
+def test_a_malformed_business_id_is_still_checked_against_the_address_block(env, abt):
+    app = make_app({**env, "TTR_PROMO_MAX_FAILS_IP": "2"}, SimpleNamespace(state=MemoryStateStore()))
+    c = app.test_client()
+    assert [bad(c).status_code for _ in range(2)] == [200, 200]
+    assert bad(c, business="   ").status_code == 429
