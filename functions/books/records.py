@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from functions import phones
 from functions.errors import ConflictError, InvalidInputError, NotFoundError
 from functions.store.schema import Tab
 from functions.store.workbook import Book, Change, JournalEntry, Record, RowUpdate
@@ -112,6 +113,8 @@ def validate(book: Book, key: str, data: Mapping[str, Any], *, partial: bool = F
                 value = codec.parse_choice(col.choices, str(value))
             if col.type == "email" and value:
                 value = codec.check_email(str(value))
+            if col.type == "phone" and value:  # one stored form, E.164 (functions/phones.py); else as typed
+                value = phones.e164(value, book.settings.get("country")) or value
             if col.type in ("money", "int") and isinstance(value, (int, Decimal)) and value < 0:
                 raise InvalidInputError("le montant ne peut pas être négatif")
             out[k] = value
