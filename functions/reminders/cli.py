@@ -30,7 +30,9 @@ def remind(workbook: str | None, state: str | None, dry_run: bool, day_text: str
         day = parse_day(day_text)
         summary = run(open_business(config), day=day, dry_run=dry_run, env=config.env)
     except TTRError as exc:
-        raise click.ClickException(exc.message) from None
+        from functions.cli import FrenchError
+
+        raise FrenchError(exc.message) from None
     for line in summary.lines():
         click.echo(line)
     if summary.failures:

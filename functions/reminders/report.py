@@ -15,7 +15,7 @@ class Outcome:
     channel: str
     address: str
     subject: str
-    status: str  # envoyé, déjà envoyé, échec, incertain, en cours, reporté, à envoyer, à réessayer
+    status: str  # envoyé, lien prêt, déjà envoyé, lien déjà prêt, échec, incertain, en cours, reporté, à envoyer…
     detail: str = ""
     key: str = ""
 
@@ -62,8 +62,10 @@ class RunSummary:
         head = f"Rappels du {self.day:%d/%m/%Y}" if self.day else "Rappels"
         out = [f"{head} : {self.state}."]
         if not self.dry_run and self.state == "fait":
-            out.append(f"{self.count('envoyé')} envoyé(s), {self.count('déjà envoyé')} déjà envoyé(s), "
-                       f"{len(self.failures)} échec(s), {self.sheet_updates} ligne(s) d'Agenda mise(s) à jour.")
+            out.append(f"{self.count('envoyé')} envoyé(s), {self.count('lien prêt')} lien(s) WhatsApp prêt(s) à "
+                       f"envoyer (Agenda › À envoyer), {self.count('déjà envoyé') + self.count('lien déjà prêt')} "
+                       f"déjà traité(s), {len(self.failures)} échec(s), {self.sheet_updates} ligne(s) d'Agenda "
+                       "mise(s) à jour.")
         elif self.dry_run:
             out.append(f"{self.count('à envoyer')} message(s) à envoyer.")
         out += [o.line() for o in self.outcomes]
@@ -73,6 +75,7 @@ class RunSummary:
     def to_dict(self) -> dict[str, Any]:
         return {"date": self.day.isoformat() if self.day else None, "etat": self.state, "essai": self.dry_run,
                 "envoyes": self.count("envoyé"), "deja_envoyes": self.count("déjà envoyé"),
+                "liens_prets": self.count("lien prêt"), "liens_deja_prets": self.count("lien déjà prêt"),
                 "echecs": [{"canal": o.channel, "destinataire": o.address, "objet": o.subject, "statut": o.status,
                             "raison": o.detail} for o in self.failures],
                 "messages": [{"regle": o.rule, "canal": o.channel, "destinataire": o.address, "objet": o.subject,

@@ -168,7 +168,9 @@ def _money(book: Book, value: Decimal, currency: str) -> str:
     return money(book.codec.money(value), currency)
 
 
-def agenda_due(book: Book, day: date, settings: Settings) -> list[Due]:
+def agenda_due(book: Book, day: date, settings: Settings, as_of: date | None = None) -> list[Due]:
+    """The Agenda reminders of ``day``; with ``as_of`` (a missed day caught up later), only those whose item
+    is still to come, worded from ``as_of`` ("aujourd'hui", not yesterday's "demain")."""
     out = []
     for r in book.rows("agenda"):
         offset = OFFSETS.get(str(r["reminder"] or ""))
@@ -177,8 +179,9 @@ def agenda_due(book: Book, day: date, settings: Settings) -> list[Due]:
             continue
         if isinstance(when, datetime):
             when = when.date()
-        if when - timedelta(days=offset) != day:
+        if when - timedelta(days=offset) != day or (as_of is not None and when < as_of):
             continue
+        offset = offset if as_of is None else (when - as_of).days
         person = resolve(book, r["for"] or "", settings)
         hour = r["time"].strftime("%H:%M") if isinstance(r["time"], time) else ""
         greet = "" if person.admin or _PHONE.match(person.name) or "@" in person.name else person.name
@@ -247,10 +250,14 @@ def business_due(book: Book, day: date, settings: Settings) -> list[Due]:
     return out
 
 
-def due(book: Book, day: date, settings: Settings) -> list[Due]:
-    """Everything due on ``day`` (local date of the business), in a stable order."""
-    out = agenda_due(book, day, settings)
+def due(book: Book, day: date, settings: Settings, as_of: date | None = None) -> list[Due]:
+    """Everything due on ``day`` (local date of the business), in a stable order. ``as_of`` (today) when
+    ``day`` is a past day caught up: the low-stock alert and the morning summary of that day are stale
+    (today's run gives them), Agenda items already past are dropped."""
+    late = as_of is not None and day < as_of
+    out = agenda_due(book, day, settings, as_of if late else None)
     if settings.unpaid:
         out += unpaid_due(book, day, settings)
-    out += business_due(book, day, settings)
+    if not late:
+        out += business_due(book, day, settings)
     return out

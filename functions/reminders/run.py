@@ -72,11 +72,11 @@ def plan(dues: list[rules.Due], day: date, settings: rules.Settings, channels: C
             targets.append(("whatsapp", d.recipient.phone))
         if channels.email is not None and d.recipient.email:
             targets.append(("email", d.recipient.email))
-        if not targets and d.rule in (rules.AGENDA, rules.UNPAID):
-            targets.append(("wame", d.recipient.phone))
+        if not targets and (d.rule in (rules.AGENDA, rules.UNPAID) or d.recipient.phone):
+            targets.append(("wame", d.recipient.phone))  # the owner's own alerts: a link to the business phone
         if not targets:
-            summary.warnings.append(f"{subject} : aucun canal pour {d.recipient.name} (renseignez Téléphone ou Email "
-                                    "dans Paramètres, et WhatsApp ou SMTP_URL).")
+            summary.warnings.append(f"{subject} : aucun canal pour {d.recipient.name} (renseignez le Téléphone de "
+                                    "l'entreprise dans Paramètres, ou WhatsApp ou SMTP_URL).")
             continue
         for channel, address in targets:
             out.append(Planned(d, _message(d, day, settings, channel, address, subject, text)))
@@ -100,10 +100,14 @@ class Runner:
         self.channels = channels
         self.budget = budget_seconds
         self.monotonic = monotonic
+        self.catch_up = False
         self.run_id = hashlib.sha256(f"{id(self)}:{_time.time_ns()}".encode()).hexdigest()[:16]
 
     # -- the run ---------------------------------------------------------------------------------------
-    def run(self, day: date | None = None, dry_run: bool = False) -> RunSummary:
+    def run(self, day: date | None = None, dry_run: bool = False, catch_up: bool = False) -> RunSummary:
+        """Today's reminders at the hour (``day`` None), or those of ``day`` now; ``catch_up``: a past day
+        missed while nothing ran, without what has gone stale (see ``rules.due``)."""
+        self.catch_up = catch_up
         summary = RunSummary(day=day, dry_run=dry_run, warnings=list(self.channels.warnings))
         if dry_run:
             from functions.business import ACTION_TABS
@@ -168,7 +172,9 @@ class Runner:
         if not self._start(settings, ctx, day, summary):
             return False
         assert summary.day is not None
-        queue = plan(rules.due(book, summary.day, settings), summary.day, settings, self.channels, summary)
+        as_of = ctx.now.date() if self.catch_up else None
+        queue = plan(rules.due(book, summary.day, settings, as_of=as_of), summary.day, settings, self.channels,
+                     summary)
         start = self.monotonic()
         while queue:
             p = queue.pop(0)
@@ -209,7 +215,7 @@ class Runner:
             cur = self.state.get(COLLECTION, m.key) or {}
             status = cur.get("status")
             if status == "sent":
-                summary.add(Outcome.of(m, "déjà envoyé"))
+                summary.add(Outcome.of(m, "lien déjà prêt" if m.channel == "wame" else "déjà envoyé"))
                 return None
             if status == "uncertain":
                 summary.add(Outcome.of(m, "incertain", "déjà signalé ; non renvoyé"))
@@ -242,7 +248,8 @@ class Runner:
             return self._failed(p, claim, SendError(f"erreur inattendue ({type(exc).__name__})"), summary)
         self.state.put(COLLECTION, m.key, {**claim, "status": "sent", "ref": ref, "sent": ctx.now.isoformat()},
                        ttl_seconds=KEEP_SECONDS)
-        summary.add(Outcome.of(m, "envoyé", ref if m.channel == "wame" else ""))
+        # A wa.me link is only ready: a person sends it (Agenda › À envoyer), so it is never reported as sent.
+        summary.add(Outcome.of(m, "lien prêt", ref) if m.channel == "wame" else Outcome.of(m, "envoyé"))
         return None
 
     def _take_over(self, key: str, seen: dict[str, Any], claim: dict[str, Any]) -> bool:
@@ -313,9 +320,11 @@ def _journal(doc: dict[str, Any]) -> JournalEntry:
     status = doc.get("status")
     tab = doc.get("tab", "")
     if status == "sent":
-        extra = f" : {doc.get('ref')}" if doc.get("channel") == "wame" and tab != "agenda" else ""
-        verb = "lien prêt pour" if doc.get("channel") == "wame" else "envoyé à"
-        return JournalEntry("rappel", tab, doc.get("item", ""), f"{label} {verb} {who} : {what}{extra}",
+        if doc.get("channel") == "wame":
+            extra = f" : {doc.get('ref')}" if tab != "agenda" else ""
+            return JournalEntry("rappel", tab, doc.get("item", ""), f"Lien WhatsApp prêt à envoyer à {who} : "
+                                f"{what}{extra}", source="système")
+        return JournalEntry("rappel", tab, doc.get("item", ""), f"{label} envoyé à {who} : {what}",
                             source="système")
     if status == "uncertain":
         return JournalEntry("rappel incertain", tab, doc.get("item", ""),
@@ -326,10 +335,11 @@ def _journal(doc: dict[str, Any]) -> JournalEntry:
 
 
 def run(biz: Any, channels: Channels | None = None, *, day: date | None = None, dry_run: bool = False,
-        env: dict[str, str] | None = None, budget_seconds: float = BUDGET_SECONDS) -> RunSummary:
+        env: dict[str, str] | None = None, budget_seconds: float = BUDGET_SECONDS,
+        catch_up: bool = False) -> RunSummary:
     """Run the reminders of ``biz`` (today's at the reminder hour, or those of ``day`` right away)."""
     import os
 
     if channels is None:
         channels = Channels.from_env(dict(os.environ) if env is None else env)
-    return Runner(biz, channels, budget_seconds=budget_seconds).run(day, dry_run)
+    return Runner(biz, channels, budget_seconds=budget_seconds).run(day, dry_run, catch_up)

@@ -79,12 +79,21 @@ def test_whatsapp_and_email_each_once_with_two_reads_and_one_write(shop, whatsap
 def test_zero_setup_writes_wa_me_links_and_a_sync_keeps_them(shop):
     b, ids = shop
     summary = run(b, Channels())
-    assert summary.count("envoyé") == 3
+    # Nothing left the machine: five links are ready for a person to send, none is reported as sent.
+    assert summary.count("envoyé") == 0 and summary.count("lien prêt") == 5
+    assert "0 envoyé(s), 5 lien(s) WhatsApp prêt(s) à envoyer" in summary.lines()[1]
+    assert summary.to_dict()["envoyes"] == 0 and summary.to_dict()["liens_prets"] == 5
     row = agenda(b, ids["tomorrow"])
     assert row["reminder_link"].startswith(f"https://wa.me/{KOFI_WA}?text=Bonjour%20Kofi%20Mensah")
     assert agenda(b, ids["today"])["reminder_link"].startswith(f"https://wa.me/{ADMIN_WA}?text=")
-    # Stock and summary are for the owner: no channel without WhatsApp API or SMTP, and it is said.
-    assert any("Stock bas" in w for w in summary.warnings) and any("Résumé" in w for w in summary.warnings)
+    # Stock and summary are for the owner: the business phone is their channel, through wa.me links.
+    owner = {o.subject.split(" ")[0]: o for o in summary.outcomes if o.rule in ("stock", "resume")}
+    assert set(owner) == {"Stock", "Résumé"}, summary.lines()
+    assert all(o.address == ADMIN_WA and o.detail.startswith(f"https://wa.me/{ADMIN_WA}?text=")
+               for o in owner.values())
+    assert not any("aucun canal" in w for w in summary.warnings)
+    texts = [r["changes"] for r in journal(b, "rappel")]
+    assert texts and all(t.startswith("Lien WhatsApp prêt à envoyer à ") for t in texts), texts
     # The next sync neither wipes the reminder columns nor journals them as hand edits.
     rows_before = {r.id: (r["last_reminder"], r["reminder_link"]) for r in b.load(["agenda"]).rows("agenda")}
     journal_before = len(journal(b))

@@ -19,8 +19,9 @@ def hourly(b, clock, start: datetime, hours: int):
     for h in range(hours):
         clock.when = start + timedelta(hours=h)
         summary = run(b, Channels())
-        if summary.count("envoyé"):
-            sent_at.append((clock.when.astimezone(b_zone(b)).replace(tzinfo=None), summary.count("envoyé")))
+        ready = sum(1 for o in summary.outcomes if o.rule == "agenda" and o.status == "lien prêt")
+        if ready:
+            sent_at.append((clock.when.astimezone(b_zone(b)).replace(tzinfo=None), ready))
     return sent_at
 
 
@@ -84,4 +85,4 @@ def test_the_local_date_decides_the_day_not_utc():
     b.add("agenda", {"title": "Le 14", "date": date(2026, 3, 14), "reminder": "Le jour même"}, "Awa")
     summary = run(b, Channels())
     assert summary.day == date(2026, 3, 14)
-    assert [o.subject for o in summary.outcomes if o.status == "envoyé"] == ["Rappel : Le 14 (aujourd'hui)"]
+    assert [o.subject for o in summary.outcomes if o.rule == "agenda"] == ["Rappel : Le 14 (aujourd'hui)"]
