@@ -5,10 +5,10 @@
   redelivery sends nothing twice. A channel failure is not raised: it is in the summary and the Journal,
   and the next runs of the day retry it.
 * ``handle_http(request)``: ``POST`` with ``X-TTR-Token: <TTR_REMINDER_TOKEN>`` (under ``ttr serve`` the
-  token is generated into the state store and printed), or under Cloud Run (``K_SERVICE`` set) the OIDC
-  identity token of Cloud Scheduler in ``Authorization: Bearer …``. Cloud Run checks that token's signature
-  and the invoker role before the request reaches us (deploy without ``--allow-unauthenticated``); here we
-  check that it has not expired and, when ``TTR_REMINDER_INVOKER`` is set, that it is that service account.
+  token is generated into the state store and printed), or the OIDC identity token of Cloud Scheduler in
+  ``Authorization: Bearer …``, verified here whatever runs in front (the web app is public): Google's
+  signature, issuer, expiry, audience = this endpoint (``TTR_REMINDER_AUDIENCE``, else the address called)
+  and ``email`` = ``TTR_REMINDER_INVOKER`` with ``email_verified`` (no invoker configured: no token accepted).
   ``?date=AAAA-MM-JJ`` runs the reminders of that day now; ``?essai=1`` (or ``dry_run=1``) sends nothing.
 * ``bp``: the same trigger as ``POST /rappels`` in the web app (``ttr serve``).
 """
@@ -21,7 +21,6 @@ import hmac
 import json
 import logging
 import os
-import time
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -29,7 +28,9 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from functions.errors import InvalidInputError, TTRError
+from functions.reminders import oidc
 from functions.reminders.channels import Channels
+from functions.reminders.oidc import IdTokenVerifier
 from functions.reminders.run import run
 
 log = logging.getLogger("ttr.reminders")
@@ -48,29 +49,20 @@ def reminder_token(biz: Any, env: Mapping[str, str]) -> str:
     return shared_token(biz.state, "reminder_token", env.get("TTR_REMINDER_TOKEN"))
 
 
-def _jwt_claims(token: str) -> dict[str, Any] | None:
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError):
-        return None
-    return claims if isinstance(claims, dict) else None
-
-
-def authorized(headers: Mapping[str, str], biz: Any, env: Mapping[str, str], now: float | None = None) -> bool:
-    given = headers.get(TOKEN_HEADER, "")
-    if given and hmac.compare_digest(given.encode(), reminder_token(biz, env).encode()):
-        return True
-    auth = headers.get("Authorization", "")
-    if env.get("K_SERVICE") and auth.startswith("Bearer "):
-        claims = _jwt_claims(auth.removeprefix("Bearer ").strip())
-        if claims is None or float(claims.get("exp", 0)) <= (now if now is not None else time.time()):
-            return False
-        invoker = env.get("TTR_REMINDER_INVOKER", "")
-        return not invoker or (claims.get("email") == invoker and claims.get("email_verified", True) is not False)
-    return False
+def authorized(headers: Mapping[str, str], biz: Any, env: Mapping[str, str], *, url: str = "",
+               verifier: IdTokenVerifier | None = None) -> bool:
+    """The shared token (constant-time comparison, never an empty one), or a Google-signed ID token of
+    ``TTR_REMINDER_INVOKER`` whose audience is this endpoint (``TTR_REMINDER_AUDIENCE``, else ``url``)."""
+    given = headers.get(TOKEN_HEADER, "").strip()
+    if given:
+        expected = reminder_token(biz, env)
+        return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+    scheme, _, token = headers.get("Authorization", "").partition(" ")
+    invoker = (env.get("TTR_REMINDER_INVOKER") or "").strip()
+    if scheme.lower() != "bearer" or not token.strip() or not invoker:
+        return False
+    accepted = oidc.audiences(url, env.get("TTR_REMINDER_AUDIENCE"))
+    return (verifier or oidc.default_verifier()).verify(token.strip(), accepted, invoker)
 
 
 def parse_day(text: str | None) -> date | None:
@@ -103,12 +95,13 @@ def handle_cloud_event(cloud_event: Any, business: Callable[[], Any] | None = No
 
 
 def handle_http(req: Any, business: Callable[[], Any] | None = None, env: Mapping[str, str] | None = None,
-                channels: Channels | None = None) -> tuple[dict[str, Any], int]:
+                channels: Channels | None = None, verifier: IdTokenVerifier | None = None,
+                ) -> tuple[dict[str, Any], int]:
     env = dict(os.environ) if env is None else dict(env)
     try:
         biz = (business or _default_business)()
-        if not authorized(req.headers, biz, env):
-            return {"erreur": "Jeton des rappels invalide (en-tête X-TTR-Token)."}, 401
+        if not authorized(req.headers, biz, env, url=getattr(req, "base_url", ""), verifier=verifier):
+            return {"erreur": "Jeton des rappels invalide (en-tête X-TTR-Token ou jeton OIDC de Google)."}, 401
         day = parse_day(req.args.get("date"))
         dry = _yes(req.args.get("essai")) or _yes(req.args.get("dry_run"))
         summary = run(biz, channels, day=day, dry_run=dry, env=env)
@@ -125,7 +118,8 @@ def reminders_http() -> Any:
     """Run the reminders from the web app (``ttr serve``), with the shared token."""
     env = current_app.config.get("TTR_ENV") or {}
     body, status = handle_http(request, current_app.config["TTR_BUSINESS"], env,
-                               current_app.config.get("TTR_REMINDER_CHANNELS"))
+                               current_app.config.get("TTR_REMINDER_CHANNELS"),
+                               current_app.config.get("TTR_ID_TOKEN_VERIFIER"))
     return jsonify(body), status
 
 

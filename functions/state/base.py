@@ -98,8 +98,8 @@ class StateStore(ABC):
 def shared_token(state: StateStore, name: str, configured: str | None = None) -> str:
     """A shared secret: the configured value when given, else one generated once into the state store
     (``secrets/<name>``), the same for every instance."""
-    if configured:
-        return configured
+    if configured and configured.strip():  # a blank setting is no setting (never an empty secret)
+        return configured.strip()
     import secrets
 
     state.create("secrets", name, {"token": secrets.token_urlsafe(32)})
