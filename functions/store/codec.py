@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from decimal import ROUND_HALF_UP, Decimal
 
+from functions import money
 from functions.errors import InvalidInputError
+from functions.money import SYMBOLS, plain
 from functions.store.backend import Cell, NumberFormat
 
 TEXT_TYPES = frozenset({"id", "text", "phone", "email", "url", "choice"})
@@ -24,68 +25,26 @@ EPOCH = datetime(1899, 12, 30)  # day 0 of spreadsheet serial dates (Sheets and 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# Display symbols where the ISO code is not what people write.
-SYMBOLS = {"XOF": "FCFA", "XAF": "FCFA", "EUR": "€", "USD": "$", "GNF": "FG", "CDF": "FC", "MAD": "DH"}
-
-
-@lru_cache(maxsize=64)
 def currency_exponent(currency: str) -> int:
-    from babel.numbers import get_currency_precision
-
-    code = (currency or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise InvalidInputError(f"Devise « {currency} » invalide : indiquez un code ISO 4217 (ex. XOF, EUR).")
-    return int(get_currency_precision(code))
+    return money.exponent(currency)
 
 
-def to_decimal(value: Cell, what: str = "nombre") -> Decimal | None:
-    """Any cell to Decimal without float arithmetic; None when empty."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise InvalidInputError(f"{what} attendu, pas une case à cocher.")
-    if isinstance(value, Decimal):
-        d = value
-    elif isinstance(value, int):
-        d = Decimal(value)
-    elif isinstance(value, float):
-        d = Decimal(repr(value))
-    elif isinstance(value, str):
-        d = _parse_number_text(value, what)
-    else:
-        raise InvalidInputError(f"{what} attendu : « {value} » n'est pas un nombre.")
-    if not d.is_finite():
-        raise InvalidInputError(f"{what} invalide : « {value} ».")
-    return d
+def to_decimal(value: Cell, what: str = "nombre", field: str = "") -> Decimal | None:
+    """Any cell to Decimal without float arithmetic (``money.parse_number``); None when empty."""
+    return money.parse_number(value, field=field, what=what[:1].upper() + what[1:])
 
 
-def _parse_number_text(text: str, what: str) -> Decimal:
-    cleaned = text.strip()
-    for sym in ("FCFA", "CFA", "F CFA", "€", "$", "XOF", "EUR", "%"):
-        cleaned = cleaned.replace(sym, "")
-    cleaned = re.sub(r"[\s\u00a0\u202f']", "", cleaned)
-    if "," in cleaned and "." in cleaned:
-        cleaned = cleaned.replace(".", "").replace(",", ".") if cleaned.rfind(",") > cleaned.rfind(".") else cleaned.replace(",", "")
-    elif "," in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
-        raise InvalidInputError(f"{what} attendu : « {text.strip()[:40]} » n'est pas un nombre.")
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation as exc:  # pragma: no cover - regex above guards
-        raise InvalidInputError(f"{what} invalide : « {text[:40]} ».") from exc
-
-
-def plain(d: Decimal) -> Decimal:
-    """Without trailing zeros nor exponent: 10 stays 10 (``normalize`` would give 1E+1)."""
-    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
-
-
-def clean_text(value: str) -> str:
-    text = _ILLEGAL.sub("", value)
-    if len(text) > MAX_TEXT:
-        raise InvalidInputError(f"Texte trop long ({len(text)} caractères) : {MAX_TEXT} au plus par cellule.")
-    return text
+def clean_text(value: str, field: str = "") -> str:
+    """User text as stored: refused (with a French message) when it holds a control character that a
+    cell cannot keep, or is longer than a cell holds. Tab, LF and CR are kept."""
+    found = _ILLEGAL.search(value)
+    if found:
+        raise InvalidInputError(f"Caractère invalide (code {ord(found.group(0))}) dans « {_ILLEGAL.sub('', value)[:40]} » : "
+                                "retirez-le puis recommencez.", field=field, code="control_char")
+    if len(value) > MAX_TEXT:
+        raise InvalidInputError(f"Texte trop long ({len(value)} caractères) : {MAX_TEXT} au plus par cellule.",
+                                field=field, code="too_long")
+    return value
 
 
 def serial_to_datetime(serial: Decimal) -> datetime:
@@ -117,8 +76,19 @@ class Codec:
 
     # -- money -----------------------------------------------------------------------------------------
     def money(self, value: Cell | Decimal) -> Decimal:
+        """An amount: text as people type it (``money.parse_amount``: "25.000" is 25 000 FCFA, decimals the
+        currency lacks refused); a number is a computed amount, rounded half up (the one rule). Empty is 0."""
+        if isinstance(value, str):
+            d = money.parse_amount(value, self.currency)
+            return d if d is not None else Decimal(0)
         d = to_decimal(value, "Montant")
-        return (d if d is not None else Decimal(0)).quantize(self.quantum, rounding=ROUND_HALF_UP)
+        if d is None:
+            return Decimal(0)
+        return money.check_amount(money.round_to(d, self.quantum) if money.representable(d) else d, self.currency)
+
+    def amount(self, cell: Cell | Decimal, field: str = "") -> Decimal | None:
+        """An amount read from a cell or a form, exact: nothing is rounded away; None when empty."""
+        return money.parse_amount(cell, self.currency, field=field or "amount")
 
     def money_format(self) -> NumberFormat:
         symbol = SYMBOLS.get(self.currency, self.currency)
@@ -133,7 +103,7 @@ class Codec:
         if cell is None or cell == "":
             return None
         if type_ == "money":
-            return self.money(cell)
+            return self.amount(cell)
         if type_ in ("number", "percent"):
             d = to_decimal(cell, "Nombre")
             return plain(d) if d is not None else None
@@ -180,16 +150,18 @@ class Codec:
         if type_ == "money":
             quantum = self.quantum
 
-            def money(cell: Cell) -> object:
+            top = money.maximum(self.currency)
+
+            def amount(cell: Cell) -> object:
                 if cell is None or cell == "":
                     return None
-                if cell.__class__ is int:
-                    return Decimal(cell).quantize(quantum, rounding=ROUND_HALF_UP)  # type: ignore[arg-type]
-                if cell.__class__ is Decimal:
-                    return cell.quantize(quantum, rounding=ROUND_HALF_UP)  # type: ignore[union-attr]
-                return self.money(cell)
+                if cell.__class__ is int and -top <= cell <= top:  # type: ignore[operator]
+                    return Decimal(cell).quantize(quantum)  # type: ignore[arg-type]
+                if cell.__class__ is Decimal and -top <= cell <= top and cell == cell.quantize(quantum):  # type: ignore
+                    return cell.quantize(quantum)  # type: ignore[union-attr]
+                return self.amount(cell)
 
-            return money
+            return amount
         return lambda cell: self.to_value(type_, cell)
 
     def _text(self, cell: Cell) -> str:

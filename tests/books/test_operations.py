@@ -159,9 +159,15 @@ def test_formula_like_text_is_kept_as_text(biz):
 def test_money_follows_the_currency_exponent():
     from functions.store.codec import Codec
 
-    assert Codec("XOF").money("12500.6") == D(12501)
-    assert Codec("EUR").money("1 234,505") == D("1234.51")
+    # Typed text is exact or refused (issue 12: decimals the currency lacks are never rounded away) …
+    with pytest.raises(InvalidInputError, match="pas de centimes"):
+        Codec("XOF").money("12500.6")
+    with pytest.raises(InvalidInputError, match="2 décimale"):
+        Codec("EUR").money("1 234,505")
+    assert Codec("EUR").money("1 234,50") == D("1234.50")
+    # … while a computed number is rounded half up, the one rule.
     assert Codec("EUR").money(0.1 + 0.2) == D("0.30")
+    assert Codec("XOF").money(D("12500.5")) == D(12501)
 
 
 def test_a_prestation_moved_to_another_client_takes_its_payments_along(biz):

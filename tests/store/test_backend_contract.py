@@ -194,11 +194,14 @@ def test_numbers_and_dates_round_trip_as_values(backend_and_person):
     assert codec.to_value("date", g["Journal"][1][1]) == date(2026, 2, 28)
 
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40)
+# Control characters that a cell cannot hold are refused (tests/store/test_money.py), not stored.
+CONTROL = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32)])) + "\ufffe\uffff"
+MAX_EUR = Decimal("9999999999.99")  # functions.money.MAX_MINOR cents: the one maximum amount
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=CONTROL), min_size=1, max_size=40)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=TEXT, amount=st.decimals(min_value=-10**12, max_value=10**12, places=2, allow_nan=False))
+@given(name=TEXT, amount=st.decimals(min_value=-MAX_EUR, max_value=MAX_EUR, places=2, allow_nan=False))
 def test_any_text_and_amount_round_trip(backend_and_person, name, amount):
     from functions.store.codec import Codec
 
