@@ -171,7 +171,7 @@ def _parse_amount_text(text: str, currency: str, digits: int, field: str, what: 
     if body[:1] in _MINUS or body[:1] == "+":
         sign = "-" if body[:1] in _MINUS else ""
         body = body[1:].strip()
-    not_a_number = _error(f"{what} : « {raw[:40]} » n'est pas un montant (exemple : 25000 ou 25 000).",
+    not_a_number = _error(f"{what} : « {raw[:40]} » n'est pas un nombre (exemple : 25000 ou 25 000).",
                           field, "not_a_number")
     if not body or not re.fullmatch(r"[0-9][0-9 .,]*", body) or not body[-1].isdigit():
         raise not_a_number
