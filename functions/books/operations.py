@@ -21,28 +21,30 @@ from functions.store.workbook import Book, Change, JournalEntry, Record
 METHODS = ("Espèces", "Mobile Money", "Carte", "Virement", "Chèque")
 
 
-def positive_amount(book: Book, value: Any, what: str = "Montant") -> Decimal:
+def positive_amount(book: Book, value: Any, what: str = "Montant", field: str = "amount") -> Decimal:
+    """An amount typed for a payment, a sale or an expense: exact in the currency (``functions.money``),
+    above zero, within the one maximum; the error names its field."""
     try:
-        amount = book.codec.money(value)
+        amount = book.codec.amount(value, field=field)
     except InvalidInputError as exc:
-        raise InvalidInputError(f"{what} : {exc.message}") from None
-    if value in (None, "") or amount <= 0:
-        raise InvalidInputError(f"{what} : indiquez un montant supérieur à zéro.")
-    if amount >= Decimal(10) ** 13:
-        raise InvalidInputError(f"{what} : montant trop grand.")
+        message = exc.message if exc.message.startswith(what) else f"{what} : {exc.message.removeprefix('Montant : ')}"
+        raise InvalidInputError(message, field=field, code=exc.code) from None
+    if amount is None or amount <= 0:
+        raise InvalidInputError(f"{what} : indiquez un montant supérieur à zéro.", field=field,
+                                code="empty" if amount is None else "zero")
     return amount
 
 
-def positive_quantity(value: Any) -> Decimal:
-    from functions.store.codec import to_decimal
+def positive_quantity(value: Any, unit: Any = "", field: str = "quantity") -> Decimal:
+    """A quantity above zero, whole for pieces, at most 3 decimals for kg or litres (the article's unit)."""
+    from functions.money import parse_quantity
 
-    try:
-        qty = to_decimal(value, "Quantité")
-    except InvalidInputError as exc:
-        raise InvalidInputError(f"Quantité : {exc.message}") from None
-    if qty is None or qty <= 0 or qty >= 10**9:
-        raise InvalidInputError("Quantité : indiquez une quantité supérieure à zéro.")
-    return plain(qty)
+    return parse_quantity(value, unit, field=field)
+
+
+def _unit(book: Book, article_id: str) -> Any:
+    article = book.find("stock", article_id)
+    return article["unit"] if article is not None else ""
 
 
 def _method(book: Book, method: str | None) -> str:
@@ -164,16 +166,14 @@ def stock_adjust(book: Book, ctx: Ctx, article_id: str, kind: str, quantity: Any
     article = require(book, "stock", article_id)
     current = _available(book)[article.id]
     if kind == "Inventaire":
-        from functions.store.codec import to_decimal
+        from functions.money import parse_quantity
 
-        counted = to_decimal(quantity, "Quantité comptée")
-        if counted is None or counted < 0:
-            raise InvalidInputError("Quantité comptée : indiquez un nombre positif ou zéro.")
+        counted = parse_quantity(quantity, article["unit"], what="Quantité comptée", allow_zero=True)
         delta = plain(counted - current)
         if delta == 0:
             raise InvalidInputError(f"Le stock de « {article['article']} » est déjà de {display(current)}.")
     else:
-        qty = positive_quantity(quantity)
+        qty = positive_quantity(quantity, article["unit"])
         delta = qty if kind == "Entrée" else -qty
         if delta < 0 and -delta > current:
             raise InsufficientStockError(
@@ -194,7 +194,7 @@ def quick_sale(book: Book, ctx: Ctx, items: Sequence[tuple[str, Any]], method: s
         raise InvalidInputError("Choisissez au moins un article à vendre.")
     wanted: dict[str, Decimal] = {}
     for article_id, qty in items:
-        wanted[article_id] = wanted.get(article_id, Decimal(0)) + positive_quantity(qty)
+        wanted[article_id] = wanted.get(article_id, Decimal(0)) + positive_quantity(qty, _unit(book, article_id))
     available = _available(book)
     taken = taken_ids(book, "movements")
     change = Change()
@@ -210,7 +210,11 @@ def quick_sale(book: Book, ctx: Ctx, items: Sequence[tuple[str, Any]], method: s
                 f"Stock insuffisant pour « {article['article']} » : {display(available[article.id])} "
                 f"disponible(s), {display(qty)} demandé(s). Rien n'a été vendu."
             )
-        total += ledger.rounded(qty * article["sale_price"], book.codec.quantum)
+        line = ledger.rounded(qty * article["sale_price"], book.codec.quantum)
+        if line <= 0:
+            raise InvalidInputError(f"« {article['article']} » : {display(qty)} à ce prix fait 0 {book.codec.currency}. "
+                                    "Rien n'a été vendu.", field="quantity", code="zero")
+        total += line
         labels.append(f"{display(qty)} × {article['article']}")
         row = movement_row(book, ctx, article, -qty, "Vente", sale_ref, taken)
         change.appends.append(("movements", row))

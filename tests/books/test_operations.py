@@ -181,7 +181,8 @@ def test_a_prestation_moved_to_another_client_takes_its_payments_along(biz):
 
 
 def test_money_rounds_half_up_everywhere(biz):
-    sid = biz.add("stock", {"article": "Beignet", "for_sale": "Oui", "sale_price": "125", "unit": "pièces"}, "Awa")["id"]
+    # sold by weight: pièces are whole numbers (issue 12), kg take 3 decimals
+    sid = biz.add("stock", {"article": "Beignet", "for_sale": "Oui", "sale_price": "125", "unit": "kg"}, "Awa")["id"]
     biz.stock_adjust(sid, "Entrée", 10, "Awa")
     sale = biz.quick_sale([(sid, "0.5")], "Awa")
     assert sale["total"] == "63"  # 62.5 rounds up, as the codec does
@@ -215,3 +216,36 @@ def test_a_failed_write_frees_the_key(biz, shop):
         biz.quick_sale([(shop["coca"], 1)], "Awa", idempotency_key="vente-echec-0001")
     biz.quick_sale([(shop["coca"], 1)], "Awa", idempotency_key="vente-echec-0001")
     assert rows(biz, "stock")[shop["coca"]]["quantity"] == D(23)
+
+
+def test_a_quick_sale_of_a_ten_thousandth_of_an_article_is_refused(biz):
+    """Issue 12: 0.0001 of an article recorded a 0 FCFA sale."""
+    piece = biz.add("stock", {"article": "Savon", "for_sale": "Oui", "sale_price": "500", "unit": "pièces"}, "Awa")["id"]
+    sugar = biz.add("stock", {"article": "Sucre", "for_sale": "Oui", "sale_price": "100", "unit": "kg"}, "Awa")["id"]
+    biz.stock_adjust(piece, "Entrée", 10, "Awa")
+    biz.stock_adjust(sugar, "Entrée", 10, "Awa")
+    cash = len(biz.load().all_rows("caisse"))
+    with pytest.raises(InvalidInputError, match="nombre entier") as caught:
+        biz.quick_sale([(piece, "0.0001")], "Awa")
+    assert caught.value.field == "quantity"
+    with pytest.raises(InvalidInputError, match="3 décimales"):
+        biz.quick_sale([(sugar, "0.0001")], "Awa")
+    with pytest.raises(InvalidInputError, match="0 XOF"):
+        biz.quick_sale([(sugar, "0.004")], "Awa")  # 0.4 FCFA: a sale of 0 FCFA
+    assert len(biz.load().all_rows("caisse")) == cash
+    assert biz.quick_sale([(sugar, "1,5")], "Awa")["total"] == "150"
+
+
+def test_typed_amounts_group_thousands_and_refuse_cents(biz, shop):
+    p = biz.add_prestation({"client_id": shop["kofi"], "total": "25.000"}, "Awa")
+    assert biz.load().find("prestations", p["id"])["total"] == D(25000)
+    biz.record_payment("2.500", "Awa", prestation_id=p["id"])
+    with pytest.raises(InvalidInputError, match="pas de centimes") as caught:
+        biz.record_payment("100.5", "Awa", prestation_id=p["id"])
+    assert caught.value.code == "decimals"
+    with pytest.raises(InvalidInputError, match="trop grand"):
+        biz.expense("12345678901234567", "Loyer", "Awa")
+    with pytest.raises(InvalidInputError, match="trop grand"):  # was read back as …568
+        biz.add_prestation({"client_id": shop["kofi"], "total": "12345678901234567"}, "Awa")
+    paid = [r["amount"] for r in biz.load().all_rows("caisse") if r["prestation_id"] == p["id"]]
+    assert paid == [D(2500)]
