@@ -225,6 +225,8 @@ class Codec:
         return typed  # type: ignore[return-value]
 
     def number_format(self, type_: str) -> NumberFormat | None:
+        if type_ in TEXT_TYPES:  # plain text: what a person types there is not parsed ("0042" stays)
+            return NumberFormat("TEXT", "@")
         return {
             "money": self.money_format(),
             "number": NumberFormat("NUMBER", "#,##0.###"),

@@ -1,4 +1,4 @@
-"""The Google Sheets backend: a workbook is one spreadsheet, talked to in JSON through an injected session.
+"""The Google Sheets backend: a workbook is one spreadsheet, talked to through gspread's HTTP client.
 
 Requests per operation (what the Sheets quota of 60 reads and 60 writes per minute sees):
 
@@ -11,7 +11,13 @@ Requests per operation (what the Sheets quota of 60 reads and 60 writes per minu
   ``batchUpdate`` when something must change (none on an up-to-date workbook).
 
 User text is always sent as ``stringValue`` (never parsed, never a formula); numbers as exact JSON
-numbers; dates, datetimes and times as serial numbers.
+numbers; dates, datetimes and times as serial numbers. Text columns carry the TEXT number format (``@``),
+so what a person types there stays text ("0707123456" keeps its zero).
+
+A write whose answer was lost (5xx, timeout) is never resent blindly: ``_landed`` re-reads the unique IDs
+(``ID``, or ``Empreinte`` on the Journal) of the rows it appended and resends only what is not there.
+Grids are sized to the schema (no 1 000 × 26 default); ``grid_cells()`` says how much of Google's 10 million
+cell limit the workbook uses (``functions/store/capacity.py`` warns past 70 %).
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+import gspread
 import requests
+from gspread.utils import rowcol_to_a1
 
 from functions.errors import HeaderError, InvalidInputError, MissingTabError
 from functions.store.backend import (
@@ -44,13 +52,24 @@ from functions.store.backend import (
     UpdateRow,
     locate_row,
 )
-from functions.store.gsheets_http import GridNotFoundError, SheetsHttp
-from functions.store.gsheets_setup import setup_requests
+from functions.store.gsheets_http import (
+    GridNotFoundError,
+    OutcomeUnknownError,
+    Send,
+    SheetsClient,
+    SheetsHttp,
+    service_account_email,
+)
+from functions.store.gsheets_setup import FORMAT_KEY, FORMAT_VERSION, ROW_STEP, setup_requests
 
+DEFAULT_TAB_TITLES = frozenset({"Feuille 1", "Feuille1", "Feuil1", "Sheet1", "Hoja 1"})
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.readonly")
 EPOCH = datetime(1899, 12, 30)
 _ID = re.compile(r"^[A-Za-z0-9_-]{20,}$")
 _URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+KEY_HEADERS = ("ID", "Empreinte")  # the unique column of a data tab, of the Journal
+DRIVE_URL = "https://www.googleapis.com"
+REVISION_PAGES = 50  # bounded: 50 pages of 1000 revisions on the first call, then from the last page seen
 
 
 def spreadsheet_id_from(url_or_id: str) -> str:
@@ -136,51 +155,77 @@ class GoogleSheetsBackend(Backend):
         spreadsheet_id: str,
         session: requests.Session,
         *,
-        base_url: str = "https://sheets.googleapis.com",
-        drive_url: str = "https://www.googleapis.com",
+        base_url: str | None = None,
+        drive_url: str | None = None,
         timeout: float | tuple[float, float] = (5, 30),
         max_retries: int = 5,
         service_account_email: str | None = None,
+        credentials: Any = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
         self.spreadsheet_id = spreadsheet_id_from(spreadsheet_id)
-        self.base = f"{base_url.rstrip('/')}/v4/spreadsheets/{quote(self.spreadsheet_id, safe='')}"
-        self.drive = f"{drive_url.rstrip('/')}/drive/v3/files/{quote(self.spreadsheet_id, safe='')}"
+        self.gc = gspread.Client(credentials, session=session, http_client=SheetsClient)
+        self.client: SheetsClient = self.gc.http_client  # type: ignore[assignment]
+        if base_url:
+            self.client.base_url = base_url
+        self.drive = f"{(drive_url or base_url or DRIVE_URL).rstrip('/')}/drive/v3/files/{quote(self.spreadsheet_id, safe='')}"
         self.service_account_email = service_account_email
+        self.credentials = credentials
         self.rng = rng or random.Random()
         self.requests = {"read": 0, "write": 0, "drive": 0}
         self.http = SheetsHttp(
-            session, counters=self.requests, timeout=timeout, max_retries=max_retries, sleep=sleep, rng=self.rng,
-            service_account_email=service_account_email, what=self.spreadsheet_id,
+            self.client, counters=self.requests, timeout=timeout, max_retries=max_retries, sleep=sleep, rng=self.rng,
+            email=self.account_email, what=self.spreadsheet_id,
         )
         self._tabs: dict[str, TabInfo] | None = None
+        self._format_version = 0
         self._headers: dict[str, list[str]] = {}
+        self._rows: dict[str, int] = {}  # rows with data (header included), where known
+        self._revision_token = ""
+        self._latest_revision: dict[str, Any] | None = None
         self.specs: dict[str, TabSpec] = {}
 
     @classmethod
-    def from_default_credentials(cls, url_or_id: str, **kwargs: Any) -> GoogleSheetsBackend:
+    def from_default_credentials(cls, url_or_id: str, *, env: Mapping[str, str] | None = None,
+                                 **kwargs: Any) -> GoogleSheetsBackend:
         """Authorized with Application Default Credentials (``GOOGLE_APPLICATION_CREDENTIALS`` or the
-        Cloud Functions runtime's service account)."""
+        Cloud Functions runtime's service account). With ``TTR_SHEETS_API_URL`` set (a local fake or an
+        emulator), anonymous credentials and that base URL (Drive too)."""
         import google.auth
+        from google.auth.credentials import AnonymousCredentials
         from google.auth.transport.requests import AuthorizedSession
 
-        credentials, _ = google.auth.default(scopes=list(SCOPES))
+        base = (env or {}).get("TTR_SHEETS_API_URL", "").strip()
+        if base:
+            credentials: Any = AnonymousCredentials()
+            kwargs.setdefault("base_url", base)
+        else:
+            credentials, _ = google.auth.default(scopes=list(SCOPES))
         email = getattr(credentials, "service_account_email", None)
         kwargs.setdefault("service_account_email", email if email and "@" in str(email) else None)
-        return cls(url_or_id, AuthorizedSession(credentials, refresh_timeout=30), **kwargs)
+        return cls(url_or_id, AuthorizedSession(credentials, refresh_timeout=30), credentials=credentials, **kwargs)
+
+    def account_email(self) -> str | None:
+        """The email the sheet must be shared with (looked up once, when Google refuses access)."""
+        if not self.service_account_email and self.credentials is not None:
+            self.service_account_email = service_account_email(self.credentials, self.http.session)
+        return self.service_account_email
 
     # -- metadata -------------------------------------------------------------------------------------
     def _metadata(self, refresh: bool = False) -> dict[str, TabInfo]:
         if self._tabs is None or refresh:
             fields = ("sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
-                      "protectedRanges(range,editors,warningOnly))")
-            data = self.http.call("GET", self.base, kind="read", params=[("fields", fields)])
+                      "protectedRanges(range,editors,warningOnly)),developerMetadata(metadataKey,metadataValue)")
+            data = self.http.call("read", lambda: self.client.fetch_sheet_metadata(
+                self.spreadsheet_id, params={"fields": fields}))
             tabs: dict[str, TabInfo] = {}
             for sheet in data.get("sheets", []):
                 whole = any(set(pr.get("range", {})) <= {"sheetId"} for pr in sheet.get("protectedRanges", []))
                 info = TabInfo.of(sheet.get("properties", {}), whole)
                 tabs[info.title] = info
+            marks = [m for m in data.get("developerMetadata", []) if m.get("metadataKey") == FORMAT_KEY]
+            self._format_version = max((int(m.get("metadataValue") or 0) for m in marks), default=0)
             self._tabs = tabs
         return self._tabs
 
@@ -196,18 +241,24 @@ class GoogleSheetsBackend(Backend):
     def titles(self) -> list[str]:
         return [t.title for t in sorted(self._metadata().values(), key=lambda t: t.index)]
 
+    def grid_cells(self) -> int:
+        """Cells of every tab's grid, as Google counts them toward its 10 million limit (fresh metadata)."""
+        return sum(t.row_count * t.column_count for t in self._metadata(refresh=True).values())
+
     # -- read -----------------------------------------------------------------------------------------
     def _batch_get(self, ranges: Sequence[str]) -> list[list[list[Any]]]:
-        params = [("ranges", r) for r in ranges] + [
-            ("majorDimension", "ROWS"), ("valueRenderOption", "UNFORMATTED_VALUE"),
-            ("dateTimeRenderOption", "SERIAL_NUMBER"),
-        ]
+        params = {"majorDimension": "ROWS", "valueRenderOption": "UNFORMATTED_VALUE",
+                  "dateTimeRenderOption": "SERIAL_NUMBER"}
         try:
-            data = self.http.call("GET", f"{self.base}/values:batchGet", kind="read", params=params)
+            data = self.http.call("read", lambda: self.client.values_batch_get(
+                self.spreadsheet_id, list(ranges), params=dict(params)))
         except GridNotFoundError:
             self._tabs = None  # a tab was deleted or renamed behind our back
             raise
         return [vr.get("values", []) for vr in data.get("valueRanges", [])]
+
+    def _batch_update(self, body: Mapping[str, Any]) -> Send:
+        return lambda: self.client.batch_update(self.spreadsheet_id, body)
 
     def read(self, titles: Sequence[str] | None = None) -> dict[str, Grid]:
         wanted = list(titles) if titles is not None else self.titles()
@@ -219,6 +270,7 @@ class GoogleSheetsBackend(Backend):
             grid: Grid = [[from_value(v) for v in row] for row in values] or [[]]
             out[title] = grid
             self._headers[title] = [str(h) if h is not None else "" for h in grid[0]]
+            self._rows[title] = len(values)
         return out
 
     # -- write ----------------------------------------------------------------------------------------
@@ -253,18 +305,80 @@ class GoogleSheetsBackend(Backend):
                 self._headers[title] = [str(h) if h is not None else "" for h in grid[0]]
                 if title in need_rows:
                     grids[title] = grid
+                    self._rows[title] = len(values)
         requests_: list[dict[str, Any]] = []
+        appended: list[tuple[int, str, list[Any]]] = []  # (request index, tab, unique key of each row)
         tabs = self._require(titles)
         for op in ops:
+            if isinstance(op, AppendRows):
+                requests_ += self._grow(tabs[op.title], len(op.rows))
+                appended.append((len(requests_), op.title, [self._key(op.title, r) for r in op.rows]))
             requests_ += self._op_requests(op, tabs[op.title], grids.get(op.title))
-        if requests_:
-            try:
-                self.http.call("POST", f"{self.base}:batchUpdate", kind="write", body={"requests": requests_})
-            except GridNotFoundError:
-                self._tabs = None
-                raise
-            if any("appendDimension" in r for r in requests_):
-                self._tabs = None  # grid sizes changed: learn them on next use
+        if not requests_:
+            return
+        body = {"requests": requests_}
+        try:
+            self.http.call("write", self._batch_update(body), resolve=lambda: self._landed(body, appended))
+        except GridNotFoundError:
+            self._tabs = None
+            raise
+        if any("appendDimension" in r for r in requests_):
+            self._tabs = None  # grid sizes changed: learn them on next use
+        for op in ops:
+            if isinstance(op, ReplaceTab):
+                self._rows[op.title] = 1 + len(op.rows)
+            elif isinstance(op, AppendRows) and op.title in self._rows:
+                self._rows[op.title] += len(op.rows)
+
+    def _key(self, title: str, row: Mapping[str, Cell]) -> Any:
+        header = self._headers.get(title, [])
+        key = next((h for h in KEY_HEADERS if h in header), None)
+        return row.get(key) if key else None
+
+    def _grow(self, tab: TabInfo, count: int) -> list[dict[str, Any]]:
+        """Rows added in steps of ``ROW_STEP`` before an append that would fill the grid (formats inherited
+        from the last row); when the tab's row count is unknown, AppendCells grows it by what it writes."""
+        used = self._rows.get(tab.title)
+        if used is None or used + count <= tab.row_count:
+            return []
+        step = max(ROW_STEP, used + count - tab.row_count)
+        start = tab.row_count
+        tab.row_count += step
+        return [{"insertDimension": {"range": {"sheetId": tab.sheet_id, "dimension": "ROWS", "startIndex": start,
+                                               "endIndex": start + step}, "inheritFromBefore": start > 0}}]
+
+    def _landed(self, body: Mapping[str, Any], appended: list[tuple[int, str, list[Any]]]) -> Send | None:
+        """After a write whose answer was lost: None when it landed, else what to send (only what did not
+        land). Google applies a batchUpdate all-or-nothing, so one appended row found means it all landed."""
+        requests_ = list(body["requests"])
+        if not appended:
+            return self._batch_update(body)  # updates and replaces only: sending them again is harmless
+        if any(key in (None, "") for _, _, keys in appended for key in keys):
+            raise OutcomeUnknownError()  # rows without a unique key: cannot tell, never resend blindly
+        titles = list(dict.fromkeys(t for _, t, _ in appended))
+        ranges = []
+        for t in titles:
+            header = self._headers[t]
+            col = next(header.index(h) for h in KEY_HEADERS if h in header)
+            letter = rowcol_to_a1(1, col + 1)[:-1]
+            ranges.append(f"{quote_title(t)}!{letter}:{letter}")
+        present: dict[str, set[str]] = {}
+        for t, values in zip(titles, self._batch_get(ranges), strict=True):
+            present[t] = {str(row[0]) for row in values[1:] if row}
+        missing: dict[int, list[int]] = {}
+        found = False
+        for index, title, keys in appended:
+            missing[index] = [i for i, k in enumerate(keys) if str(k) not in present[title]]
+            found = found or len(missing[index]) < len(keys)
+        if not found:
+            return self._batch_update(body)  # nothing landed: send it all again
+        rest = []
+        for index, _, _ in appended:
+            if missing[index]:
+                req = dict(requests_[index]["appendCells"])
+                req["rows"] = [req["rows"][i] for i in missing[index]]
+                rest.append({"appendCells": req})
+        return self._batch_update({"requests": rest}) if rest else None
 
     def _op_requests(self, op: Op, tab: TabInfo, grid: Grid | None) -> list[dict[str, Any]]:
         header = self._headers.get(op.title, [])
@@ -328,47 +442,79 @@ class GoogleSheetsBackend(Backend):
     def setup(self, tabs: Sequence[TabSpec]) -> SetupReport:
         for spec in tabs:
             self.specs[spec.title] = spec
-        known = self._metadata(refresh=True)
-        existing = [s.title for s in tabs if s.title in known]
-        headers: dict[str, list[str]] = {}
-        if existing:
-            ranges = [f"{quote_title(t)}!1:1" for t in existing]
-            for title, values in zip(existing, self._batch_get(ranges), strict=True):
-                headers[title] = [str(h) if h is not None else "" for h in (values[0] if values else [])]
-        used_ids = {t.sheet_id for t in known.values()}
         report = SetupReport()
-        plan = setup_requests(tabs, known, headers, used_ids, self.rng, self.service_account_email, report)
+        known, headers, plan = self._setup_plan(tabs, report)
         if plan:
-            data = self.http.call("POST", f"{self.base}:batchUpdate", kind="write", body={"requests": plan})
-            self._tabs = _after_setup(known, plan, data.get("replies", []))
+            def resolve() -> Send | None:  # the answer was lost: plan again from what is there now
+                _, _, again = self._setup_plan(tabs, SetupReport())
+                return self._batch_update({"requests": again}) if again else None
+
+            data = self.http.call("write", self._batch_update({"requests": plan}), resolve=resolve)
+            self._tabs = _after_setup(known, plan, data.get("replies", [])) if data else None
+            self._format_version = FORMAT_VERSION
         for spec in tabs:
             self._headers[spec.title] = headers.get(spec.title, []) + [
                 c.header for c in spec.columns if c.header not in headers.get(spec.title, [])
             ]
+            self._rows.pop(spec.title, None)
         return report
 
+    def _setup_plan(self, tabs: Sequence[TabSpec], report: SetupReport
+                    ) -> tuple[dict[str, TabInfo], dict[str, list[str]], list[dict[str, Any]]]:
+        known = self._metadata(refresh=True)
+        titles = {s.title for s in tabs}
+        existing = [s.title for s in tabs if s.title in known]
+        spare = [t for t in known if t not in titles and t in DEFAULT_TAB_TITLES]  # Google's empty first tab
+        headers: dict[str, list[str]] = {}
+        empty: set[int] = set()
+        if existing or spare:
+            ranges = [f"{quote_title(t)}!1:1" for t in existing] + [quote_title(t) for t in spare]
+            for title, values in zip(existing + spare, self._batch_get(ranges), strict=True):
+                if title in spare:
+                    if not any(v not in (None, "") for row in values for v in row):
+                        empty.add(known[title].sheet_id)
+                    continue
+                headers[title] = [str(h) if h is not None else "" for h in (values[0] if values else [])]
+        used_ids = {t.sheet_id for t in known.values()}
+        plan = setup_requests(tabs, known, headers, used_ids, self.rng, self.service_account_email, report,
+                              format_version=self._format_version)
+        if empty and any("addSheet" in r for r in plan):
+            plan += [{"deleteSheet": {"sheetId": sid}} for sid in sorted(empty)]
+        return known, headers, plan
+
     # -- Drive ----------------------------------------------------------------------------------------
-    def last_editor(self) -> str | None:
-        """Display name (else email) of the last person who modified the workbook, from Drive revisions
-        (oldest first, so the last page holds the latest); None when unknown or on any failure."""
+    def last_editor(self, reported: str | None = None) -> str | None:
+        """Who made the latest change: ``reported`` (the editor the Apps Script trigger names) when given,
+        else the display name (or email) on the newest Drive revision not made by the service account
+        itself. Drive lists revisions oldest first: the first call pages to the end (bounded), later
+        calls start from the last page seen. None when unknown or on any failure."""
+        if reported and reported.strip():
+            return reported.strip()[:120]
         try:
-            latest: dict[str, Any] | None = None
-            token = ""
-            for _ in range(5):  # bounded: 5 pages of 1000 revisions
-                params = [("pageSize", "1000"), ("fields", "nextPageToken,revisions(id,modifiedTime,"
-                                                            "lastModifyingUser(displayName,emailAddress))")]
+            me = (self.service_account_email or "").lower()
+            latest, token = self._latest_revision, self._revision_token
+            for _ in range(REVISION_PAGES):
+                params = {"pageSize": "1000", "fields": "nextPageToken,revisions(id,modifiedTime,"
+                                                        "lastModifyingUser(displayName,emailAddress))"}
                 if token:
-                    params.append(("pageToken", token))
-                data = self.http.call("GET", f"{self.drive}/revisions", kind="drive", params=params, retries=1)
+                    params["pageToken"] = token
+                data = self.http.call("drive", lambda p=params: self.client.request(  # type: ignore[misc]
+                    "get", f"{self.drive}/revisions", params=p).json(), retries=1)
                 for rev in data.get("revisions", []):
+                    who = str((rev.get("lastModifyingUser") or {}).get("emailAddress", "")).lower()
+                    if me and who == me:
+                        continue  # our own writes are not a person's edit
                     if latest is None or str(rev.get("modifiedTime", "")) >= str(latest.get("modifiedTime", "")):
                         latest = rev
-                token = data.get("nextPageToken", "")
-                if not token:
+                if not data.get("nextPageToken"):
+                    self._revision_token = token  # the newest page: the next call starts here
                     break
+                token = data["nextPageToken"]
+            self._latest_revision = latest
             user = (latest or {}).get("lastModifyingUser") or {}
             return user.get("displayName") or user.get("emailAddress") or None
         except Exception:  # informative only: never fail the caller
+            self._revision_token, self._latest_revision = "", None
             return None
 
 
@@ -387,6 +533,9 @@ def _after_setup(known: Mapping[str, TabInfo], plan: list[dict[str, Any]], repli
     for req in plan:
         if "appendDimension" in req and req["appendDimension"]["dimension"] == "COLUMNS":
             by_id[req["appendDimension"]["sheetId"]].column_count += req["appendDimension"]["length"]
+        if "deleteSheet" in req:
+            gone = by_id.pop(req["deleteSheet"]["sheetId"])
+            del tabs[gone.title]
         if "addProtectedRange" in req:
             by_id[req["addProtectedRange"]["protectedRange"]["range"]["sheetId"]].protected = True
     return tabs

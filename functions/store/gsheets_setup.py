@@ -3,6 +3,12 @@
 Pure: given the tabs already there (ids, grid sizes, protection) and their header rows, returns the
 requests of one batchUpdate. New tabs get their sheet id chosen here, so later requests of the same batch
 can name them. Existing data is never changed: missing columns are added at the right of the header.
+
+Grids are sized to the schema: as many columns as the tab has (Google counts every grid cell toward its
+10 million limit, a 1 000 × 26 default tab costs 26 000), ``ROW_STEP`` empty rows below the data, more
+added in steps by the writes. Column number formats (TEXT ``@`` on text columns, so typed "0042" stays
+text) are applied at creation, and again on existing tabs once when the workbook's format version (a
+developer metadata entry ``ttr-format``) is older than ``FORMAT_VERSION``: that is the upgrade.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from functions.store.backend import ColumnSpec, SetupReport, TabSpec
 
 GREY = {"red": 0.93, "green": 0.93, "blue": 0.93}
 PIXELS_PER_CHAR = 7
-DEFAULT_ROWS, DEFAULT_COLUMNS = 1000, 26
+ROW_STEP = 200  # empty rows kept below the data of a new tab, and added at a time when a write needs room
+FORMAT_KEY, FORMAT_VERSION = "ttr-format", 2  # 2: text columns are TEXT-formatted
 
 
 class KnownTab(Protocol):
@@ -30,6 +37,16 @@ def _text_cell(text: str, bold: bool = False) -> dict[str, Any]:
     if bold:
         cell["userEnteredFormat"] = {"textFormat": {"bold": True}}
     return cell
+
+
+def format_request(sheet_id: int, index: int, col: ColumnSpec) -> dict[str, Any] | None:
+    """The number format of one column below the header (None when it has none)."""
+    if col.number_format is None:
+        return None
+    below = {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": index, "endColumnIndex": index + 1}
+    fmt = {"numberFormat": {"type": col.number_format.type, "pattern": col.number_format.pattern}}
+    return {"repeatCell": {"range": below, "cell": {"userEnteredFormat": fmt},
+                           "fields": "userEnteredFormat.numberFormat"}}
 
 
 def column_requests(sheet_id: int, index: int, col: ColumnSpec) -> list[dict[str, Any]]:
@@ -78,8 +95,10 @@ def setup_requests(
     rng: random.Random,
     editor: str | None,
     report: SetupReport,
+    format_version: int = FORMAT_VERSION,
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    upgrade = format_version < FORMAT_VERSION
     for spec in tabs:
         if spec.title not in known:
             out += _new_tab(spec, used_ids, rng, editor)
@@ -88,6 +107,9 @@ def setup_requests(
         tab = known[spec.title]
         header = headers.get(spec.title, [])
         missing = [c for c in spec.columns if c.header not in header]
+        if upgrade:  # formats of the columns already there (no value changes)
+            out += [r for i, h in enumerate(header) if (col := _column(spec, h)) and (r := format_request(
+                tab.sheet_id, i, col))]
         if missing:
             start = len(header)
             if start + len(missing) > tab.column_count:
@@ -103,7 +125,24 @@ def setup_requests(
                 report.added_columns.append((spec.title, col.header))
         if spec.protected and not tab.protected:
             out.append(protect_request(tab.sheet_id, spec.title, editor))
+    if upgrade and out:
+        out.append(_format_mark(format_version))
     return out
+
+
+def _column(spec: TabSpec, header: str) -> ColumnSpec | None:
+    return next((c for c in spec.columns if c.header == header), None)
+
+
+def _format_mark(current: int) -> dict[str, Any]:
+    """The spreadsheet's format version, where the next setup reads it."""
+    meta = {"metadataKey": FORMAT_KEY, "metadataValue": str(FORMAT_VERSION), "location": {"spreadsheet": True},
+            "visibility": "DOCUMENT"}
+    if current:
+        return {"updateDeveloperMetadata": {
+            "dataFilters": [{"developerMetadataLookup": {"metadataKey": FORMAT_KEY}}],
+            "developerMetadata": {"metadataValue": str(FORMAT_VERSION)}, "fields": "metadataValue"}}
+    return {"createDeveloperMetadata": {"developerMetadata": meta}}
 
 
 def _new_tab(spec: TabSpec, used_ids: set[int], rng: random.Random, editor: str | None) -> list[dict[str, Any]]:
@@ -111,8 +150,8 @@ def _new_tab(spec: TabSpec, used_ids: set[int], rng: random.Random, editor: str 
     while sheet_id in used_ids:
         sheet_id = rng.randrange(1, 2**31 - 1)
     used_ids.add(sheet_id)
-    columns = max(DEFAULT_COLUMNS, len(spec.columns), *(len(r) for r in spec.initial_rows or [()]))
-    rows = max(DEFAULT_ROWS, 1 + len(spec.initial_rows) + 100)
+    columns = max(1, len(spec.columns), *(len(r) for r in spec.initial_rows or [()]))
+    rows = 1 + len(spec.initial_rows) + ROW_STEP
     out: list[dict[str, Any]] = [{"addSheet": {"properties": {
         "sheetId": sheet_id, "title": spec.title,
         "gridProperties": {"rowCount": rows, "columnCount": columns, "frozenRowCount": 1},

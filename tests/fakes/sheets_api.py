@@ -63,6 +63,7 @@ class Forced:
     retry_after: float | None = None
     message: str | None = None
     kind: str | None = None  # "read", "write", "drive" or None for any
+    after: bool = False  # the request is applied first, then the delay or the error (the answer is lost)
 
 
 @dataclass
@@ -204,14 +205,18 @@ class FakeSheetsApi:
         return ss
 
     def fail_next(self, status: int, count: int = 1, *, retry_after: float | None = None,
-                  message: str | None = None, kind: str | None = None) -> None:
+                  message: str | None = None, kind: str | None = None, after_applying: bool = False) -> None:
+        """The next ``count`` requests (of ``kind``) answer ``status``: before doing anything, or
+        ``after_applying`` them (a 5xx whose work landed, which Google can answer)."""
         with self.lock:
-            self._forced += [Forced(status=status, retry_after=retry_after, message=message, kind=kind)
-                             for _ in range(count)]
+            self._forced += [Forced(status=status, retry_after=retry_after, message=message, kind=kind,
+                                    after=after_applying) for _ in range(count)]
 
-    def delay_next(self, seconds: float, count: int = 1, *, kind: str | None = None) -> None:
+    def delay_next(self, seconds: float, count: int = 1, *, kind: str | None = None,
+                   after_applying: bool = False) -> None:
+        """The next requests wait ``seconds``: then are applied, or are applied at once and then wait."""
         with self.lock:
-            self._forced += [Forced(delay=seconds, kind=kind) for _ in range(count)]
+            self._forced += [Forced(delay=seconds, kind=kind, after=after_applying) for _ in range(count)]
 
     def calls(self, method_id: str | None = None) -> list[Logged]:
         with self.lock:
@@ -256,14 +261,27 @@ class FakeSheetsApi:
         method_id, kind, params = found
         entry.method_id = method_id
         forced = self._take_forced(kind)
-        if forced is not None and forced.delay:
-            time.sleep(forced.delay)  # then handled normally: the work lands even if the client gave up
-        if forced is not None and forced.status:
+        if forced is not None and not forced.after:
+            self._force(forced)
+        result = self._apply(method, kind, params, query, entry)
+        if forced is not None and forced.after:
+            self._force(forced)
+        return result
+
+    @staticmethod
+    def _force(forced: Forced) -> None:
+        if forced.delay:
+            time.sleep(forced.delay)  # before: then handled normally, the work lands even if the client gave up
+        if forced.status:
             exc = SheetsError(forced.status, STATUS.get(forced.status, "UNKNOWN"),
                               forced.message or MESSAGES.get(forced.status, "Error"))
             if forced.retry_after is not None:
                 exc.headers = {"Retry-After": str(forced.retry_after)}  # type: ignore[attr-defined]
             raise exc
+
+    def _apply(self, method: str, kind: str, params: dict[str, str], query: dict[str, list[str]],
+               entry: Logged) -> Any:
+        method_id = str(entry.method_id)
         if self.denied:
             raise SheetsError(403, "PERMISSION_DENIED", MESSAGES[403])
         with self.lock:

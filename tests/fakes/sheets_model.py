@@ -269,6 +269,7 @@ class Spreadsheet:
     sheets: list[Sheet] = field(default_factory=list)
     next_protected_id: int = 1000
     revisions: list[dict[str, Any]] = field(default_factory=list)
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)
 
     def by_title(self, title: str) -> Sheet | None:
         return next((s for s in self.sheets if s.title == title), None)
@@ -336,7 +337,10 @@ class Spreadsheet:
             if s.conditional_formats:
                 entry["conditionalFormats"] = copy.deepcopy(s.conditional_formats)
             sheets.append(entry)
-        return {
+        extra: dict[str, Any] = {}
+        if self.developer_metadata:
+            extra["developerMetadata"] = copy.deepcopy(self.developer_metadata)
+        return {**extra,
             "spreadsheetId": self.spreadsheet_id,
             "properties": {"title": self.title, "locale": self.locale, "timeZone": self.time_zone,
                            "autoRecalc": "ON_CHANGE"},

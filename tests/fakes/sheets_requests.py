@@ -116,7 +116,7 @@ class Batch:
         self.ss = ss
         self.discovery = discovery
         self.work = Spreadsheet(ss.spreadsheet_id, ss.title, ss.locale, ss.time_zone, list(ss.sheets),
-                                ss.next_protected_id, ss.revisions)
+                                ss.next_protected_id, ss.revisions, copy.deepcopy(ss.developer_metadata))
         self.copied: set[int] = set()
         self.where = ""
 
@@ -300,6 +300,35 @@ class Batch:
     def update_borders(self, req: dict[str, Any]) -> None:
         sheet, *_ = self.grid_range(req.get("range") or {})  # borders are accepted and not rendered
 
+    def delete_sheet(self, req: dict[str, Any]) -> None:
+        sheet = self.work.by_id(req.get("sheetId", 0), self.where)
+        if len(self.work.sheets) == 1:
+            raise bad_request(f"Invalid {self.where}: You can't remove all the sheets in a document.")
+        self.work.sheets.remove(sheet)
+        self.work.reindex()
+
+    def create_developer_metadata(self, req: dict[str, Any]) -> dict[str, Any]:
+        meta = copy.deepcopy(req.get("developerMetadata") or {})
+        if not meta.get("metadataKey") or "visibility" not in meta or "location" not in meta:
+            raise bad_request(f"Invalid {self.where}: metadataKey, visibility and location are required.")
+        used = {m["metadataId"] for m in self.work.developer_metadata}
+        mid = meta.get("metadataId") or max(used, default=100) + 1
+        if mid in used:
+            raise bad_request(f"Invalid {self.where}: Developer metadata with id {mid} already exists.")
+        meta["metadataId"] = mid
+        self.work.developer_metadata.append(meta)
+        return {"createDeveloperMetadata": {"developerMetadata": copy.deepcopy(meta)}}
+
+    def update_developer_metadata(self, req: dict[str, Any]) -> dict[str, Any]:
+        keys = {f.get("developerMetadataLookup", {}).get("metadataKey") for f in req.get("dataFilters") or []}
+        paths = self.mask("DeveloperMetadata", req.get("fields"))
+        changed = []
+        for i, meta in enumerate(self.work.developer_metadata):
+            if meta.get("metadataKey") in keys:
+                self.work.developer_metadata[i] = apply_mask(meta, req.get("developerMetadata") or {}, paths)
+                changed.append(copy.deepcopy(self.work.developer_metadata[i]))
+        return {"updateDeveloperMetadata": {"developerMetadata": changed}}
+
 
 HANDLERS: dict[str, Callable[..., Any]] = {
     "addSheet": Batch.add_sheet,
@@ -314,6 +343,9 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "updateDimensionProperties": Batch.update_dimension_properties,
     "addConditionalFormatRule": Batch.add_conditional_format_rule,
     "updateBorders": Batch.update_borders,
+    "deleteSheet": Batch.delete_sheet,
+    "createDeveloperMetadata": Batch.create_developer_metadata,
+    "updateDeveloperMetadata": Batch.update_developer_metadata,
 }
 
 
@@ -332,4 +364,5 @@ def batch_update(ss: Spreadsheet, body: dict[str, Any], discovery: Discovery, ca
         replies.append(handler(batch, req) or {})
     ss.sheets = batch.work.sheets  # commit: every request succeeded
     ss.next_protected_id = batch.work.next_protected_id
+    ss.developer_metadata = batch.work.developer_metadata
     return {"spreadsheetId": ss.spreadsheet_id, "replies": replies}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -112,8 +111,8 @@ def test_every_request_body_passes_the_discovery_validator(api, b):
 
 def test_a_wrong_body_is_refused_by_the_fake(api, b):
     with pytest.raises(BackendError, match='Unknown name "userEnteredValues"'):
-        b.http.call("POST", f"{b.base}:batchUpdate", kind="write", body={"requests": [{"appendCells": {
-            "sheetId": 1, "rows": [{"values": [{"userEnteredValues": {"stringValue": "x"}}]}], "fields": "*"}}]})
+        b.http.call("write", lambda: b.client.batch_update(b.spreadsheet_id, {"requests": [{"appendCells": {
+            "sheetId": 1, "rows": [{"values": [{"userEnteredValues": {"stringValue": "x"}}]}], "fields": "*"}}]}))
 
 
 def test_text_stays_literal_and_decimals_are_sent_exactly(api, b):
@@ -227,16 +226,51 @@ def test_server_errors_are_retried_then_reported(api, b):
         b.read(["Clients"])
 
 
-def test_a_write_that_times_out_is_not_resent(api):
-    b = backend_for(api, timeout=(1, 0.2))
-    b.setup([CLIENTS])
-    api.delay_next(0.5, kind="write")
+def caisse_ids(b: GoogleSheetsBackend) -> list:
+    return [r[0] for r in b.read(["Clients"])["Clients"][1:]]
+
+
+def test_a_write_applied_then_answered_500_is_not_resent(api, b):
+    api.fail_next(500, kind="write", after_applying=True)
     before = count(api, BATCH_UPDATE)
-    with pytest.raises(BackendTimeoutError, match="peut-être"):
-        add(b, {"ID": "C1", "Nom": "Awa"})
+    add(b, {"ID": "C1", "Nom": "Awa"}, {"ID": "C2", "Nom": "Kofi"})
+    assert count(api, BATCH_UPDATE) == before + 1  # Google had applied it: the IDs were re-read, nothing resent
+    assert caisse_ids(b) == ["C1", "C2"]
+
+
+def test_a_write_refused_with_500_before_applying_is_resent_once(api, b):
+    api.fail_next(500, kind="write")
+    before = count(api, BATCH_UPDATE)
+    add(b, {"ID": "C1", "Nom": "Awa"})
+    assert count(api, BATCH_UPDATE) == before + 2 and caisse_ids(b) == ["C1"]
+
+
+def test_a_write_applied_then_timed_out_is_not_resent(api):
+    b = backend_for(api, timeout=(1, 0.3))
+    b.setup([CLIENTS])
+    api.delay_next(0.6, kind="write", after_applying=True)
+    before = count(api, BATCH_UPDATE)
+    add(b, {"ID": "C1", "Nom": "Awa"})
     assert count(api, BATCH_UPDATE) == before + 1
-    time.sleep(0.5)  # the fake applies it after the delay, as Google may have
-    assert [r[0] for r in b.read(["Clients"])["Clients"][1:]] == ["C1"]
+    assert caisse_ids(b) == ["C1"]
+
+
+def test_only_the_rows_that_did_not_land_are_resent(api, b):
+    add(b, {"ID": "C1", "Nom": "Awa"})
+    person = GSheetsPerson(api, SPREADSHEET_ID)
+    api.fail_next(503, kind="write")  # not applied: but a person had meanwhile typed C3's row (same ID)
+    person.append_row("Clients", {"ID": "C3", "Nom": "Ama"})
+    add(b, {"ID": "C2", "Nom": "Kofi"}, {"ID": "C3", "Nom": "Ama"})
+    assert caisse_ids(b) == ["C1", "C3", "C2"]
+    (resent,) = api.calls(BATCH_UPDATE)[-1].body["requests"]
+    assert [r["values"][0]["userEnteredValue"] for r in resent["appendCells"]["rows"]] == [{"stringValue": "C2"}]
+
+
+def test_a_write_whose_rows_have_no_unique_key_is_never_resent_blindly(api, b):
+    api.fail_next(500, kind="write", after_applying=True)
+    with pytest.raises(BackendTimeoutError, match="peut-être"):
+        b.write([AppendRows("Tableau de bord", ({"Indicateur": "x", "Valeur": 1},))])
+    assert b.read(["Tableau de bord"])["Tableau de bord"][1:] == [["x", 1]]  # landed once
 
 
 def test_a_read_that_times_out_is_retried(api):
@@ -257,9 +291,8 @@ def test_the_fake_per_minute_quota_is_absorbed_by_backoff():
             now[0] += 30  # the injected clock moves while we wait
 
         b = backend_for(api, sleep=sleep, rng=random.Random(1))
-        b.setup([CLIENTS])  # 1 get (read) + 1 batchUpdate: new tab, no header to read
-        b.read(["Clients"])
-        b.read(["Clients"])  # reads 2 and 3 of this minute
+        b.setup([CLIENTS])  # 1 get + 1 batchGet (is the default tab empty?) + 1 batchUpdate (it is deleted)
+        b.read(["Clients"])  # read 3 of this minute
         assert slept == []
         b.read(["Clients"])  # 429 at t=0 and t=30, then the next minute answers
         assert len(slept) == 2
