@@ -16,6 +16,7 @@ MODULES: dict[str, tuple[str, str, str]] = {
     "investments": ("perm_investments", "Investissements", "Non"),
     "games": ("perm_games", "Jeux", "Non"),
     "journal": ("perm_journal", "Journal", "Non"),
+    "rapports": ("perm_rapports", "Rapports", "Non"),
 }
 
 

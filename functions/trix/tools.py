@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 from functions.errors import InvalidInputError
 from functions.phones import wa_number
-from functions.trix.figures import PERIODS, Figures, period
+from functions.reports.periods import PERIODS, period
+from functions.trix.figures import Figures
 
 MAX_LIMIT = 30
 MAX_RESULT_CHARS = 6000

@@ -22,11 +22,13 @@ BLUEPRINTS: list[str] = [
     "functions.trix.web:bp",
     "functions.web.sales:bp",
     "functions.web.office:bp",
+    "functions.web.reports:bp",
 ]
 
 #: (French label, endpoint) of the menu, in order; the shell's own pages are included.
 NAV: list[tuple[str, str]] = [
     ("Accueil", "home"),
+    ("Comptoir", "offline.counter"),
     ("Prestations", "sales.prestations"),  # the label follows the business type (see app.py)
     ("Clients", "sales.clients"),
     ("Caisse", "office.caisse"),
@@ -34,6 +36,7 @@ NAV: list[tuple[str, str]] = [
     ("Agenda", "office.agenda"),
     ("Investissements", "office.investments"),
     ("Journal", "office.journal"),
+    ("Rapports", "reports.page"),
     ("TRIX", "trix.page"),
     ("Manuel", "office.manual"),
     ("Jeux", "office.games"),
