@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from functions.audit import snapshot
 from functions.audit.journal import Head, Verdict, journal_key, verify
+from functions.audit.merge import since
 from functions.audit.recorder import Recorder
 from functions.audit.sync import ID_TABS, SyncReport, plan
 from functions.books import commands as cmd
 from functions.books import ledger, records
 from functions.books.commands import Command
 from functions.books.derive import apply_updates, closure, computed_updates, derive, pending_records
+from functions.books.quarantine import is_mark
 from functions.errors import ConflictError, HeaderError, InvalidInputError
 from functions.state.base import StateStore
 from functions.store.backend import SetupReport
@@ -257,7 +259,11 @@ class Business:
             head = self.recorder.head(book)
             lost = self._lost_journal_rows(book, head)
             snaps = snapshot.load_all(self.state, {k: book.schema.tab(k) for k in ID_TABS})
-            change, report = plan(book, snaps, self.ctx("système"), lambda: self.editor() or "inconnu", lost)
+            # Rows the app wrote have vanished: the file was saved from an older copy, merged three ways
+            # against the version it came from (the actions since then, from the snapshot history).
+            patches = since(snapshot.history(self.state), len(book.all_rows("journal"))) if lost else None
+            change, report = plan(book, snaps, self.ctx("système"), lambda: self.editor() or "inconnu", lost,
+                                  patches)
             for hook in self.change_hooks:
                 hook(self, book, change)
             restored: list[dict[str, Any]] = []
@@ -266,7 +272,8 @@ class Business:
                 change.journal.insert(0, _journal_note(len(lost)))
                 report.restored.append((book.title("journal"), f"{len(lost)} ligne(s)"))
             self.forget()
-            report.writes = self.recorder.commit(book, change, "système", "feuille", restored) if change else 0
+            report.writes = self.recorder.commit(book, change, "système", "feuille", restored,
+                                                 extra_ops=report.ops) if change else 0
             baseline = [k for k in ID_TABS if snaps.get(k) is None and k in book.tabs]
             if report.writes or baseline:
                 self._rebuild_snapshots(book, change, None if report.writes else baseline)
@@ -292,10 +299,13 @@ class Business:
                  for c, v in zip(jtab.columns, row, strict=False)} for row in lost]
 
     def _rebuild_snapshots(self, book: Book, change: Change, only: list[str] | None) -> None:
-        final: dict[str, dict[str, dict[str, Any]]] = {k: {r.id: dict(r.values) for r in book.all_rows(k) if r.id}
-                                                       for k in ID_TABS if k in book.tabs}
+        final: dict[str, dict[str, dict[str, Any]]] = {
+            k: {r.id: dict(r.values) for r in book.all_rows(k) if r.id and not is_mark(r.id)}
+            for k in ID_TABS if k in book.tabs}
         for u in change.updates:
             rid = str(u.values.get("id") or u.record.id)
+            if is_mark(rid):
+                continue  # a row typed by hand and quarantined: not taken
             final.setdefault(u.tab, {}).setdefault(rid, dict(u.record.values)).update(u.values)
         for key, values in change.appends:
             if values.get("id"):

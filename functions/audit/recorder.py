@@ -78,15 +78,29 @@ class Recorder:
             new_head.save(self.state)
             self.state.delete("journal", "pending")
             snapshot.log_journal(self.state, head.count, [[v[c.key] for c in jtab.columns] for v in journal])
-        self.patch_snapshots(book, change)
+        self.patch_snapshots(book, change, new_head.count, extra_ops)
         return 1
 
-    def patch_snapshots(self, book: Book, change: Change) -> None:
-        rows: list[tuple[str, str, dict[str, Any]]] = []
+    def patch_snapshots(self, book: Book, change: Change, journal_end: int | None = None,
+                        extra_ops: Sequence[Op] = ()) -> None:
+        """Note what was written, with the values it replaced (the history a stale save's merge reads)."""
+        from functions.store.backend import AppendRows, UpdateRow
+
+        rows: list[tuple[str, str, dict[str, Any], dict[str, Any] | None]] = []
         for key, values in change.appends:
             if values.get("id"):
-                rows.append((key, str(values["id"]), values))
+                rows.append((key, str(values["id"]), values, None))
         for u in change.updates:
             rid = str(u.values.get("id") or u.record.id)
-            rows.append((u.tab, rid, dict(u.values) if u.record.id else {**u.record.values, **u.values}))
-        snapshot.record_patch(self.state, book.schema._by_key, rows)
+            rows.append((u.tab, rid, dict(u.values), dict(u.record.values)) if u.record.id else
+                        (u.tab, rid, {**u.record.values, **u.values}, None))
+        settings = book.title("settings")
+        codec = book.codec
+        for op in extra_ops:  # Paramètres rows, named by their Clé
+            if isinstance(op, UpdateRow) and op.title == settings:
+                old = (op.expected or {}).get("Valeur")
+                rows.append(("settings", op.key, {"value": op.values.get("Valeur")},
+                             {"value": codec.to_value("text", old) if old not in (None, "") else None}))
+            elif isinstance(op, AppendRows) and op.title == settings:
+                rows += [("settings", str(r.get("Clé")), {"value": r.get("Valeur")}, {"value": None}) for r in op.rows]
+        snapshot.record_patch(self.state, book.schema._by_key, rows, journal_end)

@@ -55,14 +55,48 @@ def save(state: StateStore, tab_key: str, snap: TabSnapshot) -> None:
     state.put_blob(f"snapshot.{tab_key}", zlib.compress(json.dumps(snap, ensure_ascii=False).encode(), 1))
 
 
-def record_patch(state: StateStore, schema_tabs: dict[str, Tab],
-                 rows: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
-    """Note what an action wrote (tab key, row id, values) without rewriting the snapshots: a small
-    document per action, merged by the next sync (``load_all``)."""
-    patch_rows = [[key, rid, {k: canon(v) for k, v in values.items() if k != "id" and k in
-                              {c.key for c in schema_tabs[key].columns}}] for key, rid, values in rows]
+def record_patch(state: StateStore, schema_tabs: dict[str, Tab], rows: Iterable[tuple[Any, ...]],
+                 journal_end: int | None = None) -> None:
+    """Note what an action wrote (tab key, row id, values, and the values it replaced or None for a new
+    row) without rewriting the snapshots: a small document per action, merged by the next sync
+    (``load_all``) and kept in the history with the Journal length after the action (a stale save's
+    merge finds there what the app changed since the copy was taken). Paramètres rows are keyed by
+    their Clé, with the one field ``value``."""
+    from functions.books.quarantine import is_mark
+
+    patch_rows: list[list[Any]] = []
+    for row in rows:
+        key, rid, values = row[0], row[1], row[2]
+        old = row[3] if len(row) > 3 else None
+        if is_mark(rid):
+            continue  # a row typed by hand and quarantined is nothing the app recorded
+        if key == "settings":
+            patch_rows.append([key, rid, {"value": canon(values.get("value"))},
+                               None if old is None else {"value": canon(old.get("value"))}])
+            continue
+        cols = {c.key for c in schema_tabs[key].columns}
+        new = {k: canon(v) for k, v in values.items() if k != "id" and k in cols}
+        patch_rows.append([key, rid, new, None if old is None else {k: canon(old.get(k)) for k in new}])
     if patch_rows:
-        state.put("snapshot_patch", f"{state.next_number('snapshot_patch'):012d}", {"rows": patch_rows})
+        state.put("snapshot_patch", f"{state.next_number('snapshot_patch'):012d}",
+                  {"rows": patch_rows, "journal": journal_end})
+
+
+HISTORY = 2000  # actions kept for a stale save's merge (a copy older than that merges what remains)
+
+
+def history(state: StateStore) -> list[dict[str, Any]]:
+    """The actions' patches, oldest first (merged ones and those still waiting for a sync)."""
+    blob = state.get_blob("snapshot.history")
+    kept: list[dict[str, Any]] = json.loads(zlib.decompress(blob)) if blob else []
+    return kept + [doc for _, doc in state.list("snapshot_patch")]
+
+
+def _keep(state: StateStore, docs: list[dict[str, Any]]) -> None:
+    blob = state.get_blob("snapshot.history")
+    kept: list[dict[str, Any]] = json.loads(zlib.decompress(blob)) if blob else []
+    kept = (kept + docs)[-HISTORY:]
+    state.put_blob("snapshot.history", zlib.compress(json.dumps(kept, ensure_ascii=False).encode(), 1))
 
 
 def load_all(state: StateStore, tabs: dict[str, Tab]) -> dict[str, TabSnapshot | None]:
@@ -73,7 +107,7 @@ def load_all(state: StateStore, tabs: dict[str, Tab]) -> dict[str, TabSnapshot |
         return snaps
     touched = set()
     for _, doc in patches:
-        for key, rid, values in doc["rows"]:
+        for key, rid, values, *_ in doc["rows"]:
             snap = snaps.get(key)
             if snap is None:
                 continue  # no baseline yet: the next sync takes one
@@ -81,6 +115,7 @@ def load_all(state: StateStore, tabs: dict[str, Tab]) -> dict[str, TabSnapshot |
             touched.add(key)
     for key in touched:
         save(state, key, snaps[key])  # type: ignore[arg-type]
+    _keep(state, [doc for _, doc in patches])
     for name, _ in patches:
         state.delete("snapshot_patch", name)
     return snaps

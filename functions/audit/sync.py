@@ -10,17 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
+from functions.audit import merge as stale
 from functions.audit.snapshot import TabSnapshot, canon, row_canon
 from functions.books import dashboard, ledger
 from functions.books.derive import apply_updates, computed_updates, derive, pending_records
+from functions.books.quarantine import (
+    ID_TABS,
+    grid_record,
+    mark,
+    quarantine,
+    same_mark,
+    unmarked,
+    validate_rows,
+    warnings,
+)
 from functions.books.records import Ctx, describe, display, taken_ids
 from functions.errors import RowError
+from functions.store.backend import Op
 from functions.store.workbook import Book, Change, JournalEntry, Record, RowUpdate, TabRows
 
-ID_TABS = ("clients", "prestations", "lines", "caisse", "stock", "movements", "agenda", "investments", "types")
 LEDGER_TABS = ("caisse", "movements")
+__all__ = ["ID_TABS", "SyncReport", "plan", "validate_rows"]
 
 
 @dataclass
@@ -31,13 +44,35 @@ class SyncReport:
     restored: list[tuple[str, str]] = field(default_factory=list)  # (tab title, id)
     writes: int = 0
     baseline: list[str] = field(default_factory=list)  # tabs whose first snapshot this sync took
+    quarantined: list[RowError] = field(default_factory=list)  # rows typed by hand, not taken
+    corrected: list[tuple[str, str, str]] = field(default_factory=list)  # (tab, id, header): computed value put back
+    adjusted: list[tuple[str, str, str]] = field(default_factory=list)  # (tab, prestation id, adjustment line id)
+    merged: int = 0  # app changes put back after a stale save
+    conflicts: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (tab, row, header, sheet, app)
+    ops: list[Op] = field(default_factory=list)  # Paramètres rows the merge puts back (written with the change)
+    warnings: list[RowError] = field(default_factory=list)  # rows taken, with something missing
 
     def lines(self) -> list[str]:
         out = [f"{len(self.ids_assigned)} ID attribué(s), {self.journal_rows} ligne(s) de Journal, "
-               f"{len(self.restored)} ligne(s) restaurée(s), {self.writes} écriture(s)."]
+               f"{len(self.restored)} ligne(s) restaurée(s), {len(self.corrected)} valeur(s) calculée(s) remise(s), "
+               f"{len(self.adjusted)} total(aux) saisi(s) conservé(s), {self.writes} écriture(s)."]
         out += [f"  {title}, ligne {row} : ID {rid} attribué" for title, row, rid in self.ids_assigned]
         out += [f"  {title} : ligne {rid} restaurée" for title, rid in self.restored]
-        out += [f"  ERREUR {e.message}" for e in self.errors]
+        out += [f"  {title} : {rid}, « {header} » est calculé, valeur remise" for title, rid, header in self.corrected]
+        out += [f"  {title} : {rid}, Montant total saisi conservé (ligne Ajustement {lid})"
+                for title, rid, lid in self.adjusted]
+        if self.merged or self.conflicts:
+            out.append(f"Copie ancienne enregistrée par-dessus : {self.merged} changement(s) de l'application "
+                       "rétabli(s).")
+        out += [f"  {tab} {row}, « {h} » modifié des deux côtés : « {t or '∅'} » (feuille) remplacé par "
+                f"« {o or '∅'} » (application)" for tab, row, h, t, o in self.conflicts]
+        held = {(e.tab, e.row) for e in self.quarantined}
+        if self.quarantined:
+            out.append(f"À corriger : {len(self.quarantined)} ligne(s) non prise(s) en compte (ni ID, ni Journal, "
+                       "ni effet sur les soldes) jusqu'à leur correction :")
+        out += [f"  À CORRIGER {e.message}" for e in self.quarantined]
+        out += [f"  ERREUR {e.message}" for e in self.errors if (e.tab, e.row) not in held]
+        out += [f"  ATTENTION {e.message}" for e in self.warnings]
         return out
 
 
@@ -49,41 +84,11 @@ def _system(action: str, tab: str, row: str, changes: str) -> JournalEntry:
     return JournalEntry(action, tab, row, changes, actor="système", source="système")
 
 
-def validate_rows(book: Book) -> list[RowError]:
-    """Rules beyond types: each bad row named with its tab, row number and a French reason."""
-    errors: list[RowError] = []
-    stock_ids = {r.id for r in book.all_rows("stock")}
-    prestation_ids = {r.id for r in book.all_rows("prestations")}
-    client_ids = {r.id for r in book.all_rows("clients")}
-    for key in ID_TABS:
-        if key not in book.tabs:
-            continue
-        title = book.title(key)
-        tab = book.schema.tab(key)
-        seen: dict[str, int] = {}
-        for r in book.all_rows(key):
-            if r.id and r.id in seen:
-                errors.append(RowError(title, r.row, f"ID {r.id} en double (déjà ligne {seen[r.id]}) : effacez l'ID "
-                                       "de la copie, un nouvel ID lui sera attribué."))
-            seen.setdefault(r.id, r.row)
-            for col in tab.columns:
-                if col.required and not col.computed and r[col.key] in (None, ""):
-                    errors.append(RowError(title, r.row, f"« {col.header} » est obligatoire."))
-                if col.type == "money" and not col.computed and r[col.key] is not None and r[col.key] < 0:
-                    errors.append(RowError(title, r.row, f"« {col.header} » ne peut pas être négatif."))
-            if key == "prestations" and r["start"] and r["end"] and r["end"] < r["start"]:
-                errors.append(RowError(title, r.row, "la date de fin est avant la date de début."))
-            if key == "movements" and r["article_id"] and r["article_id"] not in stock_ids:
-                errors.append(RowError(title, r.row, f"article {r['article_id']} introuvable dans Stock."))
-            if key == "caisse" and r["prestation_id"] and r["prestation_id"] not in prestation_ids:
-                errors.append(RowError(title, r.row, f"prestation {r['prestation_id']} introuvable."))
-            if key in ("caisse", "prestations") and r["client_id"] and r["client_id"] not in client_ids:
-                errors.append(RowError(title, r.row, f"client {r['client_id']} introuvable."))
-    return errors
-
-
 def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, editor: Callable[[], str],
-         lost_journal_rows: list[list[str]] | None = None) -> tuple[Change, SyncReport]:
+         lost_journal_rows: list[list[str]] | None = None,
+         stale_patches: list[Mapping[str, Any]] | None = None) -> tuple[Change, SyncReport]:
+    """``stale_patches``: the app's actions since the version a stale save came from (see ``merge``)."""
+    book, originals = unmarked(book)
     report = SyncReport(errors=list(book.errors) + validate_rows(book))
     change = Change()
     updates: dict[tuple[str, int], RowUpdate] = {}
@@ -99,13 +104,32 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
         if k in updates:
             updates[k].values.update(values)
         else:
-            updates[k] = RowUpdate(record.tab, record, dict(values))
+            updates[k] = RowUpdate(record.tab, originals.get(k, record), dict(values))
+
+    book, held = quarantine(book, report.errors)
+    report.warnings = warnings(book)
+    for rec, err in held:
+        report.quarantined.append(err)
+        if not same_mark(originals.get((rec.tab, rec.row), rec).id, err):
+            set_values(rec, {"id": mark(err)})
+    unreadable = {key: {grid_record(book, key, e.row).id for e in book.tabs[key].errors if e.row}
+                  for key in ID_TABS if key in book.tabs}  # rows with an ID the codec could not type: still there
 
     duplicated = {(e.tab, e.row) for e in report.errors if "en double" in e.reason}
     lost_ids = {r[5] for r in (lost_journal_rows or []) if len(r) > 5}
     new_records: dict[str, list[Record]] = {}
 
     book = _assign_ids(book, ctx, set_values, report)
+    if stale_patches is not None:
+        merged = stale.merge_rows(book, snapshots, stale_patches)
+        stale.merge_settings(book, stale_patches, merged)
+        for rec, values in merged.updates:
+            set_values(rec, values)
+        book = apply_updates(book, [RowUpdate(r.tab, r, v) for r, v in merged.updates])
+        change.journal += merged.journal
+        report.merged, report.conflicts, report.ops = merged.restored, merged.conflicts, merged.ops
+        lost_ids |= {rid for doc in stale_patches for key, rid, _, *old in doc.get("rows", [])
+                     if key != "settings" and (not old or old[0] is None)}
     for key in ID_TABS:
         if key not in book.tabs:
             continue
@@ -133,26 +157,31 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
                     action = "modification (registre)"
                 change.journal.append(_sheet_entry(action, key, rid, text, person()))
         if snap is not None:
-            present = {r.id for r in book.all_rows(key) if r.id}
+            present = {r.id for r in book.all_rows(key) if r.id} | unreadable.get(key, set())
             for rid in [i for i in snap if i not in present]:
                 if key in LEDGER_TABS or rid in lost_ids:
                     values = _from_canon(book, key, rid, snap[rid])
                     change.appends.append((key, values))
                     report.restored.append((title, rid))
+                    if stale_patches is not None:
+                        report.merged += 1
                     why = "disparue du fichier (enregistrement d'une copie ancienne ?)" if rid in lost_ids else \
                         "supprimée dans la feuille ; un registre ne se modifie que par écriture inverse"
                     change.journal.append(_system("restauration", key, rid, f"Ligne {why}"))
                 else:
                     change.journal.append(_sheet_entry("suppression", key, rid, describe(
                         tab, None, _from_canon(book, key, rid, snap[rid])), person()))
+    if stale_patches is not None:
+        change.journal.insert(0, stale.summary(report.merged, report.conflicts))
 
     _link_clients(book, ctx, change, set_values, report)
     _computed_edits(book, ctx, snapshots, new_records, change, report)
+    _typed_totals(book, ctx, snapshots, change, report)
 
     pending = pending_records(change.appends)
     book = apply_updates(book, updates.values())
     derived = derive(book, pending)
-    restored_computed = _restored_computed_notes(book, snapshots, derived, new_records)
+    restored_computed = _restored_computed_notes(book, snapshots, derived, new_records, report)
     change.journal += restored_computed
     for u in computed_updates(book, derived):
         if (book.title(u.tab), u.record.row) in duplicated:
@@ -164,10 +193,10 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
     change.updates = list(updates.values())
 
     if "dashboard" in book.tabs:
-        grid = dashboard.grid(book, derived, pending, ctx.now)
+        board = dashboard.grid(book, derived, pending, ctx.now, to_fix=report.errors)
         current = book.grids.get(book.title("dashboard"), [])[1:]
-        if dashboard.differs(current, grid):
-            change.replaces.append(("dashboard", grid))
+        if dashboard.differs(current, board):
+            change.replaces.append(("dashboard", board))
     report.journal_rows = len(change.journal)
     return change, report
 
@@ -184,9 +213,12 @@ def _assign_ids(book: Book, ctx: Ctx, set_values: Callable[[Record, dict[str, An
         for r in book.all_rows(key):
             if not r.id:
                 rid = ctx.new_id(key, taken)
-                set_values(r, {"id": rid})
+                named: dict[str, Any] = {"id": rid}
+                if key == "prestations" and not r["number"]:  # numbered as the app numbers its own
+                    named["number"] = f"{ctx.next_number('prestation'):05d}"
+                set_values(r, named)
                 report.ids_assigned.append((book.title(key), r.row, rid))
-                r = Record(r.tab, r.row, {**r.values, "id": rid}, r.cells)
+                r = Record(r.tab, r.row, {**r.values, **named}, r.cells)
             records.append(r)
         t = book.tabs[key]
         tabs[key] = TabRows(t.tab, t.title, t.header, records, t.errors, t.blank_rows)
@@ -266,8 +298,35 @@ def _computed_edits(book: Book, ctx: Ctx, snapshots: Mapping[str, TabSnapshot | 
                                           f"{display(typed)} (mouvement Inventaire {display(delta)})"))
 
 
+def _typed_totals(book: Book, ctx: Ctx, snapshots: Mapping[str, TabSnapshot | None], change: Change,
+                  report: SyncReport) -> None:
+    """A Montant total typed on a prestation that has lines stands: a line « Ajustement » brings the
+    lines to it (a line of quantity −1 when the total was lowered: prices are never negative)."""
+    snap = snapshots.get("prestations")
+    if snap is None or "lines" not in book.tabs:
+        return
+    q = book.codec.quantum
+    sums = ledger.lines_by_prestation(book.rows("lines") + [Record("lines", 0, v) for k, v in change.appends
+                                                            if k == "lines"], q)
+    taken = taken_ids(book, "lines")
+    for p in book.all_rows("prestations"):
+        typed = p["total"]
+        if typed is None or p.id not in sums or p.id not in snap or canon(typed) == snap[p.id].get("total", ""):
+            continue
+        gap = typed - sums[p.id]
+        if gap == 0:
+            continue
+        lid = ctx.new_id("lines", taken)
+        change.appends.append(("lines", {"id": lid, "prestation_id": p.id, "article": "Ajustement",
+                                         "quantity": Decimal(1 if gap > 0 else -1), "unit_price": abs(gap)}))
+        report.adjusted.append((book.title("prestations"), p.id, lid))
+        change.journal.append(_system("ajustement", "lines", lid, f"Montant total saisi pour {p['number'] or p.id} : "
+                                      f"lignes {display(sums[p.id])} → {display(typed)} (ligne « Ajustement » "
+                                      f"{display(gap)})"))
+
+
 def _restored_computed_notes(book: Book, snapshots: Mapping[str, TabSnapshot | None], derived: dict[str, Any],
-                             new_records: dict[str, list[Record]]) -> list[JournalEntry]:
+                             new_records: dict[str, list[Record]], report: SyncReport) -> list[JournalEntry]:
     """Journal the hand edits of computed columns that the recompute puts back."""
     notes = []
     for key, by_id in derived.items():
@@ -282,6 +341,7 @@ def _restored_computed_notes(book: Book, snapshots: Mapping[str, TabSnapshot | N
             for k, want in by_id.get(r.id, {}).items():
                 typed, was = canon(r[k]), snap[r.id].get(k, "")
                 if typed != was and typed != canon(want):
+                    report.corrected.append((book.title(key), r.id, tab.column(k).header))
                     notes.append(_system("correction", key, r.id, f"{tab.column(k).header} est calculé : "
                                          f"{typed or '∅'} saisi → {canon(want) or '∅'} restauré"))
     return notes

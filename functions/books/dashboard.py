@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from functions.books import ledger
+from functions.books import ledger, quarantine
+from functions.errors import RowError
 from functions.store.backend import Cell
 from functions.store.workbook import Book, Record
 
@@ -23,13 +24,18 @@ class Kpis:
     arrivals: list[Record] = field(default_factory=list)
     low_stock: list[tuple[Record, Decimal]] = field(default_factory=list)
     unpaid: list[tuple[Record, Decimal]] = field(default_factory=list)  # clients with a positive balance
+    to_fix: list[RowError] = field(default_factory=list)  # "À corriger": rows of the sheet with an error
 
     @property
     def unpaid_total(self) -> Decimal:
         return sum((b for _, b in self.unpaid), Decimal(0))
 
 
-def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime) -> Kpis:
+def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime,
+         to_fix: list[RowError] | None = None) -> Kpis:
+    problems = quarantine.to_fix(book) if to_fix is None else to_fix
+    book, _ = quarantine.unmarked(book)
+    book = replace(book, tabs={k: replace(t, records=quarantine.taken(t.records)) for k, t in book.tabs.items()})
     caisse = book.all_rows("caisse") + list(pending.get("caisse", []))
     month = [r for r in caisse if isinstance(r["date"], datetime) and (r["date"].year, r["date"].month) == (now.year, now.month)]
     sales = sum((ledger.amount(r) for r in month if r["type"] in ledger.MONEY_IN), Decimal(0))
@@ -45,15 +51,15 @@ def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
     totals = ledger.prestation_totals(prestations, book.rows("lines") + list(pending.get("lines", [])), caisse)
     ct = ledger.client_totals(clients, prestations, caisse, totals)
     unpaid = sorted(((c, ct[c.id].balance) for c in clients if ct[c.id].balance > 0), key=lambda x: -x[1])
-    return Kpis(sales, expenses, ledger.cash_balance(caisse), arrivals, low, unpaid)
+    return Kpis(sales, expenses, ledger.cash_balance(caisse), arrivals, low, unpaid, problems)
 
 
-def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime
-         ) -> list[list[Cell]]:
+def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime,
+         to_fix: list[RowError] | None = None) -> list[list[Cell]]:
     """The rows of the `Tableau de bord` tab (label, value, detail)."""
     from functions.templating import money as fmt
 
-    k = kpis(book, derived, pending, now)
+    k = kpis(book, derived, pending, now, to_fix)
     cur = book.codec.currency
 
     def money(value: Decimal) -> str:
@@ -73,6 +79,9 @@ def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
              for s, q in k.low_stock[:20]]
     rows.append(["Plus gros soldes impayés", "", ""])
     rows += [["", str(c["name"]), money(b)] for c, b in k.unpaid[:10]]
+    if k.to_fix:  # first thing to read after the figures: what the sync could not take
+        rows.append(["À corriger", len(k.to_fix), "Lignes de la feuille à corriger (non prises en compte si sans ID)"])
+        rows += [["", f"{e.tab}, ligne {e.row}" if e.row else e.tab, e.reason] for e in k.to_fix[:50]]
     rows.append([UPDATED_LABEL, now.strftime("%d/%m/%Y %H:%M"), ""])
     return rows
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from functions.books import ledger
+from functions.books.quarantine import taken
 from functions.store.backend import cells_equal
 from functions.store.codec import plain
 from functions.store.workbook import Book, Record, RowUpdate
@@ -67,7 +68,7 @@ def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receip
     pending = pending or {}
 
     def rows(key: str, live: bool = True) -> list[Record]:
-        base = book.rows(key) if live else book.all_rows(key)
+        base = taken(book.rows(key) if live else book.all_rows(key))  # a row typed by hand counts once named
         return base + [r for r in pending.get(key, []) if not r.deleted or not live]
 
     def keep(key: str, records: list[Record]) -> list[Record]:

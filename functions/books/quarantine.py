@@ -1,0 +1,157 @@
+"""Rows of the workbook that are wrong, and the rows typed by hand that are not taken because of it (pure).
+
+A row typed in the sheet is taken whole (an ID, a Journal row, its effect on the balances) or not at all.
+A row without an ID that breaks a rule is *quarantined*: the sync leaves it out of everything and writes
+a marker in its ID cell (``À CORRIGER ligne 5 : « Date » est obligatoire.``) that the person sees; once
+the row is fixed, the next sync replaces the marker with a real ID. ``to_fix(book)`` lists every problem
+("À corriger" in the Tableau de bord, the web app and ``ttr sync``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from functions.errors import RowError
+from functions.store.workbook import Book, Record, TabRows
+
+ID_TABS = ("clients", "prestations", "lines", "caisse", "stock", "movements", "agenda", "investments", "types")
+MARK = "À CORRIGER"
+
+
+def is_mark(rid: str) -> bool:
+    """Whether an ID cell holds the sync's quarantine marker instead of an ID."""
+    return rid.startswith(MARK)
+
+
+def taken(records: list[Record]) -> list[Record]:
+    """The records that count: rows with a real ID (a row typed by hand counts from the sync that names it)."""
+    return [r for r in records if r.id and not is_mark(r.id)]
+
+
+def mark(error: RowError) -> str:
+    return f"{MARK} ligne {error.row} : {error.reason}"[:500]
+
+
+def same_mark(current: str, error: RowError) -> bool:
+    """The marker already says this (the row number it was marked at may have moved since)."""
+    return current.endswith(f" : {error.reason}"[:500 - len(MARK)]) and is_mark(current)
+
+
+def unmarked(book: Book) -> tuple[Book, dict[tuple[str, int], Record]]:
+    """The book with quarantine markers read as empty IDs, and the marked records as read (to address them)."""
+    originals: dict[tuple[str, int], Record] = {}
+    tabs = dict(book.tabs)
+    for key in ID_TABS:
+        t = book.tabs.get(key)
+        if t is None or not any(is_mark(r.id) for r in t.records):
+            continue
+        records = []
+        for r in t.records:
+            if is_mark(r.id):
+                originals[(key, r.row)] = r
+                r = Record(r.tab, r.row, {**r.values, "id": ""}, r.cells)
+            records.append(r)
+        tabs[key] = replace(t, records=records)
+    return replace(book, tabs=tabs), originals
+
+
+def validate_rows(book: Book) -> list[RowError]:
+    """Rules beyond types: each bad row named with its tab, row number and a French reason."""
+    errors: list[RowError] = []
+    stock_ids = {r.id for r in book.all_rows("stock")}
+    prestation_ids = {r.id for r in book.all_rows("prestations")}
+    client_ids = {r.id for r in book.all_rows("clients")}
+    for key in ID_TABS:
+        if key not in book.tabs:
+            continue
+        title = book.title(key)
+        tab = book.schema.tab(key)
+        seen: dict[str, int] = {}
+        for r in book.all_rows(key):
+            if r.id and r.id in seen:
+                errors.append(RowError(title, r.row, f"ID {r.id} en double (déjà ligne {seen[r.id]}) : effacez l'ID "
+                                       "de la copie, un nouvel ID lui sera attribué."))
+            if r.id:
+                seen.setdefault(r.id, r.row)
+            for col in tab.columns:
+                if col.required and not col.computed and r[col.key] in (None, ""):
+                    errors.append(RowError(title, r.row, f"« {col.header} » est obligatoire."))
+                if col.type == "money" and not col.computed and r[col.key] is not None and r[col.key] < 0:
+                    errors.append(RowError(title, r.row, f"« {col.header} » ne peut pas être négatif."))
+            if key == "prestations" and r["start"] and r["end"] and r["end"] < r["start"]:
+                errors.append(RowError(title, r.row, "la date de fin est avant la date de début."))
+            if key == "prestations" and not r.id:
+                errors += _new_prestation(title, r)
+            if key == "movements" and r["article_id"] and r["article_id"] not in stock_ids:
+                errors.append(RowError(title, r.row, f"article {r['article_id']} introuvable dans Stock."))
+            if key == "lines" and r["prestation_id"] and r["prestation_id"] not in prestation_ids:
+                errors.append(RowError(title, r.row, f"prestation {r['prestation_id']} introuvable."))
+            if key == "caisse" and r["prestation_id"] and r["prestation_id"] not in prestation_ids:
+                errors.append(RowError(title, r.row, f"prestation {r['prestation_id']} introuvable."))
+            if key in ("caisse", "prestations") and r["client_id"] and r["client_id"] not in client_ids:
+                errors.append(RowError(title, r.row, f"client {r['client_id']} introuvable."))
+    return errors
+
+
+def _new_prestation(title: str, r: Record) -> list[RowError]:
+    """A prestation typed by hand is checked as the app checks one (client, amount, dates)."""
+    out = []
+    if not r["client"] and not r["client_id"]:
+        out.append(RowError(title, r.row, "indiquez le client (« Client » ou « Client ID »)."))
+    if r["total"] is None:
+        out.append(RowError(title, r.row, "« Montant total » est obligatoire."))
+    return out
+
+
+def warnings(book: Book) -> list[RowError]:
+    """What a row typed by hand lacks without being wrong (it is taken, and the person is told)."""
+    title = book.title("prestations")
+    return [RowError(title, r.row, "prise sans date de début : indiquez « Début » pour la voir dans l'agenda "
+                     "et les arrivées.") for r in book.all_rows("prestations") if not r.id and not r["start"]]
+
+
+def grid_record(book: Book, key: str, row: int) -> Record:
+    """A record naming sheet row ``row`` of a tab as it was read (for a row the codec could not type)."""
+    t = book.tabs[key]
+    raw = book.grids.get(t.title, [])
+    cells = raw[row - 1] if 0 < row <= len(raw) else []
+    by_header = {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(t.header) if h}
+    rid = by_header.get("ID")
+    return Record(key, row, {"id": "" if rid is None else str(rid).strip()}, by_header)
+
+
+def quarantine(book: Book, errors: list[RowError]) -> tuple[Book, list[tuple[Record, RowError]]]:
+    """The book without the rows typed by hand (no ID) that have an error, and those rows with their
+    first error. Rows with an ID stay: their errors are reported, the row keeps counting."""
+    by_title = {book.title(k): k for k in ID_TABS if k in book.tabs}
+    first: dict[tuple[str, int], RowError] = {}
+    for e in errors:
+        if e.tab in by_title and e.row:
+            first.setdefault((by_title[e.tab], e.row), e)
+    out: list[tuple[Record, RowError]] = []
+    tabs = dict(book.tabs)
+    for key in {k for k, _ in first}:
+        t: TabRows = book.tabs[key]
+        keep = []
+        records = {r.row: r for r in t.records}
+        for r in t.records:
+            if not r.id and (key, r.row) in first:
+                out.append((r, first[(key, r.row)]))
+            else:
+                keep.append(r)
+        for (k, row), e in first.items():  # rows the codec could not type are not records at all
+            if k == key and row not in records:
+                rec = grid_record(book, key, row)
+                if not rec.id or is_mark(rec.id):
+                    out.append((rec, e))
+        tabs[key] = replace(t, records=keep)
+    out.sort(key=lambda x: (ID_TABS.index(x[0].tab), x[0].row))
+    return replace(book, tabs=tabs), out
+
+
+def to_fix(book: Book) -> list[RowError]:
+    """Every problem of the workbook as read, in tab order (what "À corriger" lists)."""
+    plain, _ = unmarked(book)
+    errors = list(book.errors) + validate_rows(plain)
+    order = {book.title(k): i for i, k in enumerate(ID_TABS)}
+    return sorted(errors, key=lambda e: (order.get(e.tab, -1), e.row or 0))
