@@ -23,6 +23,7 @@ BLUEPRINTS: list[str] = [
     "functions.web.sales:bp",
     "functions.web.office:bp",
     "functions.web.reports:bp",
+    "functions.web.offline:bp",
 ]
 
 #: (French label, endpoint) of the menu, in order; the shell's own pages are included.
