@@ -536,6 +536,6 @@ def _after_setup(known: Mapping[str, TabInfo], plan: list[dict[str, Any]], repli
         if "deleteSheet" in req:
             gone = by_id.pop(req["deleteSheet"]["sheetId"])
             del tabs[gone.title]
-        if "addProtectedRange" in req:
-            by_id[req["addProtectedRange"]["protectedRange"]["range"]["sheetId"]].protected = True
+        if "addProtectedRange" in req and set(req["addProtectedRange"]["protectedRange"]["range"]) <= {"sheetId"}:
+            by_id[req["addProtectedRange"]["protectedRange"]["range"]["sheetId"]].protected = True  # whole tab
     return tabs

@@ -71,6 +71,9 @@ def column_requests(sheet_id: int, index: int, col: ColumnSpec) -> list[dict[str
         masks.append("userEnteredFormat.backgroundColor")
     if fmt:
         out.append({"repeatCell": {"range": below, "cell": {"userEnteredFormat": fmt}, "fields": ",".join(masks)}})
+    if col.computed:  # written by the sync: typing over it shows a warning first
+        out.append({"addProtectedRange": {"protectedRange": {"range": below, "warningOnly": True, "description":
+                    f"« {col.header} » est calculé par TTR Gestion : une valeur saisie sera remplacée"}}})
     if col.choices:
         out.append({"setDataValidation": {"range": below, "rule": {
             "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": c} for c in col.choices]},

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from decimal import Decimal
 
+import openpyxl
+import openpyxl.utils
 import pytest
 from click.testing import CliRunner
 
@@ -177,3 +179,31 @@ def test_web_dashboard_lists_rows_to_fix(biz):
     assert [(e.tab, e.row) for e in k.to_fix] == [("Caisse", 2)]
     html = environment().get_template("web/_a_corriger.html").render(to_fix=k.to_fix)
     assert "À corriger" in html and "Caisse, ligne 2" in html and "« Date » est obligatoire" in html
+
+
+def test_computed_columns_are_shaded_and_on_google_warn_before_typing(shop):
+    biz, person = shop
+    pid = biz.add_prestation({"client": "Kofi", "total": "5000", "start": "2026-03-14"}, "Awa")["id"]
+    biz.sync()
+    tab = biz.workbook.schema.tab("prestations")
+    computed = [c.header for c in tab.columns if c.computed]
+    assert computed == ["Payé", "Solde", "Reçu"]
+    row = row_of(person, "Réservations", pid)
+    if hasattr(person, "path"):  # .xlsx: the column style and the cells written are grey
+        ws = openpyxl.load_workbook(person.path)["Réservations"]
+        header = [c.value for c in ws[1]]
+        for h in computed:
+            letter = openpyxl.utils.get_column_letter(header.index(h) + 1)
+            assert ws.column_dimensions[letter].fill.fgColor.rgb.endswith("F2F2F2"), h
+        assert ws.cell(row, header.index("Solde") + 1).fill.fgColor.rgb.endswith("F2F2F2")
+        assert not ws.cell(row, header.index("Montant total") + 1).fill.fgColor.rgb.endswith("F2F2F2")
+    elif hasattr(person, "ss"):  # Google: grey and protected with a warning only (people may still type)
+        sheet = person.ss.by_title("Réservations")
+        header = [str(h) for h in person.grid("Réservations")[0]]
+        warned = sorted(p["range"]["startColumnIndex"] for p in sheet.protected_ranges if p["warningOnly"])
+        assert warned == sorted(header.index(h) for h in computed)
+        assert not [p for p in sheet.protected_ranges if not p["warningOnly"]]
+        cell = sheet.cells[(row - 1, header.index("Solde"))]
+        assert cell["userEnteredFormat"]["backgroundColor"]["red"] == pytest.approx(0.93)
+    else:
+        pytest.skip("le classeur en mémoire n'a pas de mise en forme")

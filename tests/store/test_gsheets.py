@@ -139,7 +139,9 @@ def test_setup_formats_validates_protects_and_is_idempotent(api, b):
         "Actif", "Inactif"]
     (protection,) = ss.by_title("Journal").protected_ranges
     assert SERVICE_ACCOUNT in protection["editors"]["users"] and protection["warningOnly"] is False
-    assert not clients.protected_ranges
+    # a data tab is not locked: only its computed columns (here Solde) warn before a person types over them
+    assert [(p["warningOnly"], p["range"].get("startColumnIndex"), p["range"].get("startRowIndex"))
+            for p in clients.protected_ranges] == [(True, 2, 1)]
     writes = count(api, BATCH_UPDATE)
     report = b.setup([CLIENTS, JOURNAL, BOARD])
     assert not report.changed and count(api, BATCH_UPDATE) == writes
