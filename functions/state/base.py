@@ -18,8 +18,11 @@ Every method is safe under concurrent callers in other threads, processes or ins
 * ``hit(key, window_seconds)`` counts an event in a fixed time window and returns the count so far
   (rate limits, shared by every instance).
 * ``lock(name, ttl_seconds, timeout_seconds)`` is a mutual-exclusion lease: one holder at a time across
-  every process and instance; a holder that died loses it after ``ttl_seconds``; waiting longer than
-  ``timeout_seconds`` raises ``StateError``.
+  every process and instance. The lease lasts ``ttl_seconds`` (a few seconds) and a background thread
+  renews it every third of that while the holder works, so a holder that died loses it within
+  ``ttl_seconds`` — on SQLite at once, when the holder's process (pid and start time, on this machine) is
+  gone. A lease that expired unrenewed is never renewed again. Waiting longer than ``timeout_seconds``
+  raises ``StateError``.
 * ``put_blob``/``get_blob`` keep large opaque bytes (sync snapshots, compressed), any size.
 
 A ``ttl_seconds`` on ``put``/``create`` makes the document invisible to ``get``/``list`` (and free for
@@ -28,7 +31,10 @@ A ``ttl_seconds`` on ``put``/``create`` makes the document invisible to ``get``/
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -37,6 +43,9 @@ from typing import Any
 from functions.errors import InvalidInputError
 
 Doc = dict[str, Any]
+
+log = logging.getLogger("ttr.state")
+MAX_HOLD_SECONDS = 15 * 60  # a holder stuck longer than this stops renewing: its lease then expires
 
 _NAME = re.compile(r"^[A-Za-z0-9_.:\-]{1,200}$")
 
@@ -111,3 +120,44 @@ def shared_token(state: StateStore, name: str, configured: str | None = None) ->
 def iter_chunks(data: bytes, size: int) -> Iterator[bytes]:
     for i in range(0, len(data), size):
         yield data[i : i + size]
+
+
+class LeaseKeeper:
+    """Renews a held lock from a daemon thread every ``every`` seconds until ``stop``.
+
+    ``renew()`` returns False when the lease is no longer ours (expired unrenewed, or taken): renewing
+    stops and ``lost`` is set. A renewal that raises (a busy store) is tried again at the next beat.
+    """
+
+    def __init__(self, name: str, renew: Callable[[], bool], every: float,
+                 max_hold: float = MAX_HOLD_SECONDS) -> None:
+        self.name = name
+        self.lost = False
+        self._renew = renew
+        self._every = every
+        self._max_hold = max_hold
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"ttr-lease-{name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + self._max_hold
+        while not self._stop.wait(self._every):
+            if time.monotonic() > deadline:
+                log.error("Verrou « %s » tenu depuis plus de %d s : il n'est plus renouvelé.", self.name,
+                          self._max_hold)
+                return
+            try:
+                ok = self._renew()
+            except Exception:  # noqa: BLE001 - a transient store error: the next beat tries again
+                log.warning("Renouvellement du verrou « %s » impossible pour l'instant.", self.name, exc_info=True)
+                continue
+            if not ok:
+                self.lost = True
+                if not self._stop.is_set():
+                    log.warning("Verrou « %s » perdu pendant l'opération (bail expiré sans renouvellement).",
+                                self.name)
+                return
+
+    def stop(self) -> None:
+        self._stop.set()

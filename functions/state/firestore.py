@@ -6,7 +6,7 @@ Layout (``P`` is the prefix, ``ttr`` by default; every document id starts with `
     P_<collection>/=<key>         {"v": JSON text of the document, "exp": timestamp or null}
     P-counters/=<counter>         {"n": last number handed out}
     P-hits/=<key>@<window>        {"n": count, "exp": end of the window}
-    P-locks/=<name>               {"owner": random token, "exp": end of the lease}
+    P-locks/=<name>               {"owner": random token, "exp": end of the lease (renewed while held)}
     P-blobs/=<key>                {"gen": generation, "n": chunk count, "size", "sha256"}   (manifest)
     P-chunks/=<key>@<gen>@<i>     {"d": up to 900 KiB of bytes}
 
@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from functions.errors import InvalidInputError, StateError
-from functions.state.base import Doc, StateStore, check_name, iter_chunks
+from functions.state.base import Doc, LeaseKeeper, StateStore, check_name, iter_chunks
 from functions.state.sqlite import check_positive, check_ttl, decode, encode, lock_timeout_error
 
 if TYPE_CHECKING:
@@ -302,9 +302,11 @@ class FirestoreStateStore(StateStore):
                 raise lock_timeout_error(name, timeout_seconds)
             time.sleep(min(delay * random.uniform(0.5, 1.5), max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 0.2)
+        keeper = LeaseKeeper(name, lambda: self._renew(ref, token, ttl_seconds), ttl_seconds / 3)
         try:
             yield
         finally:
+            keeper.stop()
             # A failed release must not turn a finished critical section into an error: the lease
             # expires after ttl anyway.
             with contextlib.suppress(StateError, _Conflict), self._errors():
@@ -322,6 +324,20 @@ class FirestoreStateStore(StateStore):
             except _Conflict:
                 return False
             return True
+
+    def _renew(self, ref: DocumentReference, token: str, ttl_seconds: float) -> bool:
+        """Extend our lease, if it is still ours and has not expired (an expired lease is never revived)."""
+        with self._errors():
+            for _ in range(3):
+                snap = ref.get(**self._kw)
+                if not snap.exists or snap.get("owner") != token or snap.get("exp").timestamp() <= self._clock():
+                    return False
+                try:
+                    self._cas_write(ref, snap, {"owner": token, "exp": _dt(self._clock() + ttl_seconds)})
+                except _Conflict:
+                    continue
+                return True
+        return False
 
     # -- blobs ------------------------------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 One connection per thread, WAL journal, a busy timeout, and every read-modify-write inside
 ``BEGIN IMMEDIATE`` so that threads and separate processes sharing the file are serialised by SQLite's
 own write lock. The file holds password hashes: it is created with mode 0600 (SQLite gives its ``-wal``
-and ``-shm`` files the same mode).
+and ``-shm`` files the same mode). Stores opened on one file in one process share one set of connections
+(a registry): nothing ever opens or closes the live file behind SQLite's back, which would drop the POSIX
+locks it holds for another connection and corrupt the database when another process writes.
 
 Values are stored as JSON text, exactly as the Firestore backend does, so both round-trip the same values.
 """
@@ -24,7 +26,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from functions.errors import InvalidInputError, StateError
-from functions.state.base import Doc, StateStore, check_name
+from functions.state import holder
+from functions.state.base import Doc, LeaseKeeper, StateStore, check_name
 
 BUSY_TIMEOUT_MS = 15_000
 _PURGE_EVERY = 200  # writes between two sweeps of expired rows
@@ -80,40 +83,97 @@ class _Connection(sqlite3.Connection):
     """A connection that can be weakly referenced: a thread's connection closes when the thread ends."""
 
 
+class _Database:
+    """The connections of this process to one state file: one per thread, shared by every store opened on
+    that file (see ``_acquire``), closed when the last of those stores closes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.local = threading.local()
+        self.conns: weakref.WeakSet[sqlite3.Connection] = weakref.WeakSet()
+        self.lock = threading.Lock()
+        self.refs = 0
+
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=60, factory=_Connection
+            )
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self.local.conn = conn
+            with self.lock:
+                self.conns.add(conn)
+        return conn
+
+    def close(self) -> None:
+        with self.lock:
+            conns, self.conns = list(self.conns), weakref.WeakSet()
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self.local = threading.local()
+
+
+#: One ``_Database`` per state file per process. Two stores on one file share its connections: nothing here
+#: ever opens or closes the file itself, which would drop the POSIX locks SQLite holds on it for the other.
+_REGISTRY: dict[str, _Database] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _acquire(path: str) -> _Database:
+    key = os.path.realpath(path)
+    with _REGISTRY_LOCK:
+        db = _REGISTRY.get(key)
+        if db is None:
+            db = _REGISTRY[key] = _Database(path)
+        db.refs += 1
+        return db
+
+
+def _release(db: _Database) -> None:
+    with _REGISTRY_LOCK:
+        db.refs -= 1
+        if db.refs > 0:
+            return
+        for key, known in list(_REGISTRY.items()):
+            if known is db:
+                del _REGISTRY[key]
+    db.close()
+
+
 class SQLiteStateStore(StateStore):
-    """One connection per thread (a thread-per-request server does not leak them: they are only weakly
-    tracked, for ``close``), each in autocommit mode with explicit ``BEGIN IMMEDIATE`` transactions."""
+    """One connection per thread per file (a thread-per-request server does not leak them: they are only
+    weakly tracked, for ``close``), each in autocommit mode with explicit ``BEGIN IMMEDIATE`` transactions.
+    Stores opened on the same file in one process share those connections."""
 
     def __init__(self, path: str | os.PathLike[str], clock: Callable[[], float] = time.time) -> None:
         self.path = os.fspath(path)
         self._clock = clock
-        self._local = threading.local()
-        self._conns: weakref.WeakSet[sqlite3.Connection] = weakref.WeakSet()
-        self._conns_lock = threading.Lock()
+        self._db: _Database | None = None
+        self._db_lock = threading.Lock()
         self._writes = 0
-        self._create_file()
+        created = self._check_folder()
         with self._errors():
             conn = self._conn()
+            if created:  # before anything is written (the -wal and -shm files take the same mode)
+                with contextlib.suppress(OSError):
+                    os.chmod(self.path, 0o600)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
 
     # -- plumbing ---------------------------------------------------------------------------------------
 
-    def _create_file(self) -> None:
+    def _check_folder(self) -> bool:
+        """True when the file does not exist yet (SQLite creates it)."""
         directory = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(directory):
             raise StateError(
                 f"Impossible d'ouvrir le stockage interne « {self.path} » : le dossier « {directory} » "
                 "n'existe pas. Créez-le ou corrigez TTR_STATE."
             )
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise StateError(
-                f"Impossible d'ouvrir le stockage interne « {self.path} » ({exc.strerror}). "
-                "Vérifiez le chemin et les droits, ou corrigez TTR_STATE."
-            ) from exc
-        os.close(fd)
+        return not os.path.exists(self.path)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -128,6 +188,11 @@ class SQLiteStateStore(StateStore):
                 )
             elif "locked" in text or "busy" in text:
                 message = "Le stockage interne est occupé par un autre programme. Réessayez dans un instant."
+            elif "unable to open" in text or "readonly" in text:
+                message = (
+                    f"Impossible d'ouvrir le stockage interne « {self.path} » ({text}). "
+                    "Vérifiez le chemin et les droits, ou corrigez TTR_STATE."
+                )
             else:
                 message = (
                     f"Le stockage interne « {self.path} » est inutilisable ({text}). Vérifiez le fichier."
@@ -135,17 +200,13 @@ class SQLiteStateStore(StateStore):
             raise StateError(message) from exc
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=60, factory=_Connection
-            )
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-            with self._conns_lock:
-                self._conns.add(conn)
-        return conn
+        db = self._db
+        if db is None:
+            with self._db_lock:
+                if self._db is None:
+                    self._db = _acquire(self.path)
+                db = self._db
+        return db.conn()
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -285,29 +346,41 @@ class SQLiteStateStore(StateStore):
     def lock(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30) -> Iterator[None]:
         check_name("verrou", name)
         check_positive("Durée du verrou", ttl_seconds)
-        token = secrets.token_hex(16)
+        owner = f"{secrets.token_hex(16)} {holder.me()}"
         deadline = time.monotonic() + timeout_seconds
         delay = 0.005
-        while not self._try_acquire(name, token, ttl_seconds):
+        while not self._try_acquire(name, owner, ttl_seconds):
             if time.monotonic() >= deadline:
                 raise lock_timeout_error(name, timeout_seconds)
             time.sleep(min(delay * random.uniform(0.5, 1.5), max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 0.1)
+        keeper = LeaseKeeper(name, lambda: self._renew(name, owner, ttl_seconds), ttl_seconds / 3)
         try:
             yield
         finally:
+            keeper.stop()
             with self._tx() as conn:  # only the owner releases; a stolen lease is left to its new holder
-                conn.execute("DELETE FROM locks WHERE name = ? AND owner = ?", (name, token))
+                conn.execute("DELETE FROM locks WHERE name = ? AND owner = ?", (name, owner))
 
-    def _try_acquire(self, name: str, token: str, ttl_seconds: float) -> bool:
+    def _try_acquire(self, name: str, owner: str, ttl_seconds: float) -> bool:
+        """Free, expired, or held by a process of this machine that has ended: it is ours."""
         with self._tx() as conn:
             now = self._clock()
-            cur = conn.execute(
+            rows = conn.execute("SELECT owner, exp FROM locks WHERE name = ?", (name,)).fetchall()
+            if rows and rows[0][1] > now and not holder.is_dead(rows[0][0].partition(" ")[2]):
+                return False
+            conn.execute(
                 "INSERT INTO locks (name, owner, exp) VALUES (?, ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, exp = excluded.exp "
-                "WHERE locks.exp <= ?",
-                (name, token, now + ttl_seconds, now),
+                "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, exp = excluded.exp",
+                (name, owner, now + ttl_seconds),
             )
+            return True
+
+    def _renew(self, name: str, owner: str, ttl_seconds: float) -> bool:
+        with self._tx() as conn:
+            now = self._clock()
+            cur = conn.execute("UPDATE locks SET exp = ? WHERE name = ? AND owner = ? AND exp > ?",
+                               (now + ttl_seconds, name, owner, now))
             return cur.rowcount == 1
 
     # -- blobs ------------------------------------------------------------------------------------------
@@ -328,9 +401,7 @@ class SQLiteStateStore(StateStore):
         return bytes(rows[0][0]) if rows else None
 
     def close(self) -> None:
-        with self._conns_lock:
-            conns, self._conns = list(self._conns), weakref.WeakSet()
-        for conn in conns:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
-        self._local = threading.local()
+        with self._db_lock:
+            db, self._db = self._db, None
+        if db is not None:
+            _release(db)
