@@ -2,7 +2,7 @@
 
 * ``passwords``   argon2id password hashes, keyed PIN hashes, phone numbers
 * ``users``       admins and employees, their role in each workspace, login with throttling
-* ``throttle``    failed-login counters shared by every instance (``state.hit``), growing delays
+* ``throttle``    login attempts counted before the password is checked, shared by every instance, growing delays
 * ``sessions``    server-side sessions, device tokens for the PIN, the secret key
 * ``invitations`` single-use invitation links (token stored only as a hash, 72 h, revocable)
 * ``permissions`` per-module switches for employees from ``Paramètres``

@@ -110,29 +110,39 @@ def forget_device(state: StateStore, token: str | None) -> None:
 
 
 def check_pin(state: StateStore, key: bytes, token: str, pin: str) -> str:
-    """The user id the PIN unlocks on this device; ``PinError`` otherwise (the 5th error forgets it)."""
+    """The user id the PIN unlocks on this device; ``PinError`` otherwise (the 5th error forgets it).
+
+    The attempt is counted on the device, in one state-store transaction, *before* the PIN is compared:
+    of any number of parallel tries, at most ``PIN_TRIES`` are ever evaluated."""
     import hmac
 
     device = load_device(state, token)
     if device is None or not device.get("pin"):
         raise PinError("Connexion rapide indisponible sur cet appareil : connectez-vous avec votre mot de passe.")
-    given = passwords.pin_hash(key, str(device["user_id"]), _key(token), (pin or "").strip())
-    if hmac.compare_digest(given, str(device["pin"])):
-        if device.get("failures"):
-            state.update("devices", _key(token), lambda d: None if d is None else {**d, "failures": 0})
-        return str(device["user_id"])
+    claim = secrets.token_hex(8)
 
-    def fail(doc: Doc | None) -> Doc | None:
-        if doc is None:
-            return None
-        n = int(doc.get("failures", 0)) + 1
-        return None if n >= PIN_TRIES else {**doc, "failures": n}
+    def count(doc: Doc | None) -> Doc | None:
+        if doc is None or not doc.get("pin"):
+            return doc
+        n = int(doc.get("failures", 0))
+        if n >= PIN_TRIES:
+            return None  # every try spent: the device is forgotten
+        return {**doc, "failures": n + 1, "claim": claim}
 
-    after = state.update("devices", _key(token), fail)
-    if after is None:
+    counted = state.update("devices", _key(token), count)
+    if counted is None or counted.get("claim") != claim:
         raise PinError("Trop d'erreurs : la connexion rapide est désactivée sur cet appareil. "
                        "Connectez-vous avec votre mot de passe.")
-    left = PIN_TRIES - int(after["failures"])
+    given = passwords.pin_hash(key, str(counted["user_id"]), _key(token), (pin or "").strip())
+    if hmac.compare_digest(given, str(counted["pin"])):
+        state.update("devices", _key(token), lambda d: None if d is None else {**d, "failures": 0})
+        return str(counted["user_id"])
+    n = int(counted["failures"])
+    if n >= PIN_TRIES:
+        forget_device(state, token)
+        raise PinError("Trop d'erreurs : la connexion rapide est désactivée sur cet appareil. "
+                       "Connectez-vous avec votre mot de passe.")
+    left = PIN_TRIES - n
     raise PinError(f"Code PIN incorrect. Encore {left} essai{'s' if left > 1 else ''}.")
 
 

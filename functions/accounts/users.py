@@ -99,7 +99,7 @@ def authenticate(state: StateStore, *, password: str, address: str, when: Moment
         identifier = passwords.normalize_email(email) if email is not None else passwords.normalize_phone(phone or "")
     except InvalidInputError:
         identifier = (email or phone or "").strip().lower()
-    throttle.check(state, identifier, address, when.epoch)
+    attempt = throttle.begin(state, identifier, address, when.epoch)  # counted before the password is seen
     user = None
     if identifier:
         try:
@@ -108,9 +108,9 @@ def authenticate(state: StateStore, *, password: str, address: str, when: Moment
             user = None
     ok = passwords.verify_password(user["password"] if user else None, password or "")
     if not ok or user is None:
-        throttle.failed(state, identifier, address, when.epoch)
+        attempt.failed()
         raise InvalidCredentialsError()
-    throttle.succeeded(state, identifier)
+    attempt.succeeded()
     if not any(m.get("active") for m in user.get("workspaces", {}).values()):
         raise InvalidCredentialsError("Ce compte est désactivé. Demandez à l'administrateur de le réactiver.")
     if passwords.HASHER.check_needs_rehash(user["password"]):

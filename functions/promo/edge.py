@@ -95,11 +95,9 @@ def _no_constant(name: str) -> Any:
 def client_ip(request: Request, trusted_proxies: int) -> str:
     """The caller's address: with N trusted relays in front, the N-th X-Forwarded-For entry from the right
     (the one the outermost trusted relay saw); never a value the client could choose."""
-    if trusted_proxies:
-        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
-        if len(hops) >= trusted_proxies:
-            return hops[-trusted_proxies]
-    return request.remote_addr or "inconnu"
+    from functions.accounts.throttle import client_address
+
+    return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted_proxies)
 
 
 # -- POST /promo/check ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
-from functions.accounts import invitations, passwords, permissions, sessions, team, users
+from functions.accounts import invitations, passwords, permissions, sessions, team, throttle, users
 from functions.accounts.workspaces import DEFAULT
 from functions.errors import InvalidInputError, TTRError
 from functions.store.codec import Codec
@@ -41,7 +41,10 @@ def admin(view: Any) -> Any:
 
 
 def _address() -> str:
-    return request.remote_addr or "-"
+    """The client's address, through the trusted relays in front (``TTR_TRUSTED_PROXIES``: 1 on Cloud Run)."""
+    env = current_app.config.get("TTR_ENV") or {}
+    return throttle.client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                                   env.get("TTR_TRUSTED_PROXIES"))
 
 
 def _next(default: str = "/") -> str:
@@ -219,7 +222,9 @@ def logout() -> Any:
     set_cookie(s=None)
     g.user = g.session = None
     notify("Vous êtes déconnecté.")
-    return redirect(url_for("auth.login"), 303)
+    response = redirect(url_for("auth.login"), 303)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'  # the offline counter's copy goes too
+    return response
 
 
 # -- invitation --------------------------------------------------------------------------------------------
@@ -240,7 +245,7 @@ def invitation(token: str) -> Any:
     try:
         if existing is not None:
             user = users.authenticate(st, phone=invite["phone"], password=form.get("password", ""),
-                                      address=request.remote_addr or "-", when=when)
+                                      address=_address(), when=when)
             invitations.spend(st, token, when)
             user = users.set_membership(st, user["id"], invite["workspace"], role=invite["role"], active=True)
         else:

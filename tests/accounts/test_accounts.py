@@ -117,24 +117,27 @@ def test_invitation_expires_after_72_hours():
 @pytest.mark.parametrize("failures,delay", [(4, 0), (5, 2), (6, 4), (7, 8), (20, 900)])
 def test_throttle_delays_grow_per_account(failures, delay):
     state = MemoryStateStore()
-    for _ in range(failures):
-        throttle.failed(state, "awa@example.tg", "10.0.0.1", NOW.epoch)
+    later = NOW.epoch
+    for n in range(failures):
+        later = NOW.epoch + 1000 * n  # each failure after the delay of the one before
+        throttle.begin(state, "awa@example.tg", "10.0.0.1", later).failed()
     if delay == 0:
-        throttle.check(state, "awa@example.tg", "10.0.0.1", NOW.epoch)
+        throttle.begin(state, "awa@example.tg", "10.0.0.1", later)
         return
     with pytest.raises(throttle.TooManyAttemptsError, match=f"{delay} secondes"):
-        throttle.check(state, "awa@example.tg", "10.0.0.9", NOW.epoch)
-    throttle.check(state, "awa@example.tg", "10.0.0.9", NOW.epoch + delay)
-    throttle.check(state, "kofi@example.tg", "10.0.0.9", NOW.epoch)  # another account, another address
+        throttle.begin(state, "awa@example.tg", "10.0.0.9", later)
+    throttle.begin(state, "awa@example.tg", "10.0.0.9", later + delay)
+    throttle.begin(state, "kofi@example.tg", "10.0.0.9", later)  # another account, another address
 
 
 def test_throttle_per_address_covers_many_accounts():
+    """An address past its limit slows every account that has failed from it; a new address is free."""
     state = MemoryStateStore()
     for n in range(throttle.ADDRESS_FREE):
-        throttle.failed(state, f"user{n}@example.tg", "10.0.0.1", NOW.epoch)
+        throttle.begin(state, f"user{n}@example.tg", "10.0.0.1", NOW.epoch).failed()
     with pytest.raises(throttle.TooManyAttemptsError):
-        throttle.check(state, "jamais-vu@example.tg", "10.0.0.1", NOW.epoch)
-    throttle.check(state, "jamais-vu@example.tg", "10.0.0.2", NOW.epoch)
+        throttle.begin(state, "user3@example.tg", "10.0.0.1", NOW.epoch)
+    throttle.begin(state, "user3@example.tg", "10.0.0.2", NOW.epoch)
 
 
 def test_pin_lockout_after_five_errors():
