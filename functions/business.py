@@ -95,7 +95,7 @@ class Business:
     def _pipeline(self, fn: Callable[[Book, records.Ctx], Change], actor: str, fingerprint: str,
                   idempotency_key: str | None, tabs: Sequence[str]) -> dict[str, Any]:
         """Lock, idempotency, one read, apply, derived columns, hooks, one write with the Journal."""
-        with self.state.lock("workbook", ttl_seconds=120, timeout_seconds=60):
+        with self.state.lock("workbook", ttl_seconds=6, timeout_seconds=60):
             if idempotency_key:
                 done = self.state.get("idempotency", _idem_key(idempotency_key))
                 if done is not None:
@@ -225,7 +225,7 @@ class Business:
         for k, v in clean.items():
             if len(v) > 2000:
                 raise InvalidInputError(f"{specs[k].label} : valeur trop longue (2000 caractères au plus).")
-        with self.state.lock("workbook", ttl_seconds=120, timeout_seconds=60):
+        with self.state.lock("workbook", ttl_seconds=6, timeout_seconds=60):
             book = self.load(["settings"])
             title = book.title("settings")
             rows: dict[str, tuple[int, Any]] = {}
@@ -254,7 +254,7 @@ class Business:
 
     # -- sync ------------------------------------------------------------------------------------------
     def sync(self) -> SyncReport:
-        with self.state.lock("workbook", ttl_seconds=300, timeout_seconds=120):
+        with self.state.lock("workbook", ttl_seconds=6, timeout_seconds=120):
             book = self.load()
             head = self.recorder.head(book)
             lost = self._lost_journal_rows(book, head)
