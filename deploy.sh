@@ -496,13 +496,16 @@ deploy_function() {
     --serve-all-traffic-latest-revision)
   [[ -n $SECRET_REFS ]] && args+=("--set-secrets=$SECRET_REFS")
   if [[ $kind == cloud_event ]]; then
-    args+=("--trigger-topic=ttr-$job" "--trigger-service-account=$INVOKER_SA" --no-allow-unauthenticated)
+    # --retry: a failed event is redelivered by Pub/Sub (with backoff, up to 7 days) instead of dropped;
+    # the sync and the reminders are idempotent, so a redelivery writes and sends nothing twice.
+    args+=("--trigger-topic=ttr-$job" "--trigger-service-account=$INVOKER_SA" --no-allow-unauthenticated
+      --retry)
   elif [[ $access == private ]]; then
     args+=(--trigger-http --no-allow-unauthenticated)
   else
     args+=(--trigger-http --allow-unauthenticated)
   fi
-  digest="$(printf '%s\n' "$SOURCE_DIGEST" "$entry $kind $access $memory $timeout $max $job" "$env_text" \
+  digest="$(printf '%s\n' "$SOURCE_DIGEST" "$entry $kind $access $memory $timeout $max $job retry" "$env_text" \
     "$SECRET_REFS" "$SECRET_STATE" "$RUNTIME_SA $INVOKER_SA $BUILD_SA $RUNTIME" | hash_text)"
   args+=("--update-labels=ttr_config=$digest")
   current="$(query functions describe "$fn" --gen2 "--region=$REGION" '--format=value(labels.ttr_config)')"
@@ -542,15 +545,21 @@ step "Tâches planifiées (Cloud Scheduler → Pub/Sub)"
 while read -r entry kind _ _ _ _ job; do
   [[ $kind == cloud_event ]] || continue
   schedule="$(schedule_for "$job")" || { say "ttr-$job : aucune tâche planifiée (pas dans le tableau)."; continue; }
-  current="$(query scheduler jobs describe "ttr-$job" "--location=$REGION" '--format=value(schedule)')"
-  spec=(pubsub "ttr-$job" "--location=$REGION" "--schedule=$schedule" "--topic=ttr-$job"
-    "--message-body={\"job\":\"$job\"}" --time-zone=Etc/UTC)
+  # The topic is named in full: gcloud would resolve a bare "ttr-sync" against the default project.
+  topic="projects/$PROJECT/topics/ttr-$job"
+  body="{\"job\":\"$job\"}"
+  wanted="$schedule"$'\t'"$topic"$'\t'"$(printf '%s' "$body" | base64 | tr -d '\n')"$'\t'Etc/UTC
+  current="$(query scheduler jobs describe "ttr-$job" "--location=$REGION" \
+    '--format=value(schedule,pubsubTarget.topicName,pubsubTarget.data,timeZone)')"
+  spec=(pubsub "ttr-$job" "--location=$REGION" "--schedule=$schedule" "--topic=$topic"
+    "--message-body=$body" --time-zone=Etc/UTC)
   if [[ -z $current ]]; then
     gc scheduler jobs create "${spec[@]}" "--description=TTR Gestion : $entry"
-  elif [[ $current != "$schedule" ]]; then
+  elif [[ $current != "$wanted" ]]; then
+    # Schedule, topic, message or time zone differ (an older deploy.sh, or a hand edit): repaired.
     gc scheduler jobs update "${spec[@]}"
   else
-    say "Tâche ttr-$job ($schedule) : inchangée."
+    say "Tâche ttr-$job ($schedule → $topic) : inchangée."
   fi
 done <<<"$FUNCS"
 

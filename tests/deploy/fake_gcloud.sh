@@ -74,6 +74,9 @@ case "$group/$verb" in
       printf '%s\n' "${flag[update-labels]#*=}" >"$S/label/$target"
       touch "$S/r/run_services_$target"
     fi
-    if [[ $group == "scheduler jobs" ]]; then printf '%s\n' "${flag[schedule]}" >"$S/schedule/$target"; fi ;;
+    if [[ $group == "scheduler jobs" ]]; then  # what describe --format=value(schedule,topic,data,tz) shows
+      printf '%s\t%s\t%s\t%s\n' "${flag[schedule]}" "${flag[topic]}" \
+        "$(printf '%s' "${flag[message-body]}" | base64 | tr -d '\n')" "${flag[time-zone]}" >"$S/schedule/$target"
+    fi ;;
   *) echo "fake gcloud: unknown command: $*" >&2 && exit 2 ;;
 esac

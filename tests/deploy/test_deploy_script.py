@@ -77,7 +77,8 @@ def test_dry_run_schedules_the_sync_and_the_reminders_through_pubsub(dry):
     jobs = {c[4]: c for c in run.commands() if c[:4] == ["scheduler", "jobs", "create", "pubsub"]}
     assert flag(jobs["ttr-sync"], "schedule") == "*/10 * * * *"
     assert flag(jobs["ttr-reminders"], "schedule") == "0 * * * *"
-    topics = {flag(d, "trigger-topic"): d for d in run.deploys().values() if flag(d, "trigger-topic")}
+    topics = {f"projects/{PROJECT}/topics/{flag(d, 'trigger-topic')}": d
+              for d in run.deploys().values() if flag(d, "trigger-topic")}
     assert flag(topics[flag(jobs["ttr-sync"], "topic")], "entry-point") == "sync_pubsub"
     assert flag(topics[flag(jobs["ttr-reminders"], "topic")], "entry-point") == "reminders_pubsub"
 
