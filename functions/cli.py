@@ -18,6 +18,14 @@ class FrenchError(click.ClickException):
         click.echo(f"Erreur : {self.format_message()}", err=True, file=file)
 
 
+class FrenchUsageError(click.UsageError):
+    def show(self, file: Any = None) -> None:
+        if self.ctx is not None:
+            click.echo(self.ctx.get_usage().replace("Usage:", "Utilisation :", 1), err=True, file=file)
+            click.echo(f"Aide : « {self.ctx.command_path} --help ».", err=True, file=file)
+        click.echo(f"Erreur : {self.format_message()}", err=True, file=file)
+
+
 class TTRCommand(click.Group):
     """Maps a ``TTRError`` to a French message and a non-zero exit, once, for every command."""
 
@@ -26,6 +34,14 @@ class TTRCommand(click.Group):
             return super().invoke(ctx)
         except TTRError as exc:
             raise FrenchError(exc.message) from None
+        except click.UsageError as exc:
+            raise FrenchUsageError(exc.format_message(), exc.ctx) from None
+        except click.ClickException as exc:
+            if isinstance(exc, FrenchError):
+                raise
+            french = FrenchError(exc.format_message())
+            french.exit_code = exc.exit_code
+            raise french from None
 
 
 def _config(workbook: str | None, state: str | None) -> Config:
@@ -115,47 +131,101 @@ def _demo_admin(biz: Any) -> None:
 @main.command()
 @WORKBOOK
 @STATE
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute (0.0.0.0 : tout le réseau local).")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port d'écoute.")
 @click.option("--no-serve", is_flag=True, help="Créer la démonstration sans lancer le serveur.")
-def demo(workbook: str | None, state: str | None, host: str, port: int, no_serve: bool) -> None:
+@click.option("--reinitialiser", is_flag=True, help="Effacer la démonstration et la recréer (nouveau mot de passe).")
+def demo(workbook: str | None, state: str | None, host: str, port: int, no_serve: bool, reinitialiser: bool) -> None:
     """Créer une entreprise de démonstration puis servir les fonctions sur cette machine."""
     config = _config(workbook or os.environ.get("TTR_WORKBOOK") or "./ttr-demo.xlsx",
                      state or os.environ.get("TTR_STATE") or "./ttr-demo.state.sqlite")
+    config.serve_at(host, port)  # the demo's links point at the address it serves
+    if reinitialiser:
+        _erase_demo(config)
     exists = Path(config.workbook).exists()
+    if not exists:
+        from functions.config import open_state_store, remember_public_url
+
+        remember_public_url(open_state_store(config.state), config.public_url)
     ctx = click.get_current_context()
     ctx.invoke(init, workbook=config.workbook, state=config.state, demo=not exists, name=None, business_type=None,
                currency=None, timezone=None)
     if exists:
-        click.echo(f"Démonstration déjà présente : {config.workbook} (supprimez-la pour repartir de zéro).")
+        click.echo(f"Démonstration déjà présente : {config.workbook}.")
+        _how_to_log_in(config)
     click.echo(f"\nOuvrez le classeur dans LibreOffice ou Excel : {Path(config.workbook).resolve()}")
     click.echo(f"État privé (mots de passe, Journal) : {Path(config.state).resolve()}")
     if not no_serve:
         _serve(config, host, port)
 
 
+DEMO_EMAIL = "admin@lepalmier.tg"
+
+
+def _how_to_log_in(config: Config) -> None:
+    from functions.config import open_state_store
+
+    setup = open_state_store(config.state).get("accounts", "setup") or {}
+    if setup.get("by") == "ttr demo":
+        click.echo(f"Connexion : {DEMO_EMAIL}, avec le mot de passe affiché à la création de la démonstration.")
+    else:
+        click.echo("Connexion : avec le compte administrateur créé à l'installation.")
+    click.echo("Mot de passe oublié ? « ttr demo --reinitialiser » efface la démonstration et la recrée "
+               "(nouveau mot de passe).")
+
+
+def _erase_demo(config: Config) -> None:
+    """Delete a demo made by ``ttr demo`` (its workbook, state and sidecar files), and nothing else."""
+    from functions.config import open_state_store
+
+    if config.is_google or not config.state.endswith((".sqlite", ".db", ".sqlite3")):
+        raise FrenchError("--reinitialiser ne s'applique qu'à une démonstration locale (.xlsx et SQLite).")
+    workbook, state = Path(config.workbook), Path(config.state)
+    if state.exists():
+        with open_state_store(config.state) as st:
+            made_by = (st.get("accounts", "setup") or {}).get("by")
+        if made_by != "ttr demo":
+            raise FrenchError(f"{state} n'est pas l'état d'une démonstration créée par « ttr demo » : rien n'est "
+                              "effacé.")
+    elif workbook.exists():
+        raise FrenchError(f"{workbook} n'a pas d'état de démonstration à côté : rien n'est effacé.")
+    for path in (workbook, Path(f"{workbook}.lock"), state, Path(f"{state}-wal"), Path(f"{state}-shm"),
+                 Path(f"{state}-journal")):
+        path.unlink(missing_ok=True)
+    click.echo(f"Démonstration effacée : {workbook}, {state}.")
+
+
 @main.command()
 @WORKBOOK
 @STATE
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
-def serve(workbook: str | None, state: str | None, host: str, port: int) -> None:
-    """Servir les fonctions sur cette machine (tableau de bord, synchronisation)."""
-    _serve(_config(workbook, state), host, port)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute (0.0.0.0 : tout le réseau local).")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port d'écoute.")
+@click.option("--no-schedule", is_flag=True, help="Ne pas lancer les rappels et la synchronisation planifiés.")
+@click.option("--sync-minutes", default=5.0, show_default=True, type=float,
+              help="Minutes entre deux synchronisations planifiées.")
+@click.option("--jetons", is_flag=True, help="Afficher les jetons des appels HTTP /sync et /rappels.")
+def serve(workbook: str | None, state: str | None, host: str, port: int, no_schedule: bool, sync_minutes: float,
+          jetons: bool) -> None:
+    """Servir l'application web sur cette machine, avec les rappels du jour et la synchronisation planifiés."""
+    _serve(_config(workbook, state), host, port, schedule=not no_schedule, sync_minutes=sync_minutes,
+           tokens=jetons)
 
 
-def _serve(config: Config, host: str, port: int) -> None:
-    from werkzeug.serving import run_simple
+def _serve(config: Config, host: str, port: int, *, schedule: bool = True, sync_minutes: float = 5,
+           tokens: bool = False) -> None:
+    from functions.web.server import Server
 
-    from functions.web.app import create_app, sync_token
-
-    biz = open_business(config)
-    biz.load(["settings"])
-    env = dict(config.env)
-    app = create_app(lambda: biz, env)
-    click.echo(f"\nTTR Gestion sur http://{host}:{port}/  (Ctrl+C pour arrêter)")
-    click.echo(f"  POST /sync avec l'en-tête X-TTR-Token: {sync_token(biz, env)}")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    server = Server.start(config, host, port, schedule=schedule, sync_minutes=sync_minutes, echo=click.echo)
+    if tokens:
+        server.echo_tokens()
+    click.echo("  Ctrl+C pour arrêter.")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        click.echo("\nTTR Gestion arrêté.")
 
 
 @main.command()
@@ -194,12 +264,14 @@ def _register() -> None:
     from functions.promo.cli import promo
     from functions.receipts.cli import receipt
     from functions.reminders.cli import remind
+    from functions.reports.cli import rapport
     from functions.trix.cli import trix
 
     main.add_command(admin)
     main.add_command(promo, "promo")
     main.add_command(receipt)
     main.add_command(remind)
+    main.add_command(rapport)
     main.add_command(trix)
 
 

@@ -70,7 +70,7 @@ def csv_bytes(r: Report) -> bytes:
 # -- .xlsx -----------------------------------------------------------------------------------------------------
 def xlsx(r: Report) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell import WriteOnlyCell as Cell
     from openpyxl.styles import Font, PatternFill
 
     from functions.store.codec import Codec
@@ -80,7 +80,7 @@ def xlsx(r: Report) -> bytes:
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBE3")
     used: set[str] = set()
     for t in view.tables(r):
-        name = _sheet_name(t["title"], used)
+        name = _sheet_name(view.SHEETS.get(t["key"], t["title"]), used)
         ws = wb.create_sheet(name)
         widths = [max([len(str(h)) for h in t["headers"]] + [12])] * len(t["headers"])
         for row in t["rows"]:

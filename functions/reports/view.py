@@ -99,6 +99,12 @@ def tables(r: Report) -> list[dict[str, Any]]:
     return out
 
 
+#: The .xlsx sheet of each section.
+SHEETS = {"resultat": "Résultat", "caisse": "Caisse", "periode": "Par période", "moyens": "Moyens de paiement",
+          "articles": "Articles", "types": "Types", "clients": "Clients", "impayes": "Impayés", "stock": "Stock",
+          "occupation": "Occupation", "investissements": "Investissements"}
+
+
 def cell(value: Any, kind: str, currency: str) -> str:
     if value is None or value == "":
         return ""

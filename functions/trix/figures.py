@@ -31,6 +31,7 @@ class Figures:
     book: Book
     now: datetime
     links: list[dict[str, str]] = field(default_factory=list)  # wa.me links drafted during the conversation
+    _reports: dict[tuple[date, date], Any] = field(default_factory=dict, repr=False)
 
     @property
     def today(self) -> date:
@@ -58,70 +59,63 @@ class Figures:
         return ledger.stock_quantities(self.book.rows("stock"), self.book.all_rows("movements"))
 
     # -- the tools' figures ------------------------------------------------------------------------------
+    def report(self, p: Period) -> Any:
+        """The Rapports figures of the period (``functions.reports``): TRIX says what the page shows."""
+        from functions.reports.figures import compute
+
+        key = (p.start, p.end)
+        if key not in self._reports:
+            self._reports[key] = compute(self.book, p, self.today)
+        return self._reports[key]
+
     def kpis(self, p: Period) -> dict[str, Any]:
-        rows = [r for r in self.caisse if r["date"] in p]
-        by_type: dict[str, Decimal] = defaultdict(Decimal)
-        for r in rows:
-            by_type[r["type"]] += ledger.amount(r)
-        money_in = sum((by_type[t] for t in ledger.MONEY_IN), Decimal(0))
-        money_out = sum((by_type[t] for t in ledger.MONEY_OUT), Decimal(0))
+        r = self.report(p)
         prestations = [x for x in self.book.rows("prestations") if x["start"] in p]
-        unpaid = [t.balance for t in self.client_totals.values() if t.balance > 0]
         return {
             "periode": p.json(),
-            "entrees": self.money(money_in),
-            "dont_encaissements": self.money(by_type["Encaissement"]),
-            "dont_ventes_rapides": self.money(by_type["Vente"]),
-            "dont_revenus": self.money(by_type["Revenu"]),
-            "depenses": self.money(by_type["Dépense"]),
-            "remboursements": self.money(by_type["Remboursement"]),
-            "resultat_net": self.money(money_in - money_out),
-            "nombre_operations_caisse": len(rows),
+            "entrees": self.money(r.money_in),
+            "dont_encaissements": self.money(r.by_kind.get("Encaissement", Decimal(0))),
+            "dont_ventes_rapides": self.money(r.by_kind.get("Vente", Decimal(0))),
+            "dont_revenus": self.money(r.by_kind.get("Revenu", Decimal(0))),
+            "depenses": self.money(r.expenses),
+            "remboursements": self.money(r.by_kind.get("Remboursement", Decimal(0))),
+            "resultat_net": self.money(r.result),
+            "nombre_operations_caisse": sum(1 for x in self.caisse if x["date"] in p),
             "prestations_commencees": sum(1 for x in prestations if x["status"] != "Annulée"),
             "prestations_annulees": sum(1 for x in prestations if x["status"] == "Annulée"),
             "nouveaux_clients": sum(1 for c in self.book.rows("clients") if c["created_at"] in p),
             "solde_caisse_actuel": self.money(ledger.cash_balance(self.caisse)),
-            "impayes_clients_actuels": self.money(sum(unpaid, Decimal(0))),
+            "impayes_clients_actuels": self.money(sum((t.balance for t in self.client_totals.values()
+                                                       if t.balance > 0), Decimal(0))),
         }
 
+    def profit_and_loss(self, p: Period, limit: int) -> dict[str, Any]:
+        """The Rapports page's compte de résultat and caisse of the period, figure for figure."""
+        r = self.report(p)
+        return {"periode": {**p.json(), "du": r.period.start.strftime("%d/%m/%Y")},
+                "chiffre_affaires": self.money(r.revenue), "depenses": self.money(r.expenses),
+                "resultat": self.money(r.result),
+                "depenses_par_categorie": [{"categorie": c, "montant": self.money(v)}
+                                           for c, v in r.expenses_by_category[:limit]],
+                "par_moyen_de_paiement": [{"moyen": m, "encaisse": self.money(i), "rembourse": self.money(o)}
+                                          for m, i, o in r.by_method[:limit]],
+                "solde_caisse_debut": self.money(r.opening), "solde_caisse_fin": self.money(r.closing),
+                "taux_occupation": (f"{(r.occupancy.rate * 100).quantize(Decimal('0.1'))} %".replace(".", ",")
+                                    if r.occupancy is not None else ""),
+                "note": "Mêmes chiffres que la page Rapports (recettes nettes des remboursements)."}
+
     def sales_by_type(self, p: Period, limit: int) -> dict[str, Any]:
-        groups: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0)])
-        for x in self.book.rows("prestations"):
-            if x["start"] in p and x["status"] != "Annulée":
-                g = groups[str(x["type"] or "(sans type)")]
-                t = self.prestation_totals[x.id]
-                g[0] += 1
-                g[1] += t.total
-                g[2] += t.paid
-        items = sorted(groups.items(), key=lambda kv: -kv[1][1])
+        items = self.report(p).by_type
         return {"periode": p.json(), "onglet": self.book.title("prestations"), "nombre_de_types": len(items),
-                "types": [{"type": k, "nombre": int(v[0]), "montant_facture": self.money(v[1]),
-                           "deja_paye": self.money(v[2])} for k, v in items[:limit]]}
+                "types": [{"type": k, "nombre": n, "montant_facture": self.money(b), "deja_paye": self.money(pd)}
+                          for k, n, b, pd in items[:limit]]}
 
     def sales_by_article(self, p: Period, limit: int) -> dict[str, Any]:
-        stock = {s.id: s for s in self.book.all_rows("stock")}
-        qty: dict[str, Decimal] = defaultdict(Decimal)
-        amount: dict[str, Decimal] = defaultdict(Decimal)
-        names: dict[str, str] = {}
-        for m in self.book.all_rows("movements"):  # Vente Rapide: stock out, at the article's sale price
-            if m["reason"] == "Vente" and m["date"] in p and m["quantity"] is not None:
-                key = m["article_id"] or fold(str(m["article"] or ""))
-                article = stock.get(m["article_id"] or "")
-                names[key] = str(article["article"] if article else m["article"] or "?")
-                qty[key] += -Decimal(m["quantity"])
-                amount[key] += -Decimal(m["quantity"]) * ((article["sale_price"] or 0) if article else 0)
-        live = {x.id for x in self.book.rows("prestations") if x["start"] in p and x["status"] != "Annulée"}
-        for line in self.book.rows("lines"):  # lines of the period's prestations
-            if line["prestation_id"] in live:
-                key = line["article_id"] or fold(str(line["article"] or ""))
-                names.setdefault(key, str(line["article"] or "?"))
-                qty[key] += Decimal(line["quantity"] if line["quantity"] is not None else 1)
-                amount[key] += ledger.line_total(line)
-        items = sorted(names, key=lambda k: (-amount[k], names[k]))
+        items = self.report(p).by_article
         return {"periode": p.json(), "nombre_d_articles": len(items),
-                "note": "Ventes rapides au prix de vente actuel de l'article, plus les lignes des prestations.",
-                "articles": [{"article": names[k], "quantite": ledger_text(qty[k]), "montant": self.money(amount[k])}
-                             for k in items[:limit]]}
+                "note": "Ventes rapides (montant encaissé réparti entre les articles), plus les lignes des prestations.",
+                "articles": [{"article": n, "quantite": ledger_text(q), "montant": self.money(a)}
+                             for n, q, a in items[:limit]]}
 
     def client_balances(self, limit: int) -> dict[str, Any]:
         owing = sorted(((c, self.client_totals[c.id]) for c in self.book.rows("clients")

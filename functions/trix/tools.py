@@ -82,6 +82,10 @@ TOOLS: dict[str, Tool] = {t.name: t for t in [
     Tool("kpis", "Indicateurs d'une période : entrées (encaissements, ventes rapides, revenus), dépenses, "
          "remboursements, résultat net, prestations, nouveaux clients, solde de caisse et impayés actuels.",
          _schema(PERIOD_PROPS), lambda f, a: f.kpis(_period(f, a))),
+    Tool("profit_and_loss", "Compte de résultat d'une période, comme la page Rapports : chiffre d'affaires, dépenses "
+         "par catégorie, résultat, encaissements par moyen de paiement, solde de caisse au début et à la fin, "
+         "taux d'occupation.", _schema({**PERIOD_PROPS, **LIMIT}),
+         lambda f, a: f.profit_and_loss(_period(f, a), _limit(a, 20))),
     Tool("sales_by_type", "Ventes d'une période par type de prestation (nombre, montant facturé, déjà payé).",
          _schema({**PERIOD_PROPS, **LIMIT}), lambda f, a: f.sales_by_type(_period(f, a), _limit(a))),
     Tool("sales_by_article", "Ventes d'une période par article (quantités et montants : ventes rapides et lignes).",
@@ -112,7 +116,7 @@ SPECS: list[dict[str, Any]] = [t.spec() for t in TOOLS.values()]
 
 #: The module switch (Paramètres › Employés : …) an employee needs for each tool's figures.
 MODULE_OF: dict[str, str] = {
-    "kpis": "caisse", "sales_by_type": "caisse", "sales_by_article": "caisse", "cash_by_category": "caisse",
+    "kpis": "caisse", "profit_and_loss": "caisse", "sales_by_type": "caisse", "sales_by_article": "caisse", "cash_by_category": "caisse",
     "client_balances": "clients", "unpaid_prestations": "clients", "find_clients": "clients",
     "stock_status": "stock", "upcoming_agenda": "agenda", "investment_returns": "investments",
 }
