@@ -119,7 +119,8 @@ def _page(errors: dict[str, str] | None = None, form: dict[str, str] | None = No
         balances=balances, cash=ledger.cash_balance(rows), args=args, period=per, types=TYPES,
         categories=categories(book), used_categories=distinct(r["category"] for r in rows), methods=METHODS,
         totals=totals, month=f"{year:04d}-{month:02d}", refund_targets=refund_targets(book),
-        errors=errors or {}, form=form or {}, which=which, key=new_key(),
+        errors=errors or {}, form=form or {}, which=which,
+        keys={name: new_key() for name in ("depense", "revenu", "remboursement")},  # one per form, not per page
     ), status
 
 
