@@ -149,7 +149,8 @@ def edit_prestation(pid: str) -> Any:
 
 
 # -- detail, status, payment -----------------------------------------------------------------------------
-def _detail(book: Any, p: Any, *, pay: dict[str, str] | None = None, error: str = "", status: int = 200) -> Any:
+def _detail(book: Any, p: Any, *, pay: dict[str, str] | None = None, error: str = "", status: int = 200,
+            errors: dict[str, str] | None = None) -> Any:
     f = sf.figures(book)
     totals = f.prestations[p.id]
     client = book.find("clients", str(p["client_id"] or ""))
@@ -165,7 +166,7 @@ def _detail(book: Any, p: Any, *, pay: dict[str, str] | None = None, error: str 
     html = render_template("web/sales/prestation.html", book=book, p=p, t=totals, client=client,
                            lines=f.lines_of.get(p.id, []), payments=f.cash_of_prestation.get(p.id, []),
                            statuses=sf.STATUSES, methods=sf.method_choices(), share=share, pay=pay, error=error,
-                           idem=pay.get("idem") or sf.idempotency_token(), title=book.title("prestations"))
+                           errors=errors or {}, idem=pay.get("idem") or sf.idempotency_token(), title=book.title("prestations"))
     return html, status
 
 
@@ -197,8 +198,8 @@ def prestation_payment(pid: str) -> Any:
                            idempotency_key=form.get("idem") or None)
     except TTRError as exc:
         book = biz.book()
-        return _detail(book, _prestation(book, pid), pay=form, error=exc.message,
-                       status=exc.status)
+        top, errors = sf.placed(exc, "amount")
+        return _detail(book, _prestation(book, pid), pay=form, error=top, errors=errors, status=exc.status)
     return redirect(url_for("sales.prestation", pid=p.id), 303)
 
 
@@ -217,7 +218,8 @@ def quick_sale() -> Any:
         result = biz.quick_sale([(article, form.get("quantity") or "1")], sf.actor(), method=form.get("method") or None,
                                 idempotency_key=f"{key}:{article}" if key else None)
     except TTRError as exc:
-        return dashboard(biz, sale_form=form, error=exc.message, status=exc.status)
+        top, errors = sf.placed(exc, "quantity")
+        return dashboard(biz, sale_form=form, error=top, errors=errors, status=exc.status)
     return redirect(url_for("home", vente=result["caisse_id"]) + "#vente-rapide", 303)
 
 

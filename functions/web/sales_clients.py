@@ -43,7 +43,8 @@ def clients() -> Any:
     return render_template("web/sales/clients.html", book=book, f=f, page=sf.paginate(rows), args=request.args)
 
 
-def _profile(book: Any, c: Any, *, pay: dict[str, str] | None = None, error: str = "", status: int = 200) -> Any:
+def _profile(book: Any, c: Any, *, pay: dict[str, str] | None = None, error: str = "", status: int = 200,
+             errors: dict[str, str] | None = None) -> Any:
     f = sf.figures(book)
     totals = f.clients[c.id]
     history = sorted(f.prestations_of_client.get(c.id, []), key=lambda p: str(p["start"] or ""), reverse=True)
@@ -51,7 +52,7 @@ def _profile(book: Any, c: Any, *, pay: dict[str, str] | None = None, error: str
     pay = pay or {"amount": str(totals.balance) if totals.balance > 0 else "", "method": "Espèces"}
     html = render_template("web/sales/client.html", book=book, c=c, t=totals, f=f, history=history[:50],
                            more=max(0, len(history) - 50), payments=payments[:50], methods=sf.method_choices(),
-                           pay=pay, error=error, idem=pay.get("idem") or sf.idempotency_token(),
+                           pay=pay, error=error, errors=errors or {}, idem=pay.get("idem") or sf.idempotency_token(),
                            title=book.title("prestations"))
     return html, status
 
@@ -72,8 +73,8 @@ def client_payment(cid: str) -> Any:
                            note=form.get("note", ""), idempotency_key=form.get("idem") or None)
     except TTRError as exc:
         book = biz.book()
-        return _profile(book, _client(book, cid), pay=form, error=exc.message,
-                        status=exc.status)
+        top, errors = sf.placed(exc, "amount")
+        return _profile(book, _client(book, cid), pay=form, error=top, errors=errors, status=exc.status)
     return redirect(url_for("sales.client", cid=c.id), 303)
 
 

@@ -18,11 +18,11 @@ from typing import Any
 
 from flask import current_app, request, url_for
 
+from functions import money
 from functions.books import ledger
 from functions.books.operations import METHODS
 from functions.business import Business
-from functions.errors import InvalidInputError
-from functions.store.codec import to_decimal
+from functions.errors import InvalidInputError, TTRError
 from functions.store.workbook import Book, Record
 
 PER_PAGE = 25
@@ -211,18 +211,26 @@ def field_errors(message: str, headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def amount_or_error(book: Book, raw: str, name: str, label: str, errors: dict[str, str]) -> Decimal | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
+    """An amount typed in a form (``functions.money``: "25.000" is 25 000 FCFA, cents FCFA lacks refused), or
+    None with the French reason under ``errors[name]``."""
     try:
-        value = to_decimal(raw, label)
+        value = money.parse_amount(raw, book.codec.currency, field=name, what=label)
     except InvalidInputError as exc:
         errors[name] = exc.message
         return None
-    if value is None or value < 0:
+    if value is not None and value < 0:
         errors[name] = f"{label} : indiquez un montant positif."
         return None
-    return book.codec.money(value)
+    return value
+
+
+def placed(exc: TTRError, *fields: str) -> tuple[str, dict[str, str]]:
+    """(message for the top of the page, errors by field): an error that names one of ``fields`` goes
+    under that field, by its ``field`` attribute (never by matching its text)."""
+    name = getattr(exc, "field", "")
+    if name and name in fields:
+        return "", {name: exc.message}
+    return exc.message, {}
 
 
 def method_choices() -> tuple[str, ...]:
@@ -304,18 +312,22 @@ def parse_lines(book: Book, form: Mapping[str, str], errors: dict[str, str]) -> 
             errors[f"line_{i}"] = "Article inconnu : choisissez dans la liste."
             continue
         label, price = known[ref]
+        article = book.find("stock", ref[2:]) if ref.startswith("S:") else None
         try:
-            qty = to_decimal(form.get(f"line_qty_{i}") or "1", "Quantité")
+            qty = money.parse_quantity(form.get(f"line_qty_{i}") or "1", article["unit"] if article else "",
+                                       field=f"line_{i}")
         except InvalidInputError as exc:
             errors[f"line_{i}"] = exc.message
             continue
-        if qty is None or qty <= 0:
-            errors[f"line_{i}"] = "Quantité : indiquez un nombre supérieur à zéro."
-            continue
         given = amount_or_error(book, form.get(f"line_price_{i}", ""), f"line_{i}", "Prix unitaire", errors)
+        if f"line_{i}" in errors:
+            continue
         unit = given if given is not None else price
         if unit is None:
             errors[f"line_{i}"] = f"« {label} » n'a pas de prix : indiquez le prix unitaire."
+            continue
+        if money.round_money(qty * unit, book.codec.currency) <= 0:
+            errors[f"line_{i}"] = f"« {label} » : une ligne à 0 {money.label(book.codec.currency)} n'est pas une vente."
             continue
         lines.append({"article": label, "article_id": ref[2:], "quantity": qty, "unit_price": unit})
     return lines

@@ -48,7 +48,8 @@ def recent(book: Book, n: int = RECENT) -> list[dict[str, Any]]:
     return out
 
 
-def dashboard(biz: Business, *, sale_form: dict[str, str] | None = None, error: str = "", status: int = 200) -> Any:
+def dashboard(biz: Business, *, sale_form: dict[str, str] | None = None, error: str = "", status: int = 200,
+              errors: dict[str, str] | None = None) -> Any:
     book = biz.book()
     now = biz.now()
     k = sf.cached(book, f"kpis:{now.date().isoformat()}", lambda b: kpi.kpis(b, None, {}, now))
@@ -60,7 +61,7 @@ def dashboard(biz: Business, *, sale_form: dict[str, str] | None = None, error: 
             sale = row
     form = sale_form or {"quantity": "1", "method": "Espèces"}
     html = render_template("web/home.html", book=book, k=k, now=now, recent=recent(book), articles=for_sale(book),
-                           unpaid=k.unpaid[:5], sale=sale, form=form, error=error, methods=sf.method_choices(),
+                           unpaid=k.unpaid[:5], sale=sale, form=form, error=error, errors=errors or {}, methods=sf.method_choices(),
                            idem=sf.idempotency_token(), name=book.settings.get("business_name"),
                            title=book.title("prestations"), month=_month(now),
                            sales="sales" in current_app.blueprints)
