@@ -34,7 +34,6 @@ class Kpis:
 def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime,
          to_fix: list[RowError] | None = None) -> Kpis:
     problems = quarantine.to_fix(book) if to_fix is None else to_fix
-    book, _ = quarantine.unmarked(book)
     book = replace(book, tabs={k: replace(t, records=quarantine.taken(t.records)) for k, t in book.tabs.items()})
     caisse = book.all_rows("caisse") + list(pending.get("caisse", []))
     month = [r for r in caisse if isinstance(r["date"], datetime) and (r["date"].year, r["date"].month) == (now.year, now.month)]

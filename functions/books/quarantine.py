@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from functions.errors import RowError
-from functions.store.workbook import Book, Record, TabRows
+from functions.store.workbook import QUARANTINE_MARK as MARK
+from functions.store.workbook import Book, Record, TabRows, Workbook
 
 ID_TABS = ("clients", "prestations", "lines", "caisse", "stock", "movements", "agenda", "investments", "types")
-MARK = "À CORRIGER"
 
 
 def is_mark(rid: str) -> bool:
@@ -38,20 +38,36 @@ def same_mark(current: str, error: RowError) -> bool:
 
 
 def unmarked(book: Book) -> tuple[Book, dict[tuple[str, int], Record]]:
-    """The book with quarantine markers read as empty IDs, and the marked records as read (to address them)."""
+    """The book with the quarantined rows typed again as rows without an ID (the workbook reads a marked
+    row as an error, so nothing else counts it), and those rows as read, to address them by their marker."""
     originals: dict[tuple[str, int], Record] = {}
     tabs = dict(book.tabs)
     for key in ID_TABS:
         t = book.tabs.get(key)
-        if t is None or not any(is_mark(r.id) for r in t.records):
+        if t is None or not t.errors:
             continue
-        records = []
-        for r in t.records:
-            if is_mark(r.id):
-                originals[(key, r.row)] = r
-                r = Record(r.tab, r.row, {**r.values, "id": ""}, r.cells)
-            records.append(r)
-        tabs[key] = replace(t, records=records)
+        marked = {e.row: grid_record(book, key, e.row) for e in t.errors if e.row}
+        marked = {n: r for n, r in marked.items() if is_mark(r.id)}
+        if not marked:
+            continue
+        columns = [(c.key, c.header, t.header.index(c.header), book.codec.converter(c.type, c.choices))
+                   for c in t.tab.columns]
+        records, errors = list(t.records), []
+        for e in t.errors:
+            rec = marked.get(e.row or 0)
+            if rec is None:
+                errors.append(e)
+                continue
+            originals[(key, rec.row)] = rec
+            row = [None if h == "ID" else rec.cells.get(h) for h in t.header]
+            typed = Workbook._type_row(t.tab, t.title, rec.row, row, columns)
+            if isinstance(typed, Record):
+                records.append(Record(key, rec.row, typed.values, rec.cells))
+                originals[(key, rec.row)] = Record(key, rec.row, {**typed.values, "id": rec.id}, rec.cells)
+            elif typed is not None:
+                errors.append(typed)
+        records.sort(key=lambda r: r.row)
+        tabs[key] = replace(t, records=records, errors=errors)
     return replace(book, tabs=tabs), originals
 
 
@@ -152,6 +168,6 @@ def quarantine(book: Book, errors: list[RowError]) -> tuple[Book, list[tuple[Rec
 def to_fix(book: Book) -> list[RowError]:
     """Every problem of the workbook as read, in tab order (what "À corriger" lists)."""
     plain, _ = unmarked(book)
-    errors = list(book.errors) + validate_rows(plain)
+    errors = list(plain.errors) + validate_rows(plain)
     order = {book.title(k): i for i, k in enumerate(ID_TABS)}
     return sorted(errors, key=lambda e: (order.get(e.tab, -1), e.row or 0))

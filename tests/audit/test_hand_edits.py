@@ -167,7 +167,10 @@ def test_ttr_sync_lists_rows_to_fix_and_exits_non_zero(tmp_path, monkeypatch):
     result = runner.invoke(main, ["sync"])
     assert result.exit_code != 0
     assert "À CORRIGER Caisse, ligne 2 : « Date » est obligatoire." in result.output
-    assert biz.load().rows("caisse")[0].id.startswith(MARK)
+    book = biz.load()
+    assert book.rows("caisse") == []  # a marked row is nobody's record (pages, reports, TRIX)
+    assert [(e.tab, e.row) for e in book.errors] == [("Caisse", 2)]
+    assert XlsxPerson(tmp_path / "shop.xlsx").grid("Caisse")[1][0].startswith(MARK)
 
 
 def test_web_dashboard_lists_rows_to_fix(biz):
