@@ -19,14 +19,15 @@ from functions.store.workbook import Workbook
 
 DEFAULT_WORKBOOK = "./ttr.xlsx"
 DEFAULT_STATE = "./ttr.state.sqlite"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 
 #: (variable, default, meaning) — rendered in the README; keep in step with it (a test checks).
 SETTINGS_TABLE: list[tuple[str, str, str]] = [
     ("TTR_WORKBOOK", DEFAULT_WORKBOOK, "Classeur : chemin d'un fichier .xlsx, ou URL / ID d'une Google Sheet"),
     ("TTR_STATE", DEFAULT_STATE, "État privé : chemin SQLite, ou `firestore` / `firestore:<projet>`"),
     ("TTR_SECRET_KEY", "(généré dans l'état au premier lancement local)", "Clé secrète des sessions et liens ; obligatoire dans le cloud"),
-    ("TTR_PUBLIC_URL", "http://127.0.0.1:8080", "Adresse publique de base des liens partagés"),
-    ("TTR_SYNC_TOKEN", "(généré dans l'état, affiché par `ttr serve`)", "Jeton partagé qui autorise l'appel HTTP de synchronisation"),
+    ("TTR_PUBLIC_URL", "(l'adresse servie par `ttr serve` / `ttr demo`, sinon http://127.0.0.1:8080)", "Adresse publique de base des liens partagés (reçus, relevés, invitations) ; un lien écrit n'est jamais réécrit"),
+    ("TTR_SYNC_TOKEN", "(généré dans l'état, affiché par `ttr serve --jetons`)", "Jeton partagé qui autorise l'appel HTTP de synchronisation"),
     ("GOOGLE_APPLICATION_CREDENTIALS", "(identifiants par défaut)", "Compte de service Google pour Sheets et Drive"),
     ("GOOGLE_CLOUD_PROJECT", "(aucun)", "Projet Google Cloud (Firestore)"),
     ("TRIX_API_KEY", "(aucun)", "Clé du fournisseur compatible OpenAI pour TRIX ; sans clé, TRIX explique comment la configurer"),
@@ -49,7 +50,7 @@ SETTINGS_TABLE: list[tuple[str, str, str]] = [
     ("SMTP_URL", "(aucun)", "Serveur d'email, ex. smtps://user:mdp@smtp.exemple.com:465"),
     ("SMTP_FROM", "(utilisateur SMTP)", "Adresse d'expéditeur des emails de rappel"),
     ("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0", "Adresse de l'API WhatsApp Cloud (version comprise)"),
-    ("TTR_REMINDER_TOKEN", "(généré dans l'état, affiché par `ttr serve`)", "Jeton partagé qui autorise l'appel HTTP des rappels"),
+    ("TTR_REMINDER_TOKEN", "(généré dans l'état, affiché par `ttr serve --jetons`)", "Jeton partagé qui autorise l'appel HTTP des rappels"),
     ("TTR_REMINDER_INVOKER", "(aucun)", "Compte de service de Cloud Scheduler accepté (jeton OIDC signé par Google, vérifié : signature, émetteur, audience, expiration) pour l'appel HTTP des rappels ; sans lui, aucun jeton OIDC n'est accepté"),
     ("TTR_REMINDER_AUDIENCE", "(l'adresse appelée)", "Audience attendue du jeton OIDC des rappels (plusieurs séparées par des virgules)"),
     ("CLOUDFLARE_PROXY_URL", "(aucun)", "Proxy externe des codes promo appelé par le serveur (à la place d'ABT_URL)"),
@@ -70,8 +71,11 @@ _SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{25,}$")
 class Config:
     workbook: str = DEFAULT_WORKBOOK
     state: str = DEFAULT_STATE
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str = DEFAULT_PUBLIC_URL
     env: dict[str, str] = field(default_factory=dict)
+    #: True when the base of links is configured (``TTR_PUBLIC_URL``, or the address ``ttr serve`` serves):
+    #: it is used as is; otherwise ``open_business`` takes the one the deployment last served.
+    public_url_fixed: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -79,9 +83,16 @@ class Config:
         return cls(
             workbook=env.get("TTR_WORKBOOK") or DEFAULT_WORKBOOK,
             state=env.get("TTR_STATE") or DEFAULT_STATE,
-            public_url=(env.get("TTR_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/"),
+            public_url=(env.get("TTR_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             env=env,
+            public_url_fixed=bool(env.get("TTR_PUBLIC_URL")),
         )
+
+    def serve_at(self, host: str, port: int) -> None:
+        """``ttr serve``/``ttr demo``: without ``TTR_PUBLIC_URL``, links follow the address actually served."""
+        if not self.public_url_fixed:
+            self.public_url = served_url(host, port)
+            self.public_url_fixed = True
 
     @property
     def is_google(self) -> bool:
@@ -113,10 +124,46 @@ def open_state_store(spec: str) -> StateStore:
     return open_state(spec)
 
 
+PUBLIC_URL_DOC = ("deployment", "public_url")  # state store: the base of links this deployment serves
+
+
+def served_url(host: str, port: int) -> str:
+    """The base of links for a local server: its address (a LAN address when it listens on every interface)."""
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        try:  # the interface that would route outward (a UDP "connect" sends nothing)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect(("10.255.255.255", 1))
+                host = s.getsockname()[0]
+        except OSError:
+            host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def remember_public_url(state: StateStore, url: str) -> None:
+    """What ``ttr serve`` serves becomes the base of the links that the commands run beside it write."""
+    if (state.get(*PUBLIC_URL_DOC) or {}).get("url") != url:
+        state.put(*PUBLIC_URL_DOC, {"url": url})
+
+
+def link_base(config: Config, state: StateStore) -> str:
+    """The base of the links a business writes (sets ``config.public_url``): ``TTR_PUBLIC_URL``, the address
+    this ``ttr serve`` serves, the one this deployment last served (state store), the default."""
+    if not config.public_url_fixed:
+        config.public_url = str((state.get(*PUBLIC_URL_DOC) or {}).get("url") or config.public_url).rstrip("/")
+    return config.public_url
+
+
 def open_business(config: Config | None = None) -> Business:
+    """The business of ``config``, writing links on ``link_base`` (``config.public_url`` is set to it)."""
     from functions.receipts.hooks import receipt_hook
 
     config = config or Config.from_env()
-    biz = Business(Workbook(open_backend(config.workbook)), open_state_store(config.state))
+    state = open_state_store(config.state)
+    link_base(config, state)
+    biz = Business(Workbook(open_backend(config.workbook)), state)
     biz.change_hooks.append(receipt_hook(config.public_url))  # receipt links in the Reçu columns
     return biz

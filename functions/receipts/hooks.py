@@ -4,8 +4,9 @@
 written, every new Caisse row of type Encaissement, Vente, Revenu or Remboursement, every new prestation,
 and every existing such row whose ``Reçu`` cell does not hold a well-formed link gets its receipt link
 (``TTR_PUBLIC_URL/r/<id>``) in the same write. Rows whose link is already there cost no lookup, so a sync
-with nothing new still writes nothing. A row that comes back (a ledger row restored by the sync) gets its
-old receipt again, from the state store's index.
+with nothing new still writes nothing. A link is written once: one issued under another base (the server
+moved, a command run with another ``TTR_PUBLIC_URL``) is kept while it is the row's live receipt. A row
+that comes back (a ledger row restored by the sync) gets its old receipt again, from the state store's index.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from functions.store.workbook import Book, Change, JournalEntry, Record
 
 TABS = ("prestations", "caisse")
 ANY_LINK = re.compile(r"/r/[A-Za-z0-9_-]{22,64}$")
+ISSUED = re.compile(r"^https?://[^\s/?#]+(?:/[^\s?#]*)?/r/[A-Za-z0-9_-]{22,64}$")  # a link of any base
 
 
 def receipt_kind(tab: str, values: dict[str, Any]) -> str | None:
@@ -51,16 +53,27 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
     wanted: list[tuple[str, str, str, int | None, Record | None]] = []  # tab, row id, kind, append index, record
     for i, (key, values) in enumerate(change.appends):
         kind = receipt_kind(key, values)
-        if kind and values.get("id") and not pattern.match(str(values.get("receipt") or "")):
+        if kind and values.get("id") and not ISSUED.match(str(values.get("receipt") or "")):
             wanted.append((key, str(values["id"]), kind, i, None))
+    other_base: list[tuple[str, str, str, Record]] = []  # links issued under another base are kept as issued
     for key in TABS:
         for record in book.all_rows(key):
             values = {**record.values, **pending.get((key, record.row), {})}
-            if pattern.match(str(values.get("receipt") or "")):
+            current = str(values.get("receipt") or "")
+            if pattern.match(current):
                 continue
             kind = receipt_kind(key, values)
             if kind and values.get("id"):
-                wanted.append((key, str(values["id"]), kind, None, record))
+                if ISSUED.match(current):
+                    other_base.append((key, str(values["id"]), kind, record))
+                else:
+                    wanted.append((key, str(values["id"]), kind, None, record))
+    if other_base:  # one lookup: a link is kept when it is this row's live receipt (never rewritten)
+        live = {tab: store.for_rows(biz.state, tab, [o[1] for o in other_base if o[0] == tab]) for tab in TABS}
+        for key, row_id, kind, record in other_base:
+            found = live[key].get(row_id)
+            if found is None or not str(record["receipt"] or "").endswith(f"/r/{found.id}"):
+                wanted.append((key, row_id, kind, None, record))
     if not wanted:
         return
     now = biz.now()
@@ -113,7 +126,7 @@ def link_for(biz: Any, row_id: str, base: str | None = None, renew: bool = False
         raise InvalidInputError("Les dépenses n'ont pas de reçu." if tab == "caisse" else
                                 "Cette ligne est supprimée : restaurez-la pour obtenir son reçu.")
     current = str(record["receipt"] or "")
-    if not renew and store.link_pattern(base).match(current) and store.find(biz.state, current.rsplit("/", 1)[-1]):
+    if not renew and ISSUED.match(current) and store.find(biz.state, current.rsplit("/", 1)[-1]):
         return current
 
     def action(book: Book, ctx: Any) -> Change:

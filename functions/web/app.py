@@ -44,7 +44,7 @@ def create_app(business: Callable[[], Business], env: dict[str, str] | None = No
     from functions.accounts import permissions, users
     from functions.accounts.workspaces import DEFAULT, Workspaces
     from functions.templating import TEMPLATE_DIR, install_filters
-    from functions.web import admin, auth, guard, modules
+    from functions.web import admin, assets, auth, guard, modules
 
     app = Flask(__name__, template_folder=str(TEMPLATE_DIR), static_folder=None)
     install_filters(app.jinja_env)
@@ -66,6 +66,7 @@ def create_app(business: Callable[[], Business], env: dict[str, str] | None = No
     app.config.update(TTR_BUSINESS=current, TTR_BUSINESSES=every, TTR_ENV=env, TTR_WORKSPACES=registry,
                       TTR_IS_ADMIN=lambda request=None: bool(has_request_context() and g.get("role") == "admin"),
                       MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    assets.install(app)  # before the guard: its after-request function runs after the guard's
     guard.install(app)
 
     @app.context_processor
@@ -88,7 +89,8 @@ def create_app(business: Callable[[], Business], env: dict[str, str] | None = No
                 nav.append((label, endpoint))
         space = registry.get(g.get("workspace") or DEFAULT) if user is not None else None
         return {"csrf_token": guard.csrf_token, "me": user, "role": g.get("role"), "nav": nav,
-                "space": space, "notice": g.get("notice"), "role_label": users.ROLES.get(g.get("role") or "", "")}
+                "space": space, "notice": g.get("notice"), "role_label": users.ROLES.get(g.get("role") or "", ""),
+                "country": guard.current_settings().get("country", "") if user is not None else ""}
 
     def wants_json() -> bool:
         return request.path.startswith("/api") or request.is_json or request.accept_mimetypes.best == "application/json"

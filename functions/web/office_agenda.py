@@ -8,12 +8,22 @@ from datetime import date, time, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, jsonify, render_template, request
 
 from functions.books import ledger
 from functions.errors import TTRError
 from functions.store.workbook import Record
-from functions.web.office_common import actor, bp, business, done, field_errors, form_key, new_key, paginate
+from functions.web.office_common import (
+    actor,
+    bp,
+    business,
+    done,
+    field_errors,
+    form_key,
+    is_admin,
+    new_key,
+    paginate,
+)
 
 AGENDA_FIELDS = ("title", "date", "time", "type", "status", "reminder", "for", "notes")
 AGENDA_LABELS = {"title": ["Titre"], "date": ["Date"], "time": ["Heure"], "type": ["Type"], "status": ["Statut"],
@@ -82,7 +92,26 @@ def agenda() -> Any:
     return render_template("web/office/agenda.html", book=book, view=view, items=page, pager=pager, weeks=weeks,
                            first=first, counts=counts, today=today, status=status, day=day,
                            month_name=f"{MONTHS[first.month - 1]} {first.year}", prev_month=prev_month,
-                           next_month=next_month, statuses=_choices("agenda", "status"), key=new_key())
+                           next_month=next_month, statuses=_choices("agenda", "status"), key=new_key(),
+                           outbox=_outbox(biz, today, book.settings.get("country") or "TG"))
+
+
+def _outbox(biz: Any, today: date, country: str) -> list[Any]:
+    from functions.reminders.outbox import pending
+
+    return pending(biz.state, today, admin=is_admin(), country=country)
+
+
+@bp.post("/agenda/rappels/envoyer")
+def agenda_send_reminder() -> Any:
+    """« À envoyer »: record who sent the reminder (Journal), then open its wa.me link (one tap)."""
+    from functions.reminders.outbox import mark_sent
+
+    link = mark_sent(business(), request.form.get("rappel", ""), actor(), admin=is_admin())
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"lien": link})
+    # A page that opens the link (a redirect would be blocked: the pages' CSP allows forms to post to 'self')
+    return render_template("web/office/agenda_send.html", link=link)
 
 
 def _choices(tab: str, column: str) -> tuple[str, ...]:
@@ -120,7 +149,7 @@ def agenda_new() -> Any:
     try:
         business().add("agenda", data, actor(), idempotency_key=form_key())
     except TTRError as exc:
-        return _agenda_form(None, field_errors(exc.message, AGENDA_LABELS), form, exc.status if exc.status < 500 else 400)
+        return _agenda_form(None, field_errors(exc, AGENDA_LABELS), form, exc.status if exc.status < 500 else 400)
     return done(f"« {data['title']} » ajouté à l'agenda.", "office.agenda", mois=str(data.get("date", ""))[:7] or None)
 
 
@@ -133,7 +162,7 @@ def agenda_edit(item_id: str) -> Any:
     try:
         business().update("agenda", item.id, {k: form.get(k, "").strip() for k in AGENDA_FIELDS}, actor())
     except TTRError as exc:
-        return _agenda_form(item, field_errors(exc.message, AGENDA_LABELS), form, exc.status if exc.status < 500 else 400)
+        return _agenda_form(item, field_errors(exc, AGENDA_LABELS), form, exc.status if exc.status < 500 else 400)
     return done("Élément de l'agenda enregistré.", "office.agenda", vue="liste", statut="")
 
 
@@ -153,7 +182,7 @@ def agenda_cancel(item_id: str) -> Any:
     return _set_status(item_id, "Annulé", "« {title} » annulé.")
 
 
-for view in (agenda, agenda_new, agenda_edit, agenda_done, agenda_cancel):
+for view in (agenda, agenda_new, agenda_edit, agenda_done, agenda_cancel, agenda_send_reminder):
     view.ttr_module = "agenda"  # type: ignore[attr-defined,union-attr]
 
 
@@ -207,7 +236,7 @@ def investment_new() -> Any:
     try:
         business().add("investments", data, actor(), idempotency_key=form_key())
     except TTRError as exc:
-        return _invest_form(None, field_errors(exc.message, INVEST_LABELS), form, exc.status if exc.status < 500 else 400)
+        return _invest_form(None, field_errors(exc, INVEST_LABELS), form, exc.status if exc.status < 500 else 400)
     return done(f"Projet « {data.get('project', '')} » ajouté.", "office.investments")
 
 
@@ -220,7 +249,7 @@ def investment_edit(item_id: str) -> Any:
     try:
         business().update("investments", item.id, {k: form.get(k, "").strip() for k in INVEST_FIELDS}, actor())
     except TTRError as exc:
-        return _invest_form(item, field_errors(exc.message, INVEST_LABELS), form, exc.status if exc.status < 500 else 400)
+        return _invest_form(item, field_errors(exc, INVEST_LABELS), form, exc.status if exc.status < 500 else 400)
     return done("Projet enregistré.", "office.investments")
 
 

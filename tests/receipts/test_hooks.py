@@ -111,10 +111,16 @@ def test_a_hand_edited_link_is_put_back_and_journaled(shop):
     assert last["action"] == "correction" and "voir cahier" in last["changes"] and shop["sale"] == last["row"]
 
 
-def test_a_changed_public_url_rewrites_links_but_keeps_receipts(shop):
+def test_a_changed_public_url_never_rewrites_an_issued_link(shop):
     biz = shop["biz"]
     old = link_of(biz, "caisse", shop["payment"])
     biz.change_hooks[:] = [receipt_hook("https://gestion.example.test/")]
     biz.sync()
     new = link_of(biz, "caisse", shop["payment"])
-    assert new == "https://gestion.example.test/r/" + rid_of(old)
+    assert new == old  # a link is written once (issue 16): people already shared it
+    # A well-formed link that is not the row's receipt is put back, on the base configured now.
+    sale = link_of(biz, "caisse", shop["sale"])
+    fake = "https://ailleurs.example.test/r/" + "x" * 24
+    person_sets(biz, "Caisse", shop["sale"], "Reçu", fake)
+    biz.sync()
+    assert link_of(biz, "caisse", shop["sale"]) == "https://gestion.example.test/r/" + rid_of(sale)

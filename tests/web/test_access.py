@@ -6,7 +6,7 @@ import pytest
 from werkzeug.routing import Rule
 
 PUBLIC = {"health", "auth.setup", "auth.login", "auth.login_phone", "auth.pin", "auth.invitation",
-          "auth.stylesheet", "probe.probe_public"}
+          "auth.stylesheet", "asset", "probe.probe_public"}
 SERVER = {"sync"}
 LOGIN = {"home", "auth.logout", "auth.settings", "auth.set_pin", "auth.forget_device", "team.workspaces",
          "team.switch", "probe.probe_investments", "probe.probe_action"}
