@@ -22,6 +22,7 @@ from functions.audit.sync import ID_TABS, SyncReport, plan
 from functions.books import commands as cmd
 from functions.books import ledger, records
 from functions.books.commands import Command
+from functions.books.allocation import settle
 from functions.books.derive import apply_updates, closure, computed_updates, derive, pending_records
 from functions.books.quarantine import is_mark
 from functions.errors import ConflictError, HeaderError, InvalidInputError
@@ -109,6 +110,7 @@ class Business:
             book = self.load(list(tabs))
             ctx = self.ctx(actor)
             change = fn(book, ctx)
+            settle(book, change, ctx)  # payments on account spread over the client's prestations (ledger rows)
             self._complete(book, change)
             for hook in self.change_hooks:
                 hook(self, book, change)
@@ -264,6 +266,8 @@ class Business:
             patches = since(snapshot.history(self.state), len(book.all_rows("journal"))) if lost else None
             change, report = plan(book, snaps, self.ctx("système"), lambda: self.editor() or "inconnu", lost,
                                   patches)
+            if settle(book, change, self.ctx("système"), every=True, system=True).result.get("allocations"):
+                self._complete(book, change)  # the allocation rows' balances, as for an action
             for hook in self.change_hooks:
                 hook(self, book, change)
             restored: list[dict[str, Any]] = []

@@ -13,13 +13,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Protocol
 
+from functions.money import round_to
 from functions.store.schema import fold
 
 MONEY_IN = frozenset({"Encaissement", "Vente", "Revenu"})
 MONEY_OUT = frozenset({"Dépense", "Remboursement"})
+#: Allocation rows (see ``functions.books.allocation``): they move no money, only how a client's payments are
+#: spread over its prestations. "Affectation" applies credit to a prestation, "Mise en avoir" takes it back.
+ALLOCATE, RELEASE = "Affectation", "Mise en avoir"
 ZERO = Decimal(0)
 
 
@@ -53,6 +57,35 @@ def payment_effect(row: Row) -> Decimal:
     return ZERO
 
 
+def allocation_effect(row: Row) -> Decimal:
+    """What an allocation row does to what its prestation has paid (zero for any other row)."""
+    if row["type"] == ALLOCATE:
+        return amount(row)
+    if row["type"] == RELEASE:
+        return -amount(row)
+    return ZERO
+
+
+def on_account(row: Row) -> bool:
+    """A payment or refund of a client that names no prestation (a payment on account)."""
+    return bool(row["client_id"]) and not row["prestation_id"]
+
+
+def credits(prestations: Iterable[Row], caisse: Iterable[Row]) -> dict[str, Decimal]:
+    """Each client's credit (avoir): Σ its payments on account − Σ refunds on account − what allocation rows
+    moved from it to its prestations (an allocation belongs to the client of its prestation)."""
+    owner = {p.id: p["client_id"] for p in prestations}
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for row in caisse:
+        if on_account(row):
+            out[str(row["client_id"])] += payment_effect(row)
+        elif row["prestation_id"] and (effect := allocation_effect(row)):
+            client = owner.get(row["prestation_id"]) or row["client_id"]
+            if client:
+                out[str(client)] -= effect
+    return dict(out)
+
+
 @dataclass(frozen=True)
 class PrestationTotals:
     total: Decimal
@@ -74,8 +107,8 @@ class ClientTotals:
 
 
 def rounded(amount: Decimal, quantum: Decimal | None) -> Decimal:
-    """Money rounded to the currency's exponent, half up (the codec's rule, everywhere)."""
-    return amount if quantum is None else amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    """Money rounded to the currency's exponent by the one rule of ``functions.money`` (half up)."""
+    return amount if quantum is None else round_to(amount, quantum)
 
 
 def line_total(line: Row | Mapping[str, Any], quantum: Decimal | None = None) -> Decimal:
@@ -100,12 +133,13 @@ def lines_by_prestation(lines: Iterable[Row], quantum: Decimal | None = None) ->
 def prestation_totals(
     prestations: Iterable[Row], lines: Iterable[Row], caisse: Iterable[Row], quantum: Decimal | None = None
 ) -> dict[str, PrestationTotals]:
-    """Paid = Σ Encaissement − Σ Remboursement of its Caisse rows; total = Σ lines when it has lines."""
+    """Paid = Σ Encaissement − Σ Remboursement of its Caisse rows, ± the allocations of the client's credit
+    to it; total = Σ lines when it has lines."""
     by_lines = lines_by_prestation(lines, quantum)
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for row in caisse:
         if row["prestation_id"]:
-            paid[row["prestation_id"]] += payment_effect(row)
+            paid[row["prestation_id"]] += payment_effect(row) + allocation_effect(row)
     out = {}
     for p in prestations:
         total = rounded(by_lines[p.id] if p.id in by_lines else (p["total"] or ZERO), quantum)

@@ -77,7 +77,8 @@ def _text(value: Any, limit: int = 500) -> str:
 
 def record_payment(book: Book, ctx: Ctx, amount: Any, *, prestation_id: str = "", client_id: str = "",
                    method: str | None = None, note: str = "") -> Change:
-    """An Encaissement against a prestation (not beyond what remains) or a client (credit sale)."""
+    """An Encaissement against a prestation (not beyond what remains) or a client: a payment on account, which
+    the pipeline allocates to the client's unpaid prestations, oldest first (``functions.books.allocation``)."""
     value = positive_amount(book, amount)
     if bool(prestation_id) == bool(client_id):
         raise InvalidInputError("Indiquez soit une prestation, soit un client pour ce paiement.")
@@ -104,7 +105,8 @@ def record_payment(book: Book, ctx: Ctx, amount: Any, *, prestation_id: str = ""
 
 def refund(book: Book, ctx: Ctx, amount: Any, *, prestation_id: str = "", client_id: str = "",
            method: str | None = None, reason: str = "") -> Change:
-    """A Remboursement: money out, and less paid by the prestation or client; never more than paid."""
+    """A Remboursement: money out, and less paid by the prestation or client; never more than paid (for a
+    cancelled prestation, than its client's credit, where what it had received went)."""
     value = positive_amount(book, amount)
     if not _text(reason):
         raise InvalidInputError("Indiquez le motif du remboursement.")
@@ -112,6 +114,8 @@ def refund(book: Book, ctx: Ctx, amount: Any, *, prestation_id: str = "", client
     if prestation_id:
         p = require(book, "prestations", prestation_id, live=False)
         paid = ledger.prestation_totals([p], book.rows("lines"), caisse)[p.id].paid
+        if (p.deleted or p["status"] == "Annulée") and p["client_id"]:  # what it had went to the client's credit
+            paid += ledger.credits(book.all_rows("prestations"), caisse).get(str(p["client_id"]), Decimal(0))
         fields = {"prestation_id": p.id, "client_id": p["client_id"]}
     elif client_id:
         c = require(book, "clients", client_id, live=False)
