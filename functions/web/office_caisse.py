@@ -134,7 +134,7 @@ def _act(which: str, fn: Any, message: Any) -> Any:
     try:
         result = fn(form)
     except TTRError as exc:
-        return _page(field_errors(exc.message, FIELDS), form, which, exc.status if exc.status < 500 else 400)
+        return _page(field_errors(exc, FIELDS), form, which, exc.status if exc.status < 500 else 400)
     return done(message(result, form), "office.caisse")
 
 
@@ -202,7 +202,7 @@ def close_cash() -> Any:
                          idempotency_key=form_key(), params=["clôture", counted, note, seen])
     except TTRError as exc:
         fields = {"counted": ["Montant compté"], "note": ["Remarque"]}
-        return _closing_page(field_errors(exc.message, fields), form, exc.status if exc.status < 500 else 400)
+        return _closing_page(field_errors(exc, fields), form, exc.status if exc.status < 500 else 400)
     cur = biz.book().settings.get("currency") or "XOF"
     diff = Decimal(result["difference"])
     verdict = "aucun écart" if not diff else (

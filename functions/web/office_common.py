@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
 
 from functions.business import Business
+from functions.errors import TTRError
 from functions.store.codec import parse_date_text
 from functions.templating import TEMPLATE_DIR
 from functions.web.guard import notify
@@ -53,9 +54,15 @@ def done(message: str, endpoint: str, **values: Any) -> Any:
 
 
 # -- errors next to their field ------------------------------------------------------------------------------
-def field_errors(message: str, fields: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    """Each part of a French message (parts are joined by `` ; ``) under the field whose label it names;
-    what names no field goes under ``_form`` (shown at the top of the form)."""
+def field_errors(message: str | TTRError, fields: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """An error under its field: by the error's own ``field`` when it names one of ``fields``; else each
+    part of the French message (parts are joined by `` ; ``) under the field whose label it names; what
+    names no field goes under ``_form`` (shown at the top of the form)."""
+    if isinstance(message, TTRError):
+        name = getattr(message, "field", "")
+        if name in fields:
+            return {name: message.message}
+        message = message.message
     out: dict[str, str] = {}
     rest: list[str] = []
     for part in (p.strip() for p in message.split(" ; ")):

@@ -91,7 +91,7 @@ def type_add() -> Any:
     try:
         business().add("types", {k: v for k, v in _type_data(form).items() if v}, actor())
     except TTRError as exc:
-        return _page(field_errors(exc.message, TYPE_LABELS), form, "type-new", 400)
+        return _page(field_errors(exc, TYPE_LABELS), form, "type-new", 400)
     return done(f"Type « {form.get('name', '').strip()} » ajouté.", "office.settings")
 
 
@@ -109,7 +109,7 @@ def type_edit(type_id: str) -> Any:
     try:
         business().update("types", record.id, _type_data(form), actor())
     except TTRError as exc:
-        return _page(field_errors(exc.message, TYPE_LABELS), form, f"type-{record.id}", 400)
+        return _page(field_errors(exc, TYPE_LABELS), form, f"type-{record.id}", 400)
     return done("Type enregistré.", "office.settings")
 
 

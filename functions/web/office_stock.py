@@ -12,7 +12,7 @@ from functions.books import ledger
 from functions.books.operations import movement_row, positive_quantity
 from functions.books.records import Ctx, add, describe
 from functions.errors import InvalidInputError, TTRError
-from functions.store.codec import to_decimal
+from functions.money import parse_quantity
 from functions.store.schema import fold
 from functions.store.workbook import Book, Change, JournalEntry, Record
 from functions.web.office_common import (
@@ -90,12 +90,11 @@ def _article_data(form: dict[str, str]) -> dict[str, str]:
 def new_article(book: Book, ctx: Ctx, data: dict[str, Any], initial: str) -> Change:
     """The article and, when an initial quantity is given, its first Entrée, in one change."""
     change = add(book, "stock", data, ctx)
-    if str(initial or "").strip() and to_decimal(initial, "Quantité initiale") != 0:
-        try:
-            qty = positive_quantity(initial)
-        except InvalidInputError as exc:
-            raise InvalidInputError(exc.message.replace("Quantité", "Quantité initiale", 1)) from None
-        article = Record("stock", 0, change.appends[0][1])
+    article = Record("stock", 0, change.appends[0][1])
+    counted = parse_quantity(initial, article["unit"], field="initial", what="Quantité initiale", allow_zero=True) \
+        if str(initial or "").strip() else Decimal(0)
+    if counted:
+        qty = positive_quantity(counted, article["unit"], field="initial")
         row = movement_row(book, ctx, article, qty, "Entrée", "Stock initial")
         change.appends.append(("movements", row))
         change.journal.append(JournalEntry("stock", "movements", row["id"],
@@ -115,7 +114,7 @@ def stock_new() -> Any:
         result = biz.run(lambda b, c: new_article(b, c, data, initial), actor(), idempotency_key=form_key(),
                          params=["article", data, initial])
     except TTRError as exc:
-        return _article_form(None, field_errors(exc.message, LABELS), form, 400)
+        return _article_form(None, field_errors(exc, LABELS), form, 400)
     return done(f"Article « {data.get('article', '')} » ajouté.", "office.article", article_id=result["id"])
 
 
@@ -135,7 +134,7 @@ def stock_edit(article_id: str) -> Any:
     try:
         business().update("stock", article.id, _article_data(form), actor())
     except TTRError as exc:
-        return _article_form(article, field_errors(exc.message, LABELS), form, exc.status if exc.status < 500 else 400)
+        return _article_form(article, field_errors(exc, LABELS), form, exc.status if exc.status < 500 else 400)
     return done("Article enregistré.", "office.article", article_id=article.id)
 
 
@@ -166,7 +165,7 @@ def stock_adjust(article_id: str) -> Any:
         business().stock_adjust(article.id, kind, form.get("quantity", ""), actor(), reason,
                                 idempotency_key=form_key())
     except TTRError as exc:
-        return _article_page(article, field_errors(exc.message, ADJUST_FIELDS), form,
+        return _article_page(article, field_errors(exc, ADJUST_FIELDS), form,
                              exc.status if exc.status < 500 else 400)
     return done(f"Stock de « {article['article']} » ajusté ({kind}).", "office.article", article_id=article.id)
 
