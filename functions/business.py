@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +32,8 @@ from functions.store.codec import Codec
 from functions.store.workbook import Book, Change, Record, Workbook
 
 ACTION_TABS = list(cmd.ACTION_TABS)
+OFFLINE_MAX_AGE = timedelta(days=7)  # an action queued longer than this is refused (re-typed, not guessed)
+OFFLINE_CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may be this much ahead
 
 
 class Business:
@@ -51,11 +53,15 @@ class Business:
     # -- time ------------------------------------------------------------------------------------------
     def now(self) -> datetime:
         """Naive local time of the business, to the second."""
+        return self.local_time(self.clock())
+
+    def local_time(self, instant: datetime) -> datetime:
+        """An aware instant as the business's naive local time, to the second."""
         try:
             zone = ZoneInfo(self._tz)
         except (ZoneInfoNotFoundError, ValueError):
             zone = ZoneInfo("Africa/Lome")
-        return self.clock().astimezone(zone).replace(tzinfo=None, microsecond=0)
+        return instant.astimezone(zone).replace(tzinfo=None, microsecond=0)
 
     def ctx(self, actor: str) -> records.Ctx:
         return records.Ctx(actor=actor, now=self.now(), next_number=lambda name: self.state.next_number(name))
@@ -82,10 +88,39 @@ class Business:
         self._cached = None
 
     # -- actions ---------------------------------------------------------------------------------------
-    def submit(self, command: Command, actor: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+    def submit(self, command: Command, actor: str, *, idempotency_key: str | None = None,
+               made_at: datetime | None = None) -> dict[str, Any]:
         """Run one command through the pipeline (see ``functions.books.commands``); returns its result (ids,
-        numbers). A key seen before with the same command returns the first result (``replayed``)."""
-        return self._pipeline(command.apply, actor, command.fingerprint(), idempotency_key, command.tabs)
+        numbers). A key seen before with the same command returns the first result (``replayed``).
+
+        ``made_at`` (local time of the business) is when a person really made an action queued on a device
+        without network: its rows carry that time and its Journal rows say "saisi hors ligne"."""
+        apply: Callable[[Book, records.Ctx], Change] = command.apply
+        if made_at is not None:
+            apply = self._offline(command, made_at)
+        return self._pipeline(apply, actor, command.fingerprint(), idempotency_key, command.tabs)
+
+    def _offline(self, command: Command, made_at: datetime) -> Callable[[Book, records.Ctx], Change]:
+        from functions.store.workbook import JournalEntry
+
+        made_at = made_at.replace(tzinfo=None, microsecond=0)
+        now = self.now()
+        if made_at > now + OFFLINE_CLOCK_SKEW:
+            raise InvalidInputError("Opération hors ligne datée dans le futur : vérifiez l'heure du téléphone.")
+        if made_at < now - OFFLINE_MAX_AGE:
+            raise InvalidInputError(
+                f"Opération hors ligne de plus de {OFFLINE_MAX_AGE.days} jours : saisissez-la de nouveau.")
+        mark = f"saisi hors ligne le {made_at.strftime('%d/%m/%Y %H:%M')}"
+
+        def apply(book: Book, ctx: records.Ctx) -> Change:
+            ctx.now = made_at
+            change = command.apply(book, ctx)
+            change.journal = [JournalEntry(j.action, j.tab, j.row, f"{j.changes} — {mark}" if j.changes else mark,
+                                           j.actor, j.source) for j in change.journal]
+            change.result["offline"] = True
+            return change
+
+        return apply
 
     def run(self, fn: Callable[[Book, records.Ctx], Change], actor: str, *, idempotency_key: str | None = None,
             params: Any = None) -> dict[str, Any]:
