@@ -3,11 +3,15 @@
 New tabs get a bold frozen header, column widths, dropdowns on choice columns, number formats and a grey
 fill on computed columns as column styles (rows appended later look right), hidden columns and sheet
 protection. On an existing workbook only missing tabs and missing columns are added: no data cell changes.
+Text columns are plain text (``@``) so that what a person types there keeps its leading zeros; an older
+workbook whose text columns lack it gets it at upgrade (checked cheaply in the zip, loaded only to fix).
 """
 
 from __future__ import annotations
 
 import copy
+import re
+import zipfile
 from collections.abc import Sequence
 
 from openpyxl import Workbook, load_workbook
@@ -18,6 +22,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from functions.store.backend import Cell, ColumnSpec, SetupReport, TabSpec
+from functions.store.xlsx_parts import attrs, open_package
+from functions.store.xlsx_styles import _XF, BUILTIN_FORMATS
 
 COMPUTED_FILL = PatternFill("solid", start_color="F2F2F2", end_color="F2F2F2")
 VALIDATION_LAST_ROW = 10000
@@ -111,17 +117,66 @@ def create_workbook(tabs: Sequence[TabSpec], report: SetupReport) -> Workbook:
     return wb
 
 
+def _is_text(col: ColumnSpec) -> bool:
+    return col.number_format is not None and col.number_format.type == "TEXT"
+
+
+def _sheet_head(zf: zipfile.ZipFile, member: str) -> str:
+    """The XML of a sheet part up to its ``<sheetData>`` (where ``<cols>`` is), without reading the rows."""
+    out = b""
+    with zf.open(member) as f:
+        while b"<sheetData" not in out and (chunk := f.read(16384)):
+            out += chunk
+    return out.split(b"<sheetData", 1)[0].decode("utf-8", "replace")
+
+
+def plain_text_missing(path: str, tabs: Sequence[TabSpec], headers: dict[str, list[str]]) -> dict[str, list[int]]:
+    """{tab: 1-based indexes of its text columns whose column style is not ``@``}."""
+    out: dict[str, list[int]] = {}
+    with zipfile.ZipFile(path) as zf:
+        pkg = open_package(zf)
+        styles = pkg.text(pkg.styles) if pkg.styles else ""
+        m = re.search(r"<cellXfs\b[^>]*>(.*?)</cellXfs>", styles, re.S)
+        text_styles = {i for i, xf in enumerate(_XF.findall(m.group(1) if m else ""))
+                       if attrs(xf).get("numFmtId") == str(BUILTIN_FORMATS["@"])}
+        for spec in tabs:
+            header = headers.get(spec.title)
+            if header is None or spec.title not in pkg.sheets:
+                continue
+            styled: set[int] = set()
+            for tag in re.findall(r"<(?:\w+:)?col\b[^>]*>", _sheet_head(zf, pkg.sheets[spec.title])):
+                a = attrs(tag)
+                if int(a.get("style", "0")) in text_styles:
+                    styled |= set(range(int(a.get("min", "0")), int(a.get("max", "0")) + 1))
+            wanted = [header.index(c.header) + 1 for c in spec.columns if _is_text(c) and c.header in header]
+            if missing := [i for i in wanted if i not in styled]:
+                out[spec.title] = missing
+    return out
+
+
 def upgrade_workbook(
     path: str, tabs: Sequence[TabSpec], headers: dict[str, list[str]], report: SetupReport
 ) -> Workbook | None:
-    """Missing tabs and columns added to the workbook at ``path``; None when nothing is missing."""
+    """Missing tabs and columns added to the workbook at ``path``, text columns made plain text; None when
+    nothing is missing."""
     missing_tabs = [s for s in tabs if s.title not in headers]
     missing_cols = {
         s.title: [c for c in s.columns if c.header not in headers[s.title]] for s in tabs if s.title in headers
     }
-    if not missing_tabs and not any(missing_cols.values()):
+    unformatted = plain_text_missing(path, tabs, headers)
+    if not missing_tabs and not any(missing_cols.values()) and not unformatted:
         return None
     wb = load_workbook(path)
+    by_title = {s.title: s for s in tabs}
+    for title, indexes in unformatted.items():
+        ws = wb[title]
+        for idx in indexes:
+            col = next(c for c in by_title[title].columns if c.header == headers[title][idx - 1])
+            _isolate_column(ws, idx)
+            dim = ws.column_dimensions[get_column_letter(idx)]
+            dim.min = dim.max = idx
+            dim.width, dim.number_format = dim.width if dim.customWidth else col.width, "@"
+            dim.hidden = dim.hidden or col.hidden
     order = [s.title for s in tabs]
     for spec in tabs:
         if spec.title in headers:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -112,10 +112,32 @@ def parse_user_entered(text: str) -> dict[str, Any]:
     if text.upper() in ("TRUE", "FALSE", "VRAI", "FAUX"):
         return {"boolValue": text.upper() in ("TRUE", "VRAI")}
     m = re.fullmatch(r"\s*([+-]?)(\d+(?:[.,]\d+)?)\s*(%?)\s*", text)
-    if m:
+    if m:  # "0707123456" is the number 707123456, "0042" is 42: leading zeros are lost
         n = float(m.group(2).replace(",", ".")) * (-1 if m.group(1) == "-" else 1)
         return {"numberValue": n / 100 if m.group(3) else n}
+    d = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", text)  # fr_FR: day/month/year
+    if d:
+        try:
+            day = date(int(d.group(3)), int(d.group(2)), int(d.group(1)))
+        except ValueError:
+            return {"stringValue": text}
+        return {"numberValue": float((day - date(1899, 12, 30)).days)}
     return {"stringValue": text}
+
+
+def typed_cell(old: dict[str, Any] | None, text: str) -> dict[str, Any]:
+    """A cell after a person typed ``text`` in the Sheets UI: parsed (numbers, dates, booleans, formulas)
+    unless the cell is formatted as plain text (TEXT, ``@``); a parsed date gets a date format."""
+    fmt = ((old or {}).get("userEnteredFormat") or {}).get("numberFormat") or {}
+    if fmt.get("type") == "TEXT":
+        value = {"stringValue": text}
+    else:
+        value = parse_user_entered(text)
+    cell = apply_mask(old, {"userEnteredValue": value}, ["userEnteredValue"])
+    if "numberValue" in value and re.fullmatch(r"\s*\d{1,2}/\d{1,2}/\d{4}\s*", text) and not fmt:
+        cell = apply_mask(cell, {"userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": "dd/mm/yyyy"}}},
+                          ["userEnteredFormat.numberFormat"])
+    return cell
 
 
 def apply_mask(old: dict[str, Any] | None, new: dict[str, Any], paths: list[str]) -> dict[str, Any]:

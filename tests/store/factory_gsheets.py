@@ -1,5 +1,7 @@
 """The Google Sheets backend against the local fake Sheets API; the person edits the fake's state as the
-Sheets UI would (sorting moves whole rows, inserting rows shifts the ones below, typed values are literal)."""
+Sheets UI would (sorting moves whole rows, inserting rows shifts the ones below). Text a person types is
+parsed the way Google parses typed input ("0042" becomes 42, "14/03/2026" a date serial, "=…" a formula)
+unless the cell is formatted as plain text (TEXT): what setup gives text columns."""
 
 from __future__ import annotations
 
@@ -14,14 +16,14 @@ import requests
 from functions.store.backend import Cell, Grid
 from functions.store.gsheets import GoogleSheetsBackend
 from tests.fakes.sheets_api import SERVICE_ACCOUNT, FakeSheetsApi
-from tests.fakes.sheets_model import Sheet, apply_mask, render
+from tests.fakes.sheets_model import Sheet, apply_mask, render, typed_cell
 from tests.store.person import sort_key
 
 SPREADSHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-ab"
 
 
 def user_value(value: Cell) -> dict[str, Any]:
-    """What typing ``value`` literally stores (text never becomes a formula)."""
+    """What entering a typed value (a number, a date…) stores; text goes through ``typed_cell``."""
     if value is None or value == "":
         return {}
     if isinstance(value, bool):
@@ -76,7 +78,13 @@ class GSheetsPerson:
             sheet = self._sheet(title)
             c = self._col(sheet, header)
             sheet.row_count = max(sheet.row_count, row)
-            sheet.set(row - 1, c, apply_mask(sheet.cells.get((row - 1, c)), user_value(value), ["userEnteredValue"]))
+            sheet.set(row - 1, c, self._typed(sheet.cells.get((row - 1, c)), value))
+
+    @staticmethod
+    def _typed(old: dict[str, Any] | None, value: Cell) -> dict[str, Any]:
+        if isinstance(value, str) and value != "":
+            return typed_cell(old, value)
+        return apply_mask(old, user_value(value), ["userEnteredValue"])
 
     def delete_row(self, title: str, row: int) -> None:
         with self.api.lock:
@@ -89,7 +97,7 @@ class GSheetsPerson:
             sheet.row_count = max(sheet.row_count, r + 1)
             for header, value in values.items():
                 c = self._col(sheet, header)
-                sheet.set(r, c, apply_mask(sheet.cells.get((r, c)), user_value(value), ["userEnteredValue"]))
+                sheet.set(r, c, self._typed(sheet.cells.get((r, c)), value))
 
     def grid(self, title: str) -> Grid:
         with self.api.lock:
