@@ -1,7 +1,8 @@
 """A stale save merged three ways: the app's updates come back, the person's edits stay, conflicts are listed.
 
 On the in-memory backend the old copy is a copy of the grids; on .xlsx it is a copy of the file saved back
-over it (openpyxl, and a real LibreOffice save when ``soffice`` is installed). Google Sheets has no stale
+over it (openpyxl, and a real LibreOffice save: ``soffice --headless --convert-to xlsx``, installed by
+.ci/run; skipped with the reason where it is absent). Google Sheets has no stale
 save (nobody writes a whole old copy of the spreadsheet back), so the case does not apply there.
 """
 
@@ -68,8 +69,9 @@ class XlsxCopy:
             return
         out = self.path.parent / "lo"
         out.mkdir()
-        subprocess.run([self.soffice, "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(self.copy)],
-                       check=True, timeout=120, capture_output=True)
+        profile = (self.path.parent / "lo-profile").as_uri()  # its own profile: no lock shared with another soffice
+        subprocess.run([self.soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "xlsx",
+                        "--outdir", str(out), str(self.copy)], check=True, timeout=120, capture_output=True)
         shutil.copy(out / self.copy.name, self.path)  # LibreOffice wrote the whole file back
 
 
