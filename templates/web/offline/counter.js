@@ -332,6 +332,12 @@
   window.addEventListener("offline", render);
   setInterval(function () { if (navigator.onLine) (reachable ? flush() : refresh().then(flush)); }, 30000);
 
+  // The page's own files (content-hashed names) are kept with the counter, so it looks the same offline.
+  if (window.caches) {
+    var files = Array.prototype.map.call(document.querySelectorAll("link[rel=stylesheet], script[src]"), function (e) {
+      return e.href || e.src; }).filter(function (u) { return u.indexOf(location.origin + "/static/") === 0; });
+    caches.open("ttr-comptoir-v1").then(function (c) { return c.addAll(files); }).catch(function () {});
+  }
   get("copie", "donnees").then(function (saved) { data = saved || null; render(); })
     .then(refresh)
     .then(function (outcome) { return outcome === "hors ligne" ? lockIfNeeded() : undefined; })

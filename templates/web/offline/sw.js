@@ -23,6 +23,13 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;  // actions go to the network; comptoir.js queues them when it fails
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/static/")) {  // content-hashed names never change: the cache first
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request).then((response) => {
+      if (response.ok) { const copy = response.clone(); caches.open(CACHE).then((c) => c.put(request, copy)); }
+      return response;
+    })));
+    return;
+  }
   const kept = shellPath(url);
   if (kept) {
     event.respondWith(fetch(request).then((response) => {
