@@ -92,10 +92,31 @@ def history(state: StateStore) -> list[dict[str, Any]]:
     return kept + [doc for _, doc in state.list("snapshot_patch")]
 
 
-def _keep(state: StateStore, docs: list[dict[str, Any]]) -> None:
+HISTORY_ROWS = 50_000  # and at most this many rows in all
+
+
+def _keep(state: StateStore, docs: list[dict[str, Any]], tabs: dict[str, Tab]) -> None:
+    """Add merged patches to the history, without computed columns (the merge never puts those back:
+    the sync recomputes them), so a sync that rewrote many balances does not crowd out the actions."""
+    computed = {k: {c.key for c in t.columns if c.computed} for k, t in tabs.items()}
+    slim = []
+    for doc in docs:
+        rows = []
+        for key, rid, new, *old in doc.get("rows", []):
+            drop = computed.get(key, set())
+            kept_new = {f: v for f, v in new.items() if f not in drop}
+            if kept_new or (old and old[0] is None):
+                rows.append([key, rid, kept_new, *old])
+        if rows:
+            slim.append({"rows": rows, "journal": doc.get("journal")})
+    if not slim:
+        return
     blob = state.get_blob("snapshot.history")
-    kept: list[dict[str, Any]] = json.loads(zlib.decompress(blob)) if blob else []
-    kept = (kept + docs)[-HISTORY:]
+    kept: list[dict[str, Any]] = (json.loads(zlib.decompress(blob)) if blob else []) + slim
+    kept = kept[-HISTORY:]
+    total = sum(len(d["rows"]) for d in kept)
+    while len(kept) > 1 and total > HISTORY_ROWS:
+        total -= len(kept.pop(0)["rows"])
     state.put_blob("snapshot.history", zlib.compress(json.dumps(kept, ensure_ascii=False).encode(), 1))
 
 
@@ -115,7 +136,7 @@ def load_all(state: StateStore, tabs: dict[str, Tab]) -> dict[str, TabSnapshot |
             touched.add(key)
     for key in touched:
         save(state, key, snaps[key])  # type: ignore[arg-type]
-    _keep(state, [doc for _, doc in patches])
+    _keep(state, [doc for _, doc in patches], tabs)
     for name, _ in patches:
         state.delete("snapshot_patch", name)
     return snaps

@@ -177,3 +177,18 @@ def test_snapshot_history_is_bounded(tmp_path, clock, monkeypatch):
     kept = snapshot.history(biz.state)
     assert len(kept) == 5
     assert kept[-1]["rows"][0][2] == {"notes": "note 7"}
+
+
+def test_history_keeps_no_computed_columns_and_a_bounded_number_of_rows(tmp_path, clock, monkeypatch):
+    from functions.audit import snapshot
+
+    monkeypatch.setattr(snapshot, "HISTORY_ROWS", 6)
+    biz = make("memory", tmp_path, clock)
+    cid = biz.add("clients", {"name": "Kofi"}, "Awa")["id"]
+    for _ in range(6):
+        biz.record_payment("1000", "Awa", client_id=cid)
+        biz.sync()
+    kept = snapshot.history(biz.state)
+    assert 0 < sum(len(d["rows"]) for d in kept) <= 6
+    computed = {"paid", "balance", "billed", "cash_balance", "receipt"}
+    assert not any(set(row[2]) & computed for d in kept for row in d["rows"])
