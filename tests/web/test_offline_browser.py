@@ -192,3 +192,78 @@ def test_a_session_revoked_while_offline_keeps_the_action_and_says_so(shop):
         page.wait_for_function("document.getElementById('message').textContent.includes('Session terminée')")
         page.wait_for_function("document.getElementById('etat').textContent.includes('1 opération en attente')")
         assert not [r for r in _rows(biz, "caisse") if r["type"] == "Vente"]
+
+
+def test_reopened_offline_the_counter_asks_for_the_pin_and_wipes_its_copy_after_five_wrong_ones(shop):
+    base, biz, ids = shop
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            context, page = _counter(browser, base)
+            page.goto(base + "/parametres")
+            page.fill("#pin", "4071")
+            page.fill("#pin2", "4071")
+            page.click("text=Enregistrer le code PIN")
+            page.wait_for_function("document.body.textContent.includes('Code PIN enregistré')")
+            page.goto(base + "/comptoir")  # online: the PIN the server accepted is kept for offline
+            page.wait_for_selector("[data-article]")
+            page.wait_for_timeout(500)
+            context.set_offline(True)
+            # the counter was last opened more than 5 minutes ago
+            page.evaluate("""() => new Promise((ok) => { const o = indexedDB.open('ttr-comptoir', 1);
+                o.onsuccess = () => { const t = o.result.transaction('meta', 'readwrite');
+                t.objectStore('meta').put(Date.now() - 3600 * 1000, 'ouvert'); t.oncomplete = ok; }; })""")
+            page.reload()
+            page.wait_for_selector("#verrou:not([hidden])")
+            page.screenshot(path=str(ARTIFACTS / "verrou-pin-hors-ligne.png"), full_page=True)
+            page.fill("#verrou-pin", "1234")
+            page.click("#verrou-form button")
+            page.wait_for_function("document.getElementById('verrou-erreur').textContent.includes('incorrect')")
+            page.fill("#verrou-pin", "4071")
+            page.click("#verrou-form button")
+            page.wait_for_selector("#verrou", state="hidden")
+            _sell(page, "Coca")  # unlocked: selling works offline
+            page.wait_for_function("document.getElementById('etat').textContent.includes('1 opération en attente')")
+            page.evaluate("""() => new Promise((ok) => { const o = indexedDB.open('ttr-comptoir', 1);
+                o.onsuccess = () => { const t = o.result.transaction('meta', 'readwrite');
+                t.objectStore('meta').put(0, 'ouvert'); t.oncomplete = ok; }; })""")
+            page.reload()
+            page.wait_for_selector("#verrou:not([hidden])")
+            for _ in range(5):
+                page.fill("#verrou-pin", "0000")
+                page.click("#verrou-form button")
+                page.wait_for_timeout(700)
+            assert "Trop d'essais" in page.inner_text("#verrou-erreur")
+            assert page.evaluate("""() => new Promise((ok) => { const o = indexedDB.open('ttr-comptoir', 1);
+                o.onsuccess = () => { const r = o.result.transaction('copie').objectStore('copie').get('donnees');
+                r.onsuccess = () => ok(r.result === undefined); }; })""")
+        finally:
+            browser.close()
+
+
+def test_logout_with_unsent_operations_warns_then_wipes_the_device(shop):
+    base, biz, ids = shop
+    with _offline_counter(base) as (context, page):
+        _sell(page, "Pain")
+        page.wait_for_function("document.getElementById('etat').textContent.includes('1 opération en attente')")
+        context.set_offline(False)
+        page.route("**/comptoir/envoyer", lambda route: route.abort("connectionreset"))  # still not sent
+        page.goto(base + "/")
+        dialogs = []
+
+        def dismiss(dialog):
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", dismiss)
+        page.click("text=Déconnexion")
+        page.wait_for_timeout(800)
+        assert dialogs and "1 opération(s) saisie(s) hors ligne" in dialogs[0]
+        assert "/connexion" not in page.url  # dismissed: still logged in, nothing lost
+        page.remove_listener("dialog", dismiss)
+        page.on("dialog", lambda d: d.accept())
+        page.click("text=Déconnexion")
+        page.wait_for_url("**/connexion**")
+        names = page.evaluate("() => indexedDB.databases().then((d) => d.map((x) => x.name))")
+        assert "ttr-comptoir" not in names
+        assert page.evaluate("() => caches.keys()") == []
