@@ -20,6 +20,50 @@ MODULES: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: What each switch opens on the Tableau de bord (and in every summary an employee sees), beyond its pages.
+#: Sections not listed (Vente Rapide, today's arrivals, À corriger) are every employee's work.
+DASHBOARD: dict[str, tuple[str, str]] = {
+    "cash": ("caisse", "ventes et dépenses du mois, solde de caisse"),
+    "unpaid": ("clients", "soldes impayés, avec le nom des clients"),
+    "low_stock": ("stock", "stock bas"),
+    "recent": ("journal", "activité récente (dernières lignes du Journal)"),
+}
+
+
+def dashboard_sections(role: str | None, settings: Mapping[str, str]) -> set[str]:
+    """The Tableau de bord sections someone with ``role`` may see (an admin: all)."""
+    return {name for name, (module, _) in DASHBOARD.items() if allowed(role, module, settings)}
+
+
+def opens(module: str) -> list[str]:
+    """What a module's switch opens on the Tableau de bord."""
+    return [label for m, label in DASHBOARD.values() if m == module]
+
+
+#: Pages and TRIX figures each switch opens (the Paramètres page and the manual say the same).
+PAGES: dict[str, tuple[str, str]] = {
+    "caisse": ("Caisse et clôture de caisse", "ventes, caisse par catégorie, résultat"),
+    "stock": ("Stock et mouvements", "état du stock"),
+    "agenda": ("Agenda", "agenda à venir"),
+    "clients": ("Clients et leurs relevés", "soldes des clients, prestations impayées, recherche de clients"),
+    "investments": ("Investissements", "rendement des investissements"),
+    "games": ("Jeux", ""),
+    "journal": ("Journal et son export CSV", ""),
+    "rapports": ("Rapports et exports", ""),
+}
+
+
+def describe(module: str) -> str:
+    """One French line: what switching ``module`` on gives an employee."""
+    pages, trix = PAGES.get(module, ("", ""))
+    parts = [f"pages : {pages}"] if pages else []
+    if opens(module):
+        parts.append("Tableau de bord : " + ", ".join(opens(module)))
+    if trix:
+        parts.append(f"TRIX : {trix}")
+    return " ; ".join(parts)
+
+
 def is_yes(value: str | None) -> bool:
     return (value or "").strip().lower() in ("oui", "o", "yes", "vrai", "true", "1", "x")
 

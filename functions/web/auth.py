@@ -277,6 +277,7 @@ def settings() -> Any:
     if g.role == "admin":
         s = current_settings()
         context.update(business=s, switches=permissions.switches(s), types=BUSINESS_TYPES,
+                       opens={m: permissions.describe(m) for m in permissions.MODULES},
                        activity_url=url_for("office.settings") if "office.settings" in current_app.view_functions
                        else None)
     return render_template("web/settings.html", **context)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
 
+from functions.accounts import permissions
 from functions.books import dashboard as kpi
 from functions.business import Business
 from functions.store.workbook import Book
@@ -52,6 +53,7 @@ def dashboard(biz: Business, *, sale_form: dict[str, str] | None = None, error: 
               errors: dict[str, str] | None = None) -> Any:
     book = biz.book()
     now = biz.now()
+    show = permissions.dashboard_sections(g.get("role"), book.settings)  # only what the switches open
     k = sf.cached(book, f"kpis:{now.date().isoformat()}", lambda b: kpi.kpis(b, None, {}, now))
     sale = None
     sale_id = request.args.get("vente", "")
@@ -60,8 +62,9 @@ def dashboard(biz: Business, *, sale_form: dict[str, str] | None = None, error: 
         if row is not None and row["type"] == "Vente":
             sale = row
     form = sale_form or {"quantity": "1", "method": "Espèces"}
-    html = render_template("web/home.html", book=book, k=k, now=now, recent=recent(book), articles=for_sale(book),
-                           unpaid=k.unpaid[:5], sale=sale, form=form, error=error, errors=errors or {}, methods=sf.method_choices(),
+    html = render_template("web/home.html", book=book, k=k, now=now, recent=recent(book) if "recent" in show else [],
+                           articles=for_sale(book), show=show,
+                           unpaid=k.unpaid[:5] if "unpaid" in show else [], sale=sale, form=form, error=error, errors=errors or {}, methods=sf.method_choices(),
                            idem=sf.idempotency_token(), name=book.settings.get("business_name"),
                            title=book.title("prestations"), month=_month(now),
                            sales="sales" in current_app.blueprints)
