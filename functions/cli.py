@@ -242,6 +242,20 @@ def sync(workbook: str | None, state: str | None) -> None:
         sys.exit(2)
 
 
+@main.command()
+@WORKBOOK
+@STATE
+def doctor(workbook: str | None, state: str | None) -> None:
+    """Vérifier le classeur et l'état privé, et la limite de cellules de Google Sheets (code 1 si un problème)."""
+    from functions.doctor import checks
+
+    found = checks(open_business(_config(workbook, state)))
+    for check in found:
+        click.echo(("OK     " if check.ok else "ATTENTION ") + check.line)
+    if not all(c.ok for c in found):
+        sys.exit(1)
+
+
 @main.group()
 def audit() -> None:
     """Vérifier le Journal."""
