@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from functions.books import closing, records
@@ -213,19 +214,18 @@ class NewArticle(Command):
     initial: Any = None
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
-        """The article and, when an initial quantity is given, its first Entrée, in one change."""
-        from functions.errors import InvalidInputError
-        from functions.store.codec import to_decimal
+        """The article and, when an initial quantity is given, its first Entrée, in one change (the quantity
+        follows the article's unit)."""
+        from functions.money import parse_quantity
         from functions.store.workbook import JournalEntry, Record
 
         change = records.add(book, "stock", self.data, ctx)
+        article = Record("stock", 0, change.appends[0][1])
         initial = self.initial
-        if str(initial or "").strip() and to_decimal(initial, "Quantité initiale") != 0:
-            try:
-                qty = ops.positive_quantity(initial)
-            except InvalidInputError as exc:
-                raise InvalidInputError(exc.message.replace("Quantité", "Quantité initiale", 1)) from None
-            article = Record("stock", 0, change.appends[0][1])
+        counted = parse_quantity(initial, article["unit"], field="initial", what="Quantité initiale",
+                                 allow_zero=True) if str(initial or "").strip() else Decimal(0)
+        if counted:
+            qty = ops.positive_quantity(counted, article["unit"], field="initial")
             row = ops.movement_row(book, ctx, article, qty, "Entrée", "Stock initial")
             change.appends.append(("movements", row))
             change.journal.append(JournalEntry("stock", "movements", row["id"],

@@ -11,6 +11,7 @@ from typing import Any
 from flask import render_template, request
 
 from functions.books import closing, ledger
+from functions.books.commands import CloseCash
 from functions.books.operations import METHODS
 from functions.errors import TTRError
 from functions.store.workbook import Book, Record
@@ -198,8 +199,7 @@ def close_cash() -> Any:
     form = request.form.to_dict()
     counted, note, seen = form.get("counted", ""), form.get("note", ""), form.get("expected", "")
     try:
-        result = biz.run(lambda b, c: closing.close_cash(b, c, counted, note, seen), actor(),
-                         idempotency_key=form_key(), params=["clôture", counted, note, seen])
+        result = biz.submit(CloseCash(counted, note, seen), actor(), idempotency_key=form_key())
     except TTRError as exc:
         fields = {"counted": ["Montant compté"], "note": ["Remarque"]}
         return _closing_page(field_errors(exc, fields), form, exc.status if exc.status < 500 else 400)

@@ -9,12 +9,10 @@ from typing import Any
 from flask import abort, render_template, request
 
 from functions.books import ledger
-from functions.books.operations import movement_row, positive_quantity
-from functions.books.records import Ctx, add, describe
+from functions.books.commands import NewArticle
 from functions.errors import InvalidInputError, TTRError
-from functions.money import parse_quantity
 from functions.store.schema import fold
-from functions.store.workbook import Book, Change, JournalEntry, Record
+from functions.store.workbook import Book, Record
 from functions.web.office_common import (
     actor,
     bp,
@@ -87,21 +85,6 @@ def _article_data(form: dict[str, str]) -> dict[str, str]:
     return {k: form.get(k, "").strip() for k in ARTICLE_FIELDS}
 
 
-def new_article(book: Book, ctx: Ctx, data: dict[str, Any], initial: str) -> Change:
-    """The article and, when an initial quantity is given, its first Entrée, in one change."""
-    change = add(book, "stock", data, ctx)
-    article = Record("stock", 0, change.appends[0][1])
-    counted = parse_quantity(initial, article["unit"], field="initial", what="Quantité initiale", allow_zero=True) \
-        if str(initial or "").strip() else Decimal(0)
-    if counted:
-        qty = positive_quantity(counted, article["unit"], field="initial")
-        row = movement_row(book, ctx, article, qty, "Entrée", "Stock initial")
-        change.appends.append(("movements", row))
-        change.journal.append(JournalEntry("stock", "movements", row["id"],
-                                           describe(book.schema.tab("movements"), None, row)))
-    return change
-
-
 @bp.route("/stock/nouveau", methods=["GET", "POST"])
 def stock_new() -> Any:
     if request.method == "GET":
@@ -111,8 +94,7 @@ def stock_new() -> Any:
     data = {k: v for k, v in _article_data(form).items() if v}  # blanks take the column's default
     initial = form.get("initial", "")
     try:
-        result = biz.run(lambda b, c: new_article(b, c, data, initial), actor(), idempotency_key=form_key(),
-                         params=["article", data, initial])
+        result = biz.submit(NewArticle(data, initial), actor(), idempotency_key=form_key())
     except TTRError as exc:
         return _article_form(None, field_errors(exc, LABELS), form, 400)
     return done(f"Article « {data.get('article', '')} » ajouté.", "office.article", article_id=result["id"])

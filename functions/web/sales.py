@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
 
+from functions.books.commands import EditPrestation
 from functions.errors import NotFoundError, TTRError
 from functions.templating import TEMPLATE_DIR, money
 from functions.web import sales_forms as sf
@@ -126,22 +127,8 @@ def edit_prestation(pid: str) -> Any:
     if errors:
         return _form_page(book, form, errors, p=p, error="Vérifiez les champs signalés : rien n'a été enregistré.",
                           status=400)
-    if not data.get("client_id"):  # a new name typed: link it or create the client, as the sheet does
-        from functions.books.operations import link_or_create_client
-
-        def action(b: Any, ctx: Any) -> Any:
-            from functions.books.records import update
-
-            cid, change = link_or_create_client(b, ctx, data["client"])
-            client = b.find("clients", cid)
-            name = client["name"] if client is not None else data["client"]
-            return change.extend(update(b, "prestations", p.id, {**data, "client_id": cid, "client": name}, ctx))
-
-        run = lambda: biz.run(action, sf.actor(), params=["edit", p.id, data])  # noqa: E731
-    else:
-        run = lambda: biz.update("prestations", p.id, data, sf.actor())  # noqa: E731
-    try:
-        run()
+    try:  # a new client name typed is linked or created, as the sheet does
+        biz.submit(EditPrestation(p.id, data), sf.actor())
     except TTRError as exc:
         return _form_page(biz.book(), form, sf.field_errors(exc.message, sf.PRESTATION_FIELDS), p=p,
                           error=exc.message, status=exc.status)
