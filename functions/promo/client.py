@@ -1,6 +1,6 @@
 """The HTTP client towards ABT (or the manual's external proxy).
 
-One POST per event with a JSON body of exactly these fields::
+One POST per event (httpx, through ``functions.http``) with a JSON body of exactly these fields::
 
     {"eventType": "CLIENT_SIGNUP" | "SUBSCRIPTION_PAYMENT", "promoCode": str, "businessId": str,
      "clientName": str, "clientEmail": str, "amount": int}
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import requests
-import urllib3
+import httpx
 
+from functions import http
 from functions.promo.config import Upstream
 from functions.promo.errors import PromoTimeoutError, PromoUpstreamError
 
@@ -51,11 +51,11 @@ class NotSent(PromoUpstreamError):
 
 
 class AbtClient:
-    def __init__(self, upstream: Upstream, session: requests.Session | None = None,
-                 timeouts: tuple[float, float] = TIMEOUTS) -> None:
+    def __init__(self, upstream: Upstream, client: httpx.Client | None = None,
+                 timeouts: tuple[float, float] = TIMEOUTS, transport: httpx.BaseTransport | None = None) -> None:
         self.upstream = upstream
-        self.session = session or requests.Session()
-        self.session.trust_env = False  # no proxy or .netrc from the environment may see the key
+        # no proxy or .netrc from the environment may see the key: the factory never trusts the environment
+        self.client = client or http.client(connect=timeouts[0], read=timeouts[1], transport=transport)
         self.timeouts = timeouts
 
     def send(self, event: str, promo_code: str, business_id: str, amount: int = 0, client_name: str = "",
@@ -81,32 +81,16 @@ class AbtClient:
         if self.upstream.api_key is not None:
             headers["x-api-key"] = self.upstream.api_key
         started = time.monotonic()
+        request = self.client.build_request("POST", self.upstream.url, content=json.dumps(body).encode(),
+                                            headers=headers, timeout=http.timeout(*self.timeouts))
         try:
-            response = self.session.post(self.upstream.url, data=json.dumps(body).encode(), headers=headers,
-                                         timeout=self.timeouts, allow_redirects=False, stream=True)
-        except requests.exceptions.ConnectTimeout:
-            log.warning("ABT %s : connexion impossible dans le délai (%.1f s)", event, time.monotonic() - started)
-            raise NotSent() from None
-        except requests.exceptions.ConnectionError as exc:
-            if _is_read_timeout(exc):
-                raise self._timeout(event, started) from None
-            if _never_connected(exc):
-                log.warning("ABT %s : connexion impossible (%s)", event, type(exc).__name__)
-                raise NotSent() from None
-            log.warning("ABT %s : connexion interrompue (%s)", event, type(exc).__name__)
-            raise PromoUpstreamError() from None
-        except requests.exceptions.Timeout:
-            raise self._timeout(event, started) from None
-        except requests.exceptions.RequestException as exc:
-            log.warning("ABT %s : échec de la requête (%s)", event, type(exc).__name__)
-            raise PromoUpstreamError() from None
+            response = self.client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._failed(event, exc, started) from None
         try:
             raw = _read_limited(response)
-        except requests.exceptions.Timeout:
-            raise self._timeout(event, started) from None
-        except requests.exceptions.RequestException as exc:
-            log.warning("ABT %s : réponse interrompue (%s)", event, type(exc).__name__)
-            raise PromoUpstreamError() from None
+        except httpx.HTTPError as exc:
+            raise self._failed(event, exc, started, reading=True) from None
         finally:
             response.close()
         parsed = _json_object(raw)
@@ -114,30 +98,23 @@ class AbtClient:
                  "" if parsed is not None or not raw else " (réponse non JSON)")
         return Reply(response.status_code, parsed)
 
-    def _timeout(self, event: str, started: float) -> PromoTimeoutError:
-        log.warning("ABT %s : pas de réponse dans le délai (%.1f s)", event, time.monotonic() - started)
-        return PromoTimeoutError()
+    def _failed(self, event: str, exc: httpx.HTTPError, started: float, reading: bool = False) -> PromoUpstreamError | PromoTimeoutError:
+        kind = http.failure(exc)
+        if kind == http.NOT_SENT and not reading:
+            log.warning("ABT %s : connexion impossible (%s, %.1f s)", event, type(exc).__name__, time.monotonic() - started)
+            return NotSent()
+        if kind == http.TIMEOUT:
+            log.warning("ABT %s : pas de réponse dans le délai (%.1f s)", event, time.monotonic() - started)
+            return PromoTimeoutError()
+        log.warning("ABT %s : %s (%s)", event, "réponse interrompue" if reading else "échec de la requête",
+                    type(exc).__name__)
+        return PromoUpstreamError()
 
 
-def _reason(exc: BaseException) -> BaseException | None:
-    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
-    return getattr(inner, "reason", inner)
-
-
-def _is_read_timeout(exc: BaseException) -> bool:
-    """requests reports some read timeouts (urllib3's ReadTimeoutError in a MaxRetryError) as ConnectionError."""
-    return isinstance(_reason(exc), urllib3.exceptions.ReadTimeoutError)
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """Connection refused, name not resolved, or not established in time: nothing was sent."""
-    return isinstance(_reason(exc), (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
-
-
-def _read_limited(response: requests.Response) -> bytes:
+def _read_limited(response: httpx.Response) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(8192):
+    for chunk in response.iter_bytes(8192):
         size += len(chunk)
         if size > MAX_REPLY_BYTES:
             log.warning("ABT : réponse trop volumineuse, ignorée")

@@ -1,6 +1,6 @@
 """The channels a reminder goes through, behind one interface: ``send(message) -> reference``.
 
-* ``WhatsAppChannel``: the WhatsApp Cloud API (Graph API ``POST /{version}/{phone-number-id}/messages``,
+* ``WhatsAppChannel``: the WhatsApp Cloud API over httpx (``functions.http``; Graph API ``POST /{version}/{phone-number-id}/messages``,
   an approved template with its body parameters). Delivery policy **at most once**: the API has no
   idempotency key, so a send whose outcome is unknown (the process died, the answer never came) is not
   repeated; it is reported as uncertain and a wa.me link is written instead for the owner to check.
@@ -67,15 +67,15 @@ class WhatsAppChannel:
     name = "whatsapp"
     policy = AT_MOST_ONCE
 
-    def __init__(self, token: str, phone_number_id: str, session: Any = None, base_url: str = GRAPH_URL,
+    def __init__(self, token: str, phone_number_id: str, client: Any = None, base_url: str = GRAPH_URL,
                  timeout: tuple[float, float] = (5, 20)) -> None:
-        import requests
+        from functions import http
 
         self.token = token
         self.phone_number_id = phone_number_id
-        self.session = session or requests.Session()
+        self.client = client or http.client(connect=timeout[0], read=timeout[1])
         self.url = f"{base_url.rstrip('/')}/{phone_number_id}/messages"
-        self.timeout = timeout
+        self.timeout = http.timeout(*timeout)
 
     def body(self, m: Message) -> dict[str, Any]:
         return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": m.address, "type": "template",
@@ -84,22 +84,22 @@ class WhatsAppChannel:
                                                                             for p in m.params]}]}}
 
     def send(self, m: Message) -> str:
-        import requests
+        import httpx
+
+        from functions import http
 
         if not m.address:
             raise SendError("aucun numéro WhatsApp", permanent=True)
-        try:
-            r = self.session.post(self.url, json=self.body(m), timeout=self.timeout,
-                                  headers={"Authorization": f"Bearer {self.token}"})
-        except requests.ConnectTimeout:
-            raise SendError("WhatsApp injoignable (délai de connexion dépassé)") from None
-        except requests.ConnectionError as exc:
-            text = str(exc)
-            sent_maybe = not any(s in text for s in ("NewConnectionError", "Failed to resolve", "refused",
-                                                     "Name or service not known"))
-            raise SendError("WhatsApp : connexion interrompue" if sent_maybe else "WhatsApp injoignable",
-                            uncertain=sent_maybe) from None
-        except requests.RequestException:
+        try:  # never retried: the API has no idempotency key (at most once)
+            r = self.client.post(self.url, json=self.body(m), timeout=self.timeout,
+                                 headers={"Authorization": f"Bearer {self.token}"})
+        except httpx.HTTPError as exc:
+            kind = http.failure(exc)
+            if kind == http.NOT_SENT:
+                raise SendError("WhatsApp injoignable" + (" (délai de connexion dépassé)"
+                                                          if isinstance(exc, httpx.ConnectTimeout) else "")) from None
+            if kind == http.INTERRUPTED:
+                raise SendError("WhatsApp : connexion interrompue", uncertain=True) from None
             raise SendError("WhatsApp n'a pas répondu à temps", uncertain=True) from None
         if r.status_code >= 400:
             try:
@@ -198,12 +198,12 @@ class Channels:
         return {"whatsapp": self.whatsapp, "email": self.email, "wame": self.wame}.get(name)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], session: Any = None,
+    def from_env(cls, env: Mapping[str, str], client: Any = None,
                  smtp_factory: Callable[..., Any] | None = None) -> Channels:
         out = cls()
         token, number = env.get("WHATSAPP_TOKEN", ""), env.get("WHATSAPP_PHONE_NUMBER_ID", "")
         if token and number:
-            out.whatsapp = WhatsAppChannel(token, number, session, env.get("WHATSAPP_API_URL") or GRAPH_URL)
+            out.whatsapp = WhatsAppChannel(token, number, client, env.get("WHATSAPP_API_URL") or GRAPH_URL)
         elif token or number:
             out.warnings.append("WhatsApp : il faut WHATSAPP_TOKEN et WHATSAPP_PHONE_NUMBER_ID ; liens wa.me utilisés.")
         if env.get("SMTP_URL"):

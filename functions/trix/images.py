@@ -66,18 +66,59 @@ def image_prompt(article: Any) -> str:
                                                    notes=clip(article["notes"], 300)).strip()
 
 
-def decode(response: Any) -> tuple[bytes, str]:
-    """The image bytes of an images API answer (``b64_json``) and their kind; refused when not an image."""
+def download(url: str, client: Any = None) -> bytes:
+    """The bytes of an image the provider gives as a link (``url`` instead of ``b64_json``): one GET through
+    ``functions.http`` (timeouts, no redirect followed, at most ``MAX_IMAGE_BYTES``), retried once only when
+    nothing was sent (a GET is safe to resend)."""
+    import httpx
+
+    from functions import http
+
+    if not re.match(r"^https?://[^/\s]+", url or ""):
+        raise TrixProviderError("Lien d'image reçu invalide.")
+    own = client is None
+    client = client or http.client(connect=5.0, read=30.0)
+    try:
+        for attempt in (1, 2):
+            try:
+                with client.stream("GET", url) as res:
+                    if res.status_code != 200:
+                        raise TrixProviderError(f"Téléchargement de l'image refusé (HTTP {res.status_code}). Réessayez.")
+                    chunks, size = [], 0
+                    for chunk in res.iter_bytes(64 * 1024):
+                        size += len(chunk)
+                        if size > MAX_IMAGE_BYTES:
+                            raise TrixProviderError("Image reçue trop volumineuse.")
+                        chunks.append(chunk)
+                    return b"".join(chunks)
+            except httpx.HTTPError as exc:
+                if http.failure(exc) == http.NOT_SENT and attempt == 1:
+                    continue
+                log.warning("TRIX images : téléchargement impossible (%s).", type(exc).__name__)
+                raise TrixProviderError("L'image générée n'a pas pu être téléchargée. Réessayez.") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+    finally:
+        if own:
+            client.close()
+
+
+def decode(response: Any, client: Any = None) -> tuple[bytes, str]:
+    """The image bytes of an images API answer (``b64_json``, or a ``url`` to download) and their kind;
+    refused when not an image."""
     data = getattr(response, "data", None) or []
     b64 = getattr(data[0], "b64_json", None) if data else None
-    if not b64:
+    link = getattr(data[0], "url", None) if data else None
+    if not b64 and not link:
         raise TrixProviderError("Le fournisseur d'images n'a pas renvoyé d'image (b64_json). Vérifiez TRIX_IMAGE_MODEL.")
-    if len(b64) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+    if b64 and len(b64) > MAX_IMAGE_BYTES * 4 // 3 + 4:
         raise TrixProviderError("Image reçue trop volumineuse.")
-    try:
-        raw = base64.b64decode(b64, validate=True)
-    except (binascii.Error, ValueError):
-        raise TrixProviderError("Image reçue illisible. Réessayez.") from None
+    if b64:
+        try:
+            raw = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise TrixProviderError("Image reçue illisible. Réessayez.") from None
+    else:
+        raw = download(str(link), client)
     kind = next((k for magic, k in KINDS.items() if raw.startswith(magic)), None)
     if kind is None and raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
         kind = "webp"
@@ -102,7 +143,7 @@ def generate(biz: Business, article_id: str, settings: TrixSettings, *, actor: s
     """Generate the article's image, store it, put its link in ``Image`` (journaled); returns the link.
 
     ``env`` (default: the process environment) chooses the storage; ``storage_session`` is the
-    ``requests.Session`` for Cloud Storage (default: Application Default Credentials)."""
+    ``httpx.Client`` for Cloud Storage (``functions.http``) (default: Application Default Credentials)."""
     import openai
 
     from functions.trix.chat import charge_budget

@@ -8,9 +8,9 @@ The bucket stays private (uniform bucket-level access, no public reader): the we
 ``GET /trix/images/<name>`` streams an object with the service account's credentials, so the link in the
 ``Image`` column is the app's own address on both backends.
 
-Cloud Storage calls go through an injected ``requests.Session`` (in production an ``AuthorizedSession``
-from Application Default Credentials, scope ``devstorage.read_write``), each with a timeout, and are
-retried a bounded number of times on 408/429/5xx, a timeout or a lost connection. An upload is sent with
+Cloud Storage calls go through an injected ``httpx.Client`` (``functions.http``; in production one whose
+auth is ``http.GoogleAuth`` over Application Default Credentials, scope ``devstorage.read_write``), each
+with a timeout, and are retried a bounded number of times on 408/429/5xx, a timeout or a lost connection. An upload is sent with
 ``ifGenerationMatch=0`` (create only, never overwrite), so resending it is safe: a 412 on a resend means an
 earlier attempt landed, which is checked by comparing the stored object's MD5 with ours.
 """
@@ -115,12 +115,13 @@ _default: dict[str, Any] = {}
 
 
 def default_session() -> Any:
-    """An ``AuthorizedSession`` from Application Default Credentials (the function's service account), made once."""
+    """An httpx client authenticated by Application Default Credentials (the function's service account), made once."""
     with _default_lock:
         if "session" not in _default:
             import google.auth
             from google.auth.exceptions import GoogleAuthError
-            from google.auth.transport.requests import AuthorizedSession
+
+            from functions import http
 
             try:
                 credentials, _ = google.auth.default(scopes=[SCOPE])
@@ -129,7 +130,7 @@ def default_session() -> Any:
                     "Cloud Storage : aucun identifiant Google trouvé. En ligne, les fonctions utilisent leur compte "
                     "de service ; sur un ordinateur, lancez « gcloud auth application-default login » ou indiquez "
                     "GOOGLE_APPLICATION_CREDENTIALS.") from None
-            _default["session"] = AuthorizedSession(credentials, refresh_timeout=30)
+            _default["session"] = http.client(connect=5.0, read=60.0, auth=http.GoogleAuth(credentials))
         return _default["session"]
 
 
@@ -173,7 +174,7 @@ class CloudStorage(ImageStorage):
             res.close()
             return None
         length = res.headers.get("Content-Length")
-        return StoredImage(chunks=res.iter_content(CHUNK), size=int(length) if length and length.isdigit() else None,
+        return StoredImage(chunks=res.iter_bytes(CHUNK), size=int(length) if length and length.isdigit() else None,
                            close=res.close)
 
     def delete(self, name: str) -> None:
@@ -191,10 +192,14 @@ class CloudStorage(ImageStorage):
         except ValueError:
             return None
 
-    def _call(self, method: str, url: str, verb: str, *, ok: set[int], **kwargs: Any) -> Any:
-        """One Cloud Storage call, retried on transient failures; an ``ok`` answer or a French error."""
-        import requests
+    def _call(self, method: str, url: str, verb: str, *, ok: set[int], stream: bool = False,
+              data: bytes | None = None, **kwargs: Any) -> Any:
+        """One Cloud Storage call, retried on transient failures (every call here is safe to resend: reads,
+        deletes, create-only uploads); an ``ok`` answer or a French error."""
+        import httpx
         from google.auth.exceptions import GoogleAuthError
+
+        from functions import http
 
         session = self.session if self.session is not None else default_session()
         problem = ""
@@ -202,12 +207,11 @@ class CloudStorage(ImageStorage):
             if attempt:
                 self.sleep(self._pause(attempt, problem))
             try:
-                res = session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.Timeout:
-                problem = "timeout"
-                continue
-            except requests.ConnectionError:
-                problem = "connexion"
+                request = session.build_request(method, url, content=data, timeout=http.timeout(*self.timeout),
+                                                **kwargs)
+                res = session.send(request, stream=stream)
+            except httpx.HTTPError as exc:
+                problem = "timeout" if http.failure(exc) == http.TIMEOUT else "connexion"
                 continue
             except GoogleAuthError:
                 raise ImageStorageError("Cloud Storage : les identifiants Google du compte de service n'ont pas pu "

@@ -13,7 +13,7 @@
 
 Config keys read: ``TTR_BUSINESS``, ``TTR_BUSINESSES``, ``TTR_ENV``, optional ``TTR_CURRENT_USER``,
 ``TRIX_CLIENT`` (an ``openai``-shaped client, for tests and benchmarks) and ``TRIX_STORAGE_SESSION`` (the
-``requests.Session`` for Cloud Storage; default: Application Default Credentials).
+``httpx.Client`` for Cloud Storage, see ``functions.http``; default: Application Default Credentials).
 """
 
 from __future__ import annotations

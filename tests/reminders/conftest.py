@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import requests
 
 from functions.business import Business
 from functions.reminders.channels import Channels, EmailChannel, WhatsAppChannel
@@ -83,7 +82,7 @@ def smtp():
 
 
 def wa_channel(fake: FakeWhatsApp, timeout: tuple[float, float] = (2, 5)) -> WhatsAppChannel:
-    return WhatsAppChannel(TOKEN, PHONE_NUMBER_ID, requests.Session(), fake.url, timeout=timeout)
+    return WhatsAppChannel(TOKEN, PHONE_NUMBER_ID, None, fake.url, timeout=timeout)  # our httpx client
 
 
 def channels(wa: FakeWhatsApp | None = None, mail: object | None = None) -> Channels:

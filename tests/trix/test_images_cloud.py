@@ -1,7 +1,8 @@
 """Product images in a private Cloud Storage bucket: upload (create-only), the link, streaming, failures.
 
 The bucket is the local fake of the JSON API (``tests/fakes/gcs.py``) over real HTTP; the session is the
-production ``AuthorizedSession`` holding a fixed token, so the bearer header is the real code's doing.
+production httpx client (``functions.http``) with ``GoogleAuth`` over credentials holding a fixed token, so the
+bearer header is the real code's doing.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import requests
-from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.credentials import Credentials
 
+from functions import http
 from functions.business import Business
 from functions.state.memory import MemoryStateStore
 from functions.store.workbook import Workbook
@@ -38,7 +38,7 @@ def gcs():
 
 @pytest.fixture
 def session():
-    with AuthorizedSession(Credentials(token=TOKEN)) as s:
+    with http.client(auth=http.GoogleAuth(Credentials(token=TOKEN))) as s:
         yield s
 
 
@@ -140,11 +140,11 @@ def test_an_existing_object_with_other_content_is_never_overwritten(gcs, session
 ])
 def test_refusals_are_not_retried_and_say_what_to_do(gcs, session, setup, expected):
     if setup == "forbidden":
-        store = cloud(gcs, AuthorizedSession(Credentials(token="ya29.someone-else")))
+        store = cloud(gcs, http.client(auth=http.GoogleAuth(Credentials(token="ya29.someone-else"))))
     elif setup == "no bucket":
         store = cloud(gcs, session, bucket="autre-bucket")
     else:
-        store = cloud(gcs, requests.Session())  # no credentials at all: the fake answers 401
+        store = cloud(gcs, http.client())  # no credentials at all: the fake answers 401
     with pytest.raises(ImageStorageError) as info:
         store.save("e-0123456789ab.png", b"x", "image/png")
     assert expected in info.value.message and info.value.status == 503
