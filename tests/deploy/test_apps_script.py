@@ -20,6 +20,8 @@ const [scenarioText, scriptPath] = process.argv.slice(-2);
 const scenario = JSON.parse(scenarioText);
 let now = 1000000;
 const pending = scenario.edits.map((t) => now + t);  // edits typed by people, at these times
+const users = (scenario.users || []).slice();  // who typed each edit ('' when Google does not say)
+function event() { const who = users.shift(); return who ? {user: {getEmail: () => who}} : {}; }
 const calls = [], warnings = [];
 const cache = {}, props = scenario.props;
 let locked = false;
@@ -33,15 +35,21 @@ global.console = {warn: (m) => warnings.push(m), log: () => {}};
 const code = fs.readFileSync(scriptPath, 'utf8');
 eval(code + '\nglobal.ttrOnEdit = ttrOnEdit;');
 function deliver(until) {  // the edits made meanwhile: each one runs its own trigger (which finds the lock)
-  while (pending.length && pending[0] <= until) { now = Math.max(now, pending.shift()); ttrOnEdit({}); }
+  while (pending.length && pending[0] <= until) { now = Math.max(now, pending.shift()); ttrOnEdit(event()); }
 }
-global.Utilities = {sleep: (ms) => { const end = now + ms; deliver(end); now = end; }};
+function rotate() {  // the owner pastes a new token in the script properties at this time
+  if (scenario.rotate && now >= 1000000 + scenario.rotate.at) props.TTR_SYNC_TOKEN = scenario.rotate.token;
+}
+global.Utilities = {sleep: (ms) => { const end = now + ms; deliver(end); now = end; rotate(); }};
+const statuses = (scenario.statuses || []).slice();
 global.UrlFetchApp = {fetch: (url, options) => {
-  calls.push({at: now, url: url, token: options.headers['X-TTR-Token'], method: options.method});
+  calls.push({at: now, url: url, token: options.headers['X-TTR-Token'], method: options.method,
+              payload: JSON.parse(options.payload)});
   const end = now + scenario.callMs; deliver(end); now = end;
-  return {getResponseCode: () => 200, getContentText: () => '{}'};
+  const status = statuses.shift() || 200;
+  return {getResponseCode: () => status, getContentText: () => '{}'};
 }};
-now = pending.shift(); ttrOnEdit({});
+now = pending.shift(); ttrOnEdit(event());
 deliver(Infinity);
 process.stderr.write(JSON.stringify({calls: calls, warnings: warnings, start: 1000000}) + '\n');
 """
@@ -49,11 +57,11 @@ process.stderr.write(JSON.stringify({calls: calls, warnings: warnings, start: 10
 PROPS = {"TTR_SYNC_URL": "https://ttr-sync-http-abc.a.run.app", "TTR_SYNC_TOKEN": "jeton-de-la-feuille"}
 
 
-def run(edits: list[int], props: dict[str, str], call_ms: int = 800) -> dict:
+def run(edits: list[int], props: dict[str, str], call_ms: int = 800, harness: str = HARNESS, **more) -> dict:
     if shutil.which("node") is None:
         pytest.skip("node n'est pas installé : le script Apps Script n'est pas exécuté")
-    scenario = json.dumps({"edits": edits, "props": props, "callMs": call_ms})
-    done = subprocess.run(["node", "-e", HARNESS, "--", scenario, str(SCRIPT)], capture_output=True, text=True,
+    scenario = json.dumps({"edits": edits, "props": dict(props), "callMs": call_ms, **more})
+    done = subprocess.run(["node", "-e", harness, "--", scenario, str(SCRIPT)], capture_output=True, text=True,
                           timeout=30)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stderr.strip().splitlines()[-1])
@@ -85,3 +93,45 @@ def test_the_token_is_not_in_the_code():
     text = SCRIPT.read_text(encoding="utf-8")
     assert "getProperty('TTR_SYNC_TOKEN')" in text and "'X-TTR-Token': token" in text
     assert "console.warn('TTR : la synchronisation a répondu ' + status" in text  # status, never the token
+
+
+INSTALL = r"""
+const fs = require('fs');
+const [scenarioText, scriptPath] = process.argv.slice(-2);
+let triggers = [{handler: 'ttrOnEdit', kind: 'onEdit'}, {handler: 'ttrOnEdit', kind: 'onChange'},
+                {handler: 'autreChose', kind: 'onEdit'}];  // an older install (both kinds) and someone else's
+global.console = {warn: () => {}, log: () => {}};
+global.SpreadsheetApp = {getActive: () => ({getName: () => 'Chez Awa'})};
+function builder(handler) {
+  const b = {kind: null, forSpreadsheet: () => b,
+             onEdit: () => { b.kind = 'onEdit'; return b; }, onChange: () => { b.kind = 'onChange'; return b; },
+             create: () => { triggers.push({handler: handler, kind: b.kind}); }};
+  return b;
+}
+global.ScriptApp = {
+  getProjectTriggers: () => triggers.map((t) => ({getHandlerFunction: () => t.handler, t: t})),
+  deleteTrigger: (x) => { triggers = triggers.filter((t) => t !== x.t); },
+  newTrigger: builder};
+eval(fs.readFileSync(scriptPath, 'utf8') + '\nglobal.ttrInstall = ttrInstall;');
+ttrInstall(); ttrInstall();
+process.stderr.write(JSON.stringify({triggers: triggers}) + '\n');
+"""
+
+
+def test_install_leaves_exactly_one_onchange_trigger():
+    result = run([], {}, harness=INSTALL)
+    mine = [t for t in result["triggers"] if t["handler"] == "ttrOnEdit"]
+    assert mine == [{"handler": "ttrOnEdit", "kind": "onChange"}]
+    assert {"handler": "autreChose", "kind": "onEdit"} in result["triggers"]  # not ours: left alone
+
+
+def test_the_call_names_the_last_person_who_edited():
+    result = run([0, 400, 900], PROPS, users=["awa@x.tg", "", "kofi@x.tg"])
+    (call,) = result["calls"]
+    assert call["payload"] == {"source": "apps-script", "editeur": "kofi@x.tg"}
+
+
+def test_a_rotated_token_is_read_again_at_the_next_call_and_a_refusal_says_what_to_do():
+    result = run([0, 3300], PROPS, rotate={"at": 3500, "token": "nouveau-jeton"}, statuses=[401, 200])
+    assert [c["token"] for c in result["calls"]] == ["jeton-de-la-feuille", "nouveau-jeton"]
+    assert any("401" in w and "TTR_SYNC_TOKEN" in w for w in result["warnings"])
