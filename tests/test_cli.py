@@ -72,3 +72,62 @@ def test_errors_are_french_and_clean(runner, tmp_path):
     result = runner.invoke(main, ["sync"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "n'est pas un classeur .xlsx lisible" in result.output
+
+
+def test_every_error_of_every_command_is_french(runner, monkeypatch):
+    monkeypatch.delenv("TRIX_API_KEY", raising=False)
+    for args in (["trix"], ["sync", "--inconnu"], ["remind", "--date", "demain"], ["serve", "--port", "abc"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code != 0, args
+        assert "Erreur : " in result.output and "Error" not in result.output, (args, result.output)
+        assert "Usage:" not in result.output and "Traceback" not in result.output, (args, result.output)
+
+
+def test_demo_reinitialiser_erases_only_a_demo(runner, tmp_path):
+    workbook, state = tmp_path / "compta.xlsx", tmp_path / "compta.state.sqlite"
+    assert runner.invoke(main, ["init", "-w", str(workbook), "-s", str(state)]).exit_code == 0
+    result = runner.invoke(main, ["demo", "--reinitialiser", "--no-serve", "-w", str(workbook), "-s", str(state)])
+    assert result.exit_code == 1 and "rien n'est effacé" in result.output and "Erreur : " in result.output
+    assert workbook.exists() and state.exists()
+
+
+def test_a_second_demo_says_how_to_log_in(runner, tmp_path):
+    from functions.config import open_state_store
+
+    workbook, state = tmp_path / "ttr-demo.xlsx", tmp_path / "ttr-demo.state.sqlite"
+    assert runner.invoke(main, ["init", "-w", str(workbook), "-s", str(state)]).exit_code == 0
+    open_state_store(str(state)).create("accounts", "setup", {"at": "2026-03-14 09:00:00", "by": "ttr demo"})
+    result = runner.invoke(main, ["demo", "--no-serve", "-w", str(workbook), "-s", str(state)])
+    assert result.exit_code == 0, result.output
+    assert "Connexion : admin@lepalmier.tg" in result.output and "ttr demo --reinitialiser" in result.output
+    # --reinitialiser erases that demo (then `ttr demo` writes a new one, with a new password)
+    from functions.cli import _erase_demo
+
+    config = Config.from_env()
+    config.workbook, config.state = str(workbook), str(state)
+    _erase_demo(config)
+    assert not workbook.exists() and not state.exists()
+
+
+def test_sync_with_another_public_url_keeps_the_issued_links(runner, tmp_path, monkeypatch):
+    from decimal import Decimal
+
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    config = Config.from_env()
+    config.serve_at("127.0.0.1", 18100)  # as `ttr serve --port 18100` does
+    biz = open_business(config)
+    from functions.config import remember_public_url
+
+    remember_public_url(biz.state, config.public_url)
+    sale = biz.revenue(Decimal(5000), "Awa", "Location de salle")["caisse_id"]
+    link = biz.load(["caisse"]).find("caisse", sale)["receipt"]
+    assert link.startswith("http://127.0.0.1:18100/r/")
+    monkeypatch.setenv("TTR_PUBLIC_URL", "http://127.0.0.1:8080")
+    assert runner.invoke(main, ["sync"]).exit_code == 0
+    monkeypatch.delenv("TTR_PUBLIC_URL")
+    assert runner.invoke(main, ["sync"]).exit_code == 0
+    assert open_business().load(["caisse"]).find("caisse", sale)["receipt"] == link
+    # A command run beside the server writes new links on the address it serves (remembered in the state).
+    fresh = open_business()
+    other = fresh.revenue(Decimal(100), "Awa", "Photocopies")["caisse_id"]
+    assert fresh.load(["caisse"]).find("caisse", other)["receipt"].startswith("http://127.0.0.1:18100/r/")

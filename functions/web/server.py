@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ class Server:
     def __init__(self, wsgi: Any, app: Any, biz: Any, config: Config, scheduler: Any,
                  echo: Callable[[str], None]) -> None:
         self.wsgi, self.app, self.biz, self.config, self.scheduler, self.echo = wsgi, app, biz, config, scheduler, echo
+        self._stopping, self._stopped, self._running = threading.Event(), threading.Event(), threading.Event()
 
     @property
     def url(self) -> str:
@@ -77,14 +79,39 @@ class Server:
         self.echo(f"  POST /rappels avec l'en-tête X-TTR-Token: {reminder_token(self.biz, env)}")
 
     def run(self) -> None:
-        """Serve until ``close()`` (from another thread) or Ctrl+C."""
-        self.wsgi.run()
+        """Serve until ``close()`` (from another thread) or Ctrl+C: waitress's loop, one poll at a time, so
+        that a stop request is seen within a second."""
+        from waitress import wasyncore
 
-    def close(self) -> None:
+        channels = self.wsgi._map
+        self._running.set()
+        try:
+            while channels and not self._stopping.is_set():
+                wasyncore.loop(timeout=self.wsgi.adj.asyncore_loop_timeout, map=channels, count=1,
+                               use_poll=self.wsgi.adj.asyncore_use_poll)
+        finally:
+            for channel in list(channels.values()):  # the listening socket, open connections, the trigger
+                channel.close()
+            self.wsgi.task_dispatcher.shutdown()
+            self._stopped.set()
+
+    def close(self, timeout: float = 10) -> None:
+        """Stop the schedule and the server (from any thread; again is harmless)."""
         if self.scheduler is not None:
             self.scheduler.stop()
-        self.wsgi.close()
-        self.wsgi.task_dispatcher.shutdown()
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        if not self._running.is_set():  # never served: nothing to wake
+            for channel in list(self.wsgi._map.values()):
+                channel.close()
+            self.wsgi.task_dispatcher.shutdown()
+            return
+        try:
+            self.wsgi.pull_trigger()  # wake the loop
+        except OSError:
+            pass
+        self._stopped.wait(timeout)
 
 
 def _bind(host: str, port: int) -> socket.socket:
