@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from functions.errors import InvalidInputError, NotFoundError
-from functions.receipts import store
+from functions.receipts import render, store
 from functions.store.workbook import Book, Change, JournalEntry, Record
 
 TABS = ("prestations", "caisse")
@@ -74,22 +74,96 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
             found = live[key].get(row_id)
             if found is None or not str(record["receipt"] or "").endswith(f"/r/{found.id}"):
                 wanted.append((key, row_id, kind, None, record))
+    linked = {(w[0], w[1]) for w in wanted}
+    for key, record in behind(book, change):  # rows whose document the change may have changed
+        values = {**record.values, **pending.get((key, record.row), {})}
+        kind = receipt_kind(key, values)
+        if kind and (key, record.id) not in linked:
+            wanted.append((key, record.id, kind, None, record))
+        elif key == "prestations" and values.get("deleted_at") and (gone := store.for_row(biz.state, key, record.id)):
+            store.revoke(biz.state, gone.id)  # a deleted prestation's receipt goes with it (restored: a new one)
     if not wanted:
         return
     now = biz.now()
+    after = book_after(book, change)
     known = {tab: store.for_rows(biz.state, tab, [w[1] for w in wanted if w[0] == tab]) for tab in TABS}
     for tab, row_id, kind, index, row in wanted:
-        receipt = known[tab].get(row_id) or store.allocate(biz.state, kind, tab, row_id, now)
+        issued = known[tab].get(row_id)
+        data = render.content(after, kind, row_id, "", now)
+        if data is None and issued is not None and index is None:  # its row is gone (deleted): so is the page
+            store.revoke(biz.state, issued.id)
+            continue
+        if data is None:
+            receipt = store.allocate(biz.state, kind, tab, row_id, now)
+        else:
+            receipt = store.issue(biz.state, kind, tab, row_id, now, render.freeze(data), render.basis(data),
+                                  render.digest)
         url = store.link(base, receipt.id)
         if index is not None:
             key, values = change.appends[index]
             change.appends[index] = (key, {**values, "receipt": url})
         elif row is not None:
-            typed = str(row["receipt"] or "")
+            typed = str({**row.values, **pending.get((tab, row.row), {})}.get("receipt") or "")
+            if (tab, row_id) not in linked and receipt == issued:
+                continue  # the same document: its link stays as it is
             change.set(row, {"receipt": url})
             if typed and not ANY_LINK.search(typed):
                 change.journal.append(JournalEntry("correction", tab, row_id, f"Reçu est calculé : {typed} saisi → "
                                                    f"{url} restauré", actor="système", source="système"))
+
+
+def book_after(book: Book, change: Change) -> Book:
+    """``book`` as it will be once ``change`` is written (what the receipts issued with it say)."""
+    from dataclasses import replace
+
+    from functions.books.derive import apply_updates
+
+    book = apply_updates(book, change.updates)
+    tabs = dict(book.tabs)
+    for key in {k for k, _ in change.appends if k in tabs}:
+        added = [Record(key, 0, dict(v)) for k, v in change.appends if k == key]
+        tabs[key] = replace(tabs[key], records=list(tabs[key].records) + added)
+    return replace(book, tabs=tabs)
+
+
+def behind(book: Book, change: Change) -> list[tuple[str, Record]]:
+    """The prestations and Caisse rows (already in the workbook) whose receipt ``change`` may change: those it
+    appends to or edits (a person's edit in the sheet is in its Journal), their prestation and its payments, the
+    rows of a client whose name or phone changed. Updates of computed columns alone change nothing here."""
+    pres: set[str] = set()
+    cash: set[str] = set()
+    clients: set[str] = set()
+    line_of = {r.id: str(r["prestation_id"] or "") for r in book.all_rows("lines")}
+
+    def touch(tab: str, rid: str, values: dict[str, Any]) -> None:
+        if tab == "caisse":
+            cash.add(rid)
+            pres.add(str(values.get("prestation_id") or ""))
+        elif tab == "prestations":
+            pres.add(rid)
+        elif tab == "lines":
+            pres.add(str(values.get("prestation_id") or line_of.get(rid, "")))
+        elif tab == "clients":
+            clients.add(rid)
+
+    for key, values in change.appends:
+        touch(key, str(values.get("id") or ""), values)
+    for u in change.updates:
+        if u.tab in book.tabs:
+            computed = {c.key for c in book.schema.tab(u.tab).columns if c.computed}
+            if set(u.values) - computed:
+                touch(u.tab, u.record.id, {**u.record.values, **u.values})
+    for entry in change.journal:
+        if entry.tab in ("caisse", "prestations", "lines", "clients") and entry.row:
+            found = book.find(entry.tab, entry.row)
+            touch(entry.tab, entry.row, dict(found.values) if found is not None else {})
+    pres.update(p.id for p in book.all_rows("prestations") if clients and p["client_id"] in clients)
+    pres.discard("")
+    cash.discard("")
+    out: list[tuple[str, Record]] = [("prestations", p) for p in book.all_rows("prestations") if p.id in pres]
+    out += [("caisse", r) for r in book.all_rows("caisse") if r.id and (
+        r.id in cash or (r["prestation_id"] or "") in pres or (clients and r["client_id"] in clients))]
+    return out
 
 
 def _locate(book: Book, row_id: str) -> tuple[str, Record]:
@@ -136,7 +210,12 @@ def link_for(biz: Any, row_id: str, base: str | None = None, renew: bool = False
         if renew and old is not None:
             store.revoke(biz.state, old.id)
             old = None
-        receipt = old or store.allocate(biz.state, kind, tab_, rec.id, ctx.now)
+        data = None if old is not None else render.content(book, kind, rec.id, "", ctx.now)
+        if data is not None:
+            receipt = store.issue(biz.state, kind, tab_, rec.id, ctx.now, render.freeze(data), render.basis(data),
+                                  render.digest)
+        else:
+            receipt = old or store.allocate(biz.state, kind, tab_, rec.id, ctx.now)
         url = store.link(base, receipt.id)
         if rec["receipt"] != url:
             change.set(rec, {"receipt": url})

@@ -1,14 +1,21 @@
-"""What a receipt page shows, computed from the workbook as it is now (pure, no writes).
+"""What a receipt shows, computed from the workbook (pure, no writes), frozen when it is issued.
 
-``view(book, receipt, url)`` returns a plain dict for the template and the PDF, or None when the row the
-receipt belongs to is gone (the page then answers 404 like an unknown id). Amounts follow the ledger rules
-of ``functions.books.ledger``: prestation totals, paid and balance; client billed, paid and balance.
+``content(book, kind, row_id, number, now)`` is what a document of that kind says about that row — business
+header, number, date, client, lines, amounts, paid, balance, cashier, terms — or None when the row is gone.
+A payment's receipt says what was true when it was received: paid and balance *as of* that row (the
+prestation's Caisse rows up to it), so a later payment does not change it; a prestation's receipt says where
+the prestation stands, so each payment makes a new one. ``basis`` is the part whose change issues a new receipt
+(not the header or terms). ``freeze``/``thaw`` turn content into JSON for the state store and back, and
+``digest`` names it. ``view(book, receipt, url)`` is the live view (the client statement). Amounts follow the
+ledger rules of ``functions.books.ledger`` and its one rounding (half up).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -18,6 +25,10 @@ from functions.phones import wa_link  # noqa: F401 - used by the pages and re-ex
 from functions.receipts.store import Receipt
 from functions.store.workbook import Book, Record
 
+#: What a document says about its rows: a change here issues a new receipt (the header and terms do not).
+BASIS = ("kind", "title", "reference", "prestation", "client", "description", "method", "status", "cashier", "when",
+         "lines", "total", "paid", "balance", "this_amount", "payments", "allocations", "credit_left", "prestations",
+         "totals_label")
 TITLES = {"payment": "Reçu de paiement", "sale": "Reçu de vente", "revenue": "Reçu de recette",
           "refund": "Reçu de remboursement", "statement": "Relevé de compte"}
 ZERO = Decimal(0)
@@ -102,7 +113,7 @@ def _prestation_lines(book: Book, p: Record, word: str) -> list[dict[str, Any]]:
     lines = [ln for ln in book.rows("lines") if ln["prestation_id"] == p.id]
     if lines:
         return [{"article": ln["article"], "quantity": ln["quantity"] if ln["quantity"] is not None else Decimal(1),
-                 "unit_price": ln["unit_price"], "total": ledger.line_total(ln).quantize(book.codec.quantum)}
+                 "unit_price": ln["unit_price"], "total": ledger.line_total(ln, book.codec.quantum)}
                 for ln in lines]
     label = " — ".join(str(v) for v in (p["type"] or word, _stay(p)) if v)
     return [{"article": label, "quantity": Decimal(1), "unit_price": p["total"] or ZERO, "total": p["total"] or ZERO}]
@@ -117,9 +128,10 @@ def _stay(p: Record) -> str:
 
 
 def _payments(book: Book, rows: list[Record]) -> list[dict[str, Any]]:
+    """The money rows and the allocations of credit among ``rows`` (each with what it did to what was paid)."""
     out = [{"date": r["date"], "type": r["type"], "method": r["method"] or "", "amount": ledger.amount(r),
-            "effect": ledger.payment_effect(r), "description": r["description"] or ""}
-           for r in rows if ledger.payment_effect(r) != 0]
+            "effect": ledger.payment_effect(r) + ledger.allocation_effect(r), "description": r["description"] or ""}
+           for r in rows if ledger.payment_effect(r) + ledger.allocation_effect(r) != 0]
     return sorted(out, key=lambda x: (str(x["date"] or ""),))
 
 
@@ -131,7 +143,7 @@ def _sale_lines(book: Book, row: Record) -> list[dict[str, Any]]:
         sold = -Decimal(m["quantity"] or 0)
         price = stock[m["article_id"]]["sale_price"] if m["article_id"] in stock else None
         lines.append({"article": m["article"], "quantity": sold, "unit_price": price,
-                      "total": (sold * price).quantize(book.codec.quantum) if price is not None else None})
+                      "total": ledger.rounded(sold * price, book.codec.quantum) if price is not None else None})
     if not lines or sum((ln["total"] or ZERO for ln in lines), ZERO) != ledger.amount(row):
         # prices changed since the sale (or lines unknown): show what was sold, and the amount paid
         lines = [dict(ln, unit_price=None, total=None) for ln in lines] or \
@@ -140,37 +152,93 @@ def _sale_lines(book: Book, row: Record) -> list[dict[str, Any]]:
     return lines
 
 
-def view(book: Book, receipt: Receipt, url: str, now: datetime | None = None) -> dict[str, Any] | None:
-    """The page data of ``receipt`` (``now``: the business's local time, the date of a statement); None when
-    its row is gone."""
+def content(book: Book, kind: str, row_id: str, number: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """What the document ``number`` of ``kind`` says about row ``row_id`` (``now``: the business's local time,
+    the date of a statement); None when its row is gone. No link, QR code or share link: those follow the
+    address the page is served at."""
     s = book.settings
     word = prestation_word(book)
     data: dict[str, Any] = {
-        "business": business(book), "currency": s.get("currency") or "XOF", "kind": receipt.kind,
-        "number": receipt.number, "url": url, "qr": qr_svg(url), "terms": s.get("receipt_terms", ""),
+        "business": business(book), "currency": s.get("currency") or "XOF", "country": s.get("country", ""),
+        "kind": kind, "number": number, "terms": s.get("receipt_terms", ""),
         "word": word, "lines": [], "payments": [], "prestations": [], "this_amount": None, "reference": "",
         "prestation": None, "client": None, "cashier": "", "status": "", "when": None,
-        "total": None, "paid": None, "balance": None, "description": "",
+        "total": None, "paid": None, "balance": None, "description": "", "allocations": [], "credit_left": None,
     }
-    if receipt.kind == "statement":
-        if not _statement(book, receipt, data, now):
+    if kind == "statement":
+        if not _statement(book, row_id, data, now):
             return None
-    elif receipt.kind == "prestation":
-        p = book.find("prestations", receipt.row_id)
+    elif kind == "prestation":
+        p = book.find("prestations", row_id)
         if p is None or p.deleted:
             return None
         _prestation(book, p, data, word)
     else:
-        row = book.find("caisse", receipt.row_id)
+        row = book.find("caisse", row_id)
         if row is None:
             return None
-        _cash(book, row, receipt.kind, data, word)
-    data["title"] = data.get("title") or TITLES.get(receipt.kind, "Reçu")
-    client = data["client"] or {}
-    text = f"{data['title']} {receipt.number} — {data['business']['name']} : {url}"
-    data["whatsapp"] = wa_link(client.get("phone", ""), text, s.get("country", ""))
+        _cash(book, row, kind, data, word)
+    data["title"] = data.get("title") or TITLES.get(kind, "Reçu")
     data["settled"] = data["balance"] is not None and data["balance"] <= 0
     return data
+
+
+def page(data: dict[str, Any], url: str) -> dict[str, Any]:
+    """Content completed for a page at ``url``: the link, its QR code and the WhatsApp share link."""
+    client = data.get("client") or {}
+    text = f"{data['title']} {data['number']} — {data['business']['name']} : {url}"
+    return {**data, "url": url, "qr": qr_svg(url),
+            "whatsapp": wa_link(client.get("phone", ""), text, data.get("country", ""))}
+
+
+def view(book: Book, receipt: Receipt, url: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """The live page data of ``receipt`` (the workbook as it is now); None when its row is gone."""
+    data = content(book, receipt.kind, receipt.row_id, receipt.number, now)
+    return None if data is None else page(data, url)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"$d": format(value.normalize(), "f")}
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def freeze(data: dict[str, Any]) -> dict[str, Any]:
+    """Content as JSON for the state store (amounts exact, dates as ISO text)."""
+    return {k: _plain(v) for k, v in data.items() if k not in ("url", "qr", "whatsapp")}
+
+
+def thaw(value: Any) -> Any:
+    """``freeze`` undone."""
+    if isinstance(value, dict):
+        if set(value) == {"$d"}:
+            return Decimal(value["$d"])
+        if set(value) == {"$dt"}:
+            return datetime.fromisoformat(value["$dt"])
+        if set(value) == {"$date"}:
+            return date.fromisoformat(value["$date"])
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [thaw(v) for v in value]
+    return value
+
+
+def digest(frozen: dict[str, Any]) -> str:
+    body = json.dumps(frozen, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def basis(data: dict[str, Any]) -> str:
+    """The digest of what the document says about its rows (a change of it issues a new receipt)."""
+    return digest(freeze({k: data.get(k) for k in BASIS}))
 
 
 def _prestation(book: Book, p: Record, data: dict[str, Any], word: str) -> None:
@@ -180,6 +248,14 @@ def _prestation(book: Book, p: Record, data: dict[str, Any], word: str) -> None:
                 total=t.total, paid=t.paid, balance=t.balance, status=p["status"] or "", cashier=p["created_by"] or "",
                 payments=_payments(book, [r for r in book.all_rows("caisse") if r["prestation_id"] == p.id]),
                 description=_stay(p))
+
+
+def _up_to(rows: list[Record], row: Record) -> list[Record]:
+    """``rows`` up to and including ``row`` (the ledger's order): what had happened when it was written."""
+    for i, r in enumerate(rows):
+        if r.id == row.id:
+            return rows[:i + 1]
+    return rows
 
 
 def _cash(book: Book, row: Record, kind: str, data: dict[str, Any], word: str) -> None:
@@ -193,46 +269,60 @@ def _cash(book: Book, row: Record, kind: str, data: dict[str, Any], word: str) -
         data.update(lines=_sale_lines(book, row), total=amount, paid=amount, balance=ZERO, status="Payé")
         return
     if p is not None:
-        t = _totals(book, p)
+        then = _up_to([r for r in book.all_rows("caisse") if r["prestation_id"] == p.id], row)
+        t = ledger.prestation_totals([p], book.rows("lines"), then, book.codec.quantum)[p.id]
         data.update(prestation=f"{word} N° {p['number'] or p.id}", lines=_prestation_lines(book, p, word),
-                    total=t.total, paid=t.paid, balance=t.balance,
-                    payments=_payments(book, [r for r in book.all_rows("caisse") if r["prestation_id"] == p.id]))
+                    total=t.total, paid=t.paid, balance=t.balance, payments=_payments(book, then))
     elif client_id and kind in ("payment", "refund") and book.find("clients", client_id) is not None:
-        c = book.find("clients", client_id)
-        assert c is not None
-        ct = _client_totals(book, c)
-        data.update(lines=[{"article": row["description"] or TITLES[kind], "quantity": Decimal(1),
-                            "unit_price": amount, "total": amount}],
-                    total=ct.billed, paid=ct.paid, balance=ct.balance, totals_label="client")
+        _on_account(book, row, kind, data, amount)
+        data["status"] = "Remboursé" if kind == "refund" else "Paiement sur compte"
+        return
     else:
         data.update(lines=[{"article": row["description"] or row["category"] or TITLES.get(kind, "Reçu"),
                             "quantity": Decimal(1), "unit_price": amount, "total": amount}],
                     total=amount, paid=amount, balance=ZERO)
     if kind == "refund":
         data["status"] = "Remboursé"
-    else:  # a payment on account must not read as « paid in full »
+    else:  # a partial payment must not read as « paid in full »
         data["status"] = "Paiement partiel" if data.get("balance", ZERO) > 0 else "Payé"
 
 
-def _client_totals(book: Book, c: Record) -> ledger.ClientTotals:
-    prestations = book.rows("prestations")
-    totals = ledger.prestation_totals(prestations, book.rows("lines"), book.all_rows("caisse"), book.codec.quantum)
-    return ledger.client_totals([c], prestations, book.all_rows("caisse"), totals)[c.id]
+def _on_account(book: Book, row: Record, kind: str, data: dict[str, Any], amount: Decimal) -> None:
+    """A payment (or refund) on account: the amount, and where the allocation written with it put it."""
+    data.update(lines=[{"article": row["description"] or TITLES[kind], "quantity": Decimal(1), "unit_price": amount,
+                        "total": amount}], total=None)
+    if kind != "payment":
+        return
+    caisse = book.all_rows("caisse")
+    names = {p.id: f"{prestation_word(book)} N° {p['number'] or p.id}" for p in book.all_rows("prestations")}
+    index = next((i for i, r in enumerate(caisse) if r.id == row.id), len(caisse))
+    allocated: list[dict[str, Any]] = []
+    for r in caisse[index + 1:]:  # the allocation rows written with this payment follow it
+        if r["type"] != ledger.ALLOCATE or r["client_id"] != row["client_id"] or r["date"] != row["date"]:
+            break
+        allocated.append({"label": names.get(str(r["prestation_id"] or ""), str(r["prestation_id"] or "")),
+                          "amount": ledger.amount(r)})
+    used = sum((a["amount"] for a in allocated), ZERO)
+    data.update(allocations=allocated, credit_left=max(amount - used, ZERO))
 
 
-def _statement(book: Book, receipt: Receipt, data: dict[str, Any], now: datetime | None) -> bool:
-    c = book.find("clients", receipt.row_id)
+def _statement(book: Book, client_id: str, data: dict[str, Any], now: datetime | None) -> bool:
+    c = book.find("clients", client_id)
     if c is None or c.deleted:
         return False
+    every = book.all_rows("prestations")
     prestations = [p for p in book.rows("prestations") if p["client_id"] == c.id]
-    totals = ledger.prestation_totals(prestations, book.rows("lines"), book.all_rows("caisse"), book.codec.quantum)
-    ct = _client_totals(book, c)
-    mine = {p.id for p in book.all_rows("prestations") if p["client_id"] == c.id}
-    rows = [r for r in book.all_rows("caisse") if r["client_id"] == c.id or (r["prestation_id"] or "") in mine]
+    caisse = book.all_rows("caisse")
+    totals = ledger.prestation_totals(prestations, book.rows("lines"), caisse, book.codec.quantum)
+    all_totals = ledger.prestation_totals(book.rows("prestations"), book.rows("lines"), caisse, book.codec.quantum)
+    ct = ledger.client_totals([c], book.rows("prestations"), caisse, all_totals)[c.id]
+    mine = {p.id for p in every if p["client_id"] == c.id}
+    rows = [r for r in caisse if r["client_id"] == c.id or (r["prestation_id"] or "") in mine]
     data.update(client={"name": str(c["name"] or ""), "phone": str(c["phone"] or "")},
                 prestations=[{"number": p["number"] or p.id, "date": p["start"] or p["created_at"], "type": p["type"] or "",
                               "status": p["status"] or "", "total": totals[p.id].total, "paid": totals[p.id].paid,
                               "balance": totals[p.id].balance} for p in prestations],
-                payments=_payments(book, rows), total=ct.billed, paid=ct.paid, balance=ct.balance,
-                reference=f"Client {c.id}", when=now, status="")
+                payments=_payments(book, rows), total=ct.billed, paid=ct.paid,
+                balance=ct.balance, reference=f"Client {c.id}", when=now, status="", live=True,
+                credit_left=ledger.credits(every, caisse).get(c.id, ZERO))
     return True

@@ -3,7 +3,12 @@
 A receipt is named by a random id of 128 bits or more (``secrets.token_urlsafe(18)``: 144 bits, 24
 characters of ``[A-Za-z0-9_-]``) and stored with what it is a receipt *of* (kind, tab, row id) and its
 human number (``R-2026-00042``, from the state store's ``receipt`` counter: unique, increasing, never
-reused). Nothing about the money is stored: the page is rendered from the workbook as it is now.
+reused) and, for receipts (not statements), its **frozen content** (what the document said when it was
+issued, see ``functions.receipts.render``), the content's digest and the digest of its basis (what it says
+about its rows). A receipt is a document: its page shows that content forever and reads nothing from the
+workbook. When the rows behind it change, ``issue`` makes a new receipt (new id, new number) and the old
+one records ``replaced_by`` (its page then says "Ce reçu a été remplacé par le reçu R-… du …"). A statement
+stays a live view of the workbook.
 
 Collections: ``receipts`` (key: the receipt id) and ``receipt_rows`` (key: ``<tab>.<row id>``, the index
 that gives a row its one live receipt, so that a row restored by the sync keeps its link).
@@ -14,8 +19,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,15 +47,31 @@ class Receipt:
     number: str
     created: str = ""
     revoked: bool = False
+    content: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # frozen (JSON)
+    digest: str = ""  # of the frozen content
+    basis: str = ""  # digest of what it says about its rows
+    replaced_by: str = ""  # the receipt that replaced it (its id)
+    replaced_number: str = ""
+    replaced_on: str = ""
 
     def doc(self) -> dict[str, Any]:
-        return {"kind": self.kind, "tab": self.tab, "row_id": self.row_id, "number": self.number,
-                "created": self.created, "revoked": self.revoked}
+        out: dict[str, Any] = {"kind": self.kind, "tab": self.tab, "row_id": self.row_id, "number": self.number,
+                               "created": self.created, "revoked": self.revoked}
+        if self.content is not None:
+            out.update(content=self.content, digest=self.digest, basis=self.basis)
+        if self.replaced_by:
+            out.update(replaced_by=self.replaced_by, replaced_number=self.replaced_number,
+                       replaced_on=self.replaced_on)
+        return out
 
     @classmethod
     def from_doc(cls, rid: str, doc: dict[str, Any]) -> Receipt:
+        content = doc.get("content")
         return cls(rid, str(doc.get("kind", "")), str(doc.get("tab", "")), str(doc.get("row_id", "")),
-                   str(doc.get("number", "")), str(doc.get("created", "")), bool(doc.get("revoked")))
+                   str(doc.get("number", "")), str(doc.get("created", "")), bool(doc.get("revoked")),
+                   content if isinstance(content, dict) else None, str(doc.get("digest", "")),
+                   str(doc.get("basis", "")), str(doc.get("replaced_by", "")), str(doc.get("replaced_number", "")),
+                   str(doc.get("replaced_on", "")))
 
 
 def public_url(env: dict[str, str] | None = None) -> str:
@@ -151,6 +172,30 @@ def allocate(state: StateStore, kind: str, tab: str, row_id: str, now: datetime)
             state.delete(RECEIPTS, receipt.id)
             return current
         state.put(ROWS, key, {"id": receipt.id})  # the index pointed at a revoked receipt
+    return receipt
+
+
+def issue(state: StateStore, kind: str, tab: str, row_id: str, now: datetime, content: dict[str, Any],
+          basis: str, digest: Callable[[dict[str, Any]], str]) -> Receipt:
+    """The row's live receipt when it says the same about its rows (same ``basis``), else a new receipt with
+    ``content`` frozen (its number set in it), which replaces the old one. Called under the workbook lock."""
+    if kind not in KINDS or kind == "statement":
+        raise InvalidInputError(f"Type de reçu inconnu : {kind}.")
+    if not row_id:
+        raise InvalidInputError("Cette ligne n'a pas encore d'ID : lancez « ttr sync » puis réessayez.")
+    current = for_row(state, tab, row_id)
+    if current is not None and current.basis == basis and current.content is not None:
+        return current
+    number = format_number(now.year, state.next_number("receipt"))
+    frozen = {**content, "number": number}
+    receipt = Receipt(new_id(), kind, tab, row_id, number, now.isoformat(timespec="seconds"), False, frozen,
+                      digest(frozen), basis)
+    while not state.create(RECEIPTS, receipt.id, receipt.doc()):  # pragma: no cover - 144 random bits
+        receipt = Receipt(new_id(), *list(receipt.__dict__.values())[1:])
+    state.put(ROWS, row_key(tab, row_id), {"id": receipt.id})
+    if current is not None:
+        state.update(RECEIPTS, current.id, lambda d: {**(d or current.doc()), "replaced_by": receipt.id,
+                                                      "replaced_number": number, "replaced_on": receipt.created})
     return receipt
 
 

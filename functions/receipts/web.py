@@ -68,14 +68,34 @@ def render_page(data: dict[str, Any], fmt: str = "a4") -> str:
 
 
 def load_view(biz: Any, receipt_id: str, base: str) -> dict[str, Any] | None:
-    """The page data of a live receipt, read from the workbook now; None for anything that must 404."""
-    from functions.receipts.render import book_keys, view
+    """The page data of a receipt: its frozen content, read from the state store only (a receipt is a
+    document: nothing is read from the workbook); a statement, or a receipt issued before receipts were
+    frozen, is the live view of the workbook. None for anything that must 404."""
+    from functions.receipts.render import book_keys, page, thaw, view
 
     receipt = store.find(biz.state, receipt_id)
     if receipt is None:
         return None
+    if receipt.content is not None:
+        data = page(thaw(receipt.content), store.link(base, receipt.id))
+        if receipt.replaced_by:
+            data["replaced"] = {"number": receipt.replaced_number, "url": store.link(base, receipt.replaced_by),
+                                "on": _when(receipt.replaced_on)}
+        return data
     book = biz.load(book_keys(receipt.kind))
-    return view(book, receipt, store.link(base, receipt.id), biz.now())
+    live = view(book, receipt, store.link(base, receipt.id), biz.now())
+    if live is not None and receipt.kind == "statement":
+        live["live"] = True
+    return live
+
+
+def _when(text: str) -> Any:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def show(receipt_id: str) -> Response:

@@ -39,7 +39,10 @@ def test_each_transaction_gets_a_link_and_a_numbered_receipt(shop):
     assert len(set(everything)) == len(everything) == 4  # prestation, first payment, payment, sale
     receipts = [store.find(biz.state, rid_of(u)) for u in everything]
     numbers = sorted(r.number for r in receipts)
-    assert numbers == [f"R-2026-{n:05d}" for n in range(1, 5)]
+    # R-2026-00001 was the prestation's receipt with its first payment: the second payment issued a new one
+    assert numbers == [f"R-2026-{n:05d}" for n in range(2, 6)]
+    first = next(r for k, r in biz.state.list(store.RECEIPTS) if r["number"] == "R-2026-00001")
+    assert first["row_id"] == shop["prestation"] and first["replaced_number"] == receipts[0].number
     kinds = {r.row_id: r.kind for r in receipts}
     assert kinds[shop["prestation"]] == "prestation" and kinds[shop["sale"]] == "sale"
     assert kinds[shop["payment"]] == "payment"

@@ -76,13 +76,19 @@ def test_prestation_page_lines_payment_history_and_balance_clearly_marked(shop, 
     assert "Statut En attente" in t
 
 
-def test_the_page_follows_the_workbook_as_it_is_now(shop, client):
+def test_a_later_payment_issues_a_new_prestation_receipt_and_leaves_earlier_ones_as_issued(shop, client):
+    """Receipts are documents: the prestation's link before the payment still shows what it said then."""
     biz = shop["biz"]
+    before = link_of(biz, "prestations", shop["prestation"])
     biz.record_payment("20000", "Awa", prestation_id=shop["prestation"])
+    after = link_of(biz, "prestations", shop["prestation"])
+    assert after != before
     t = text_of(get(client, biz, "prestations", shop["prestation"]).data)
     assert f"Soldé {fcfa('0')}" in t and "Reste à payer" not in t
-    t = text_of(get(client, biz, "caisse", shop["payment"]).data)  # an earlier payment: its own amount
-    assert "Reçu de paiement" in t and f"Montant reçu {fcfa('15 000')}" in t and f"Total payé {fcfa('55 000')}" in t
+    old = text_of(client.get(urlparse(before).path).data)
+    assert f"Reste à payer {fcfa('20 000')}" in old and "Ce reçu a été remplacé par le reçu" in old
+    t = text_of(get(client, biz, "caisse", shop["payment"]).data)  # an earlier payment: what was true then
+    assert "Reçu de paiement" in t and f"Montant reçu {fcfa('15 000')}" in t and f"Total payé {fcfa('35 000')}" in t
 
 
 def test_euro_amounts_read_the_french_way(rbiz, client):
