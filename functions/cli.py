@@ -12,6 +12,45 @@ import click
 from functions.config import Config, open_business
 from functions.errors import TTRError
 
+#: click has no French catalog: its own messages (usage, help, parsing errors) in French.
+CLICK_FR = {
+    "Usage:": "Utilisation :", "Options": "Options", "Commands": "Commandes",
+    "Show this message and exit.": "Afficher cette aide.", "Show the version and exit.": "Afficher la version.",
+    "Error: {message}": "Erreur : {message}", "Try '{command} {option}' for help.": "Aide : « {command} {option} ».",
+    "No such option {name!r}.": "Option inconnue : {name!r}.", "No such command {name!r}.": "Commande inconnue : {name!r}.",
+    "Missing argument": "Argument manquant", "Missing option": "Option manquante", "Missing command.": "Commande manquante.",
+    "Missing parameter": "Paramètre manquant", "Missing parameter: {param_name}": "Paramètre manquant : {param_name}",
+    "Invalid value for {param_hint}: {message}": "Valeur invalide pour {param_hint} : {message}",
+    "Invalid value: {message}": "Valeur invalide : {message}", "Aborted!": "Abandon.",
+    "{value!r} is not a valid {number_type}.": "{value!r} n'est pas un nombre valide.",
+    "Option {name!r} does not take a value.": "L'option {name!r} ne prend pas de valeur.",
+    "Option {name!r} requires an argument.": "L'option {name!r} demande une valeur.",
+    "Got unexpected extra argument ({args})": "Argument en trop : {args}",
+    "Got unexpected extra arguments ({args})": "Arguments en trop : {args}",
+    "Did you mean {possibility}?": "Vouliez-vous dire {possibility} ?", "default: {default}": "défaut : {default}",
+    "Choose from:\n\t{choices}": "Choisissez parmi :\n\t{choices}", "%(prog)s, version %(version)s": "%(prog)s %(version)s",
+}
+
+
+def _french_click() -> None:
+    import importlib
+
+    def gettext(message: str) -> str:
+        return CLICK_FR.get(message, message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return gettext(singular if n == 1 else plural)
+
+    for name in ("core", "exceptions", "formatting", "decorators", "parser", "types", "termui"):
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+_french_click()
+
 
 class FrenchError(click.ClickException):
     def show(self, file: Any = None) -> None:
@@ -21,7 +60,7 @@ class FrenchError(click.ClickException):
 class FrenchUsageError(click.UsageError):
     def show(self, file: Any = None) -> None:
         if self.ctx is not None:
-            click.echo(self.ctx.get_usage().replace("Usage:", "Utilisation :", 1), err=True, file=file)
+            click.echo(self.ctx.get_usage(), err=True, file=file)
             click.echo(f"Aide : « {self.ctx.command_path} --help ».", err=True, file=file)
         click.echo(f"Erreur : {self.format_message()}", err=True, file=file)
 

@@ -81,6 +81,9 @@ def test_every_error_of_every_command_is_french(runner, monkeypatch):
         assert result.exit_code != 0, args
         assert "Erreur : " in result.output and "Error" not in result.output, (args, result.output)
         assert "Usage:" not in result.output and "Traceback" not in result.output, (args, result.output)
+    helped = runner.invoke(main, ["serve", "--help"]).output
+    assert "Utilisation : " in helped and "Afficher cette aide." in helped and "Show this message" not in helped
+    assert "Option inconnue : '--inconnu'" in runner.invoke(main, ["sync", "--inconnu"]).output
 
 
 def test_demo_reinitialiser_erases_only_a_demo(runner, tmp_path):
