@@ -132,3 +132,18 @@ def test_what_the_backend_reads_back_issues_no_new_receipt(kind, tmp_path, monke
         biz.sync()
         assert len(biz.state.list(store.RECEIPTS)) == receipts + 1
         assert {r.id: r["receipt"] for r in biz.load().all_rows("caisse")} == links
+
+
+def test_one_address_gets_a_bounded_number_of_pages_a_minute(rbiz, reservation):
+    """Issue 13: a bot fetching shared links must not spend what sales need; other addresses go on."""
+    app = create_app(lambda: rbiz, {"TTR_PUBLIC_URL": BASE, "TTR_TRUSTED_PROXIES": "1"})
+    app.config["TTR_RECEIPT_RATE"] = (5, 60.0)
+    client = app.test_client()
+    path = urlparse(link_of(rbiz, "prestations", reservation["id"])).path
+    bot = {"X-Forwarded-For": "198.51.100.7"}
+    assert [client.get(path, headers=bot).status_code for _ in range(5)] == [200] * 5
+    refused = client.get(path, headers=bot)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "Trop de demandes" in refused.data.decode()
+    assert client.get("/r/" + store.new_id(), headers=bot).status_code == 429  # unknown ids count too
+    assert client.get(path, headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 200
