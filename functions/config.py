@@ -162,8 +162,9 @@ def open_business(config: Config | None = None) -> Business:
     from functions.receipts.hooks import receipt_hook
 
     config = config or Config.from_env()
+    backend = open_backend(config.workbook)  # a bad workbook setting fails before a state file is made
     state = open_state_store(config.state)
     link_base(config, state)
-    biz = Business(Workbook(open_backend(config.workbook)), state)
+    biz = Business(Workbook(backend), state)
     biz.change_hooks.append(receipt_hook(config.public_url))  # receipt links in the Reçu columns
     return biz

@@ -138,13 +138,13 @@ def test_demo_on_another_port_every_shared_link_follows_it(tmp_path):
 
 
 @contextmanager
-def served(folder: Path, **kw):
+def served(folder: Path, port: int = 0, **kw):
     from functions.web.server import Server
 
     printed: list[str] = []
     config = Config.from_env({})
     config.workbook, config.state = str(folder / "ttr.xlsx"), str(folder / "ttr.state.sqlite")
-    server = Server.start(config, "127.0.0.1", 0, echo=printed.append, **kw)
+    server = Server.start(config, "127.0.0.1", port, echo=printed.append, **kw)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -217,3 +217,14 @@ def test_the_link_base_follows_the_served_address_unless_configured(tmp_path):
     lan = Config.from_env({})
     lan.serve_at("0.0.0.0", 8080)
     assert not lan.public_url.startswith("http://0.0.0.0")
+
+
+def test_serving_on_another_address_says_that_shared_links_stay_on_the_old_one(tmp_path):
+    with served(tmp_path, schedule=False) as (first, printed):
+        pass
+    assert not any("Attention" in line for line in printed)
+    port = next(p for p in iter(free_port, None) if f":{p}" not in first.url)
+    with served(tmp_path, port, schedule=False) as (second, printed):
+        pass
+    assert second.url != first.url
+    assert any(f"liens déjà partagés (reçus, relevés) restent sur {first.url}" in line for line in printed)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from functions.config import Config, open_business, remember_public_url
+from functions.config import PUBLIC_URL_DOC, Config, open_business, remember_public_url
 
 THREADS = 8
 
@@ -42,6 +42,7 @@ class Server:
         try:
             config.serve_at(host, int(sock.getsockname()[1]))
             biz = open_business(config)
+            before = (biz.state.get(*PUBLIC_URL_DOC) or {}).get("url")
             remember_public_url(biz.state, config.public_url)
             _prepare(biz, config, echo)
             env = {**config.env, "TTR_PUBLIC_URL": config.public_url}
@@ -53,6 +54,9 @@ class Server:
             sock.close()
             raise
         echo(f"\nTTR Gestion sur {config.public_url}/")
+        if before and before != config.public_url:
+            echo(f"  Attention : les liens déjà partagés (reçus, relevés) restent sur {before} ; ils ne s'ouvrent "
+                 "que si l'application y est servie.")
         from functions.accounts import users
 
         if not users.admin_exists(biz.state):
