@@ -21,6 +21,9 @@
  * (TTR_SYNC_TOKEN = « nouveau,ancien »), puis collez le nouveau dans TTR_SYNC_TOKEN ici. Un jeton refusé
  * (401) est signalé une fois par appel dans les journaux d'exécution, avec ce qu'il faut faire.
  *
+ * L'appel nomme la feuille (son identifiant) : avec plusieurs espaces de travail, sync_http synchronise
+ * l'espace de cette feuille, avec le jeton de cet espace.
+ *
  * L'appel dit qui a modifié la feuille en dernier (l'adresse de la personne, quand Google la donne) :
  * le Journal l'inscrit comme acteur au lieu de deviner d'après l'historique des versions.
  *
@@ -103,7 +106,7 @@ function ttrCallSync_() {
   var response = UrlFetchApp.fetch(url, {
     method: 'post',
     contentType: 'application/json',
-    payload: JSON.stringify({source: 'apps-script', editeur: editor}),
+    payload: JSON.stringify({source: 'apps-script', classeur: SpreadsheetApp.getActive().getId(), editeur: editor}),
     headers: {'X-TTR-Token': token},
     muteHttpExceptions: true,
     followRedirects: false

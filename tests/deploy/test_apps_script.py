@@ -32,6 +32,7 @@ global.LockService = {getScriptLock: () => ({
   releaseLock: () => { locked = false; }})};
 global.PropertiesService = {getScriptProperties: () => ({getProperty: (k) => props[k] || null})};
 global.console = {warn: (m) => warnings.push(m), log: () => {}};
+global.SpreadsheetApp = {getActive: () => ({getId: () => 'id-de-la-feuille'})};
 const code = fs.readFileSync(scriptPath, 'utf8');
 eval(code + '\nglobal.ttrOnEdit = ttrOnEdit;');
 function deliver(until) {  // the edits made meanwhile: each one runs its own trigger (which finds the lock)
@@ -128,7 +129,7 @@ def test_install_leaves_exactly_one_onchange_trigger():
 def test_the_call_names_the_last_person_who_edited():
     result = run([0, 400, 900], PROPS, users=["awa@x.tg", "", "kofi@x.tg"])
     (call,) = result["calls"]
-    assert call["payload"] == {"source": "apps-script", "editeur": "kofi@x.tg"}
+    assert call["payload"] == {"source": "apps-script", "classeur": "id-de-la-feuille", "editeur": "kofi@x.tg"}
 
 
 def test_a_rotated_token_is_read_again_at_the_next_call_and_a_refusal_says_what_to_do():
