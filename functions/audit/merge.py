@@ -61,6 +61,38 @@ def bases(patches: Sequence[Mapping[str, Any]]) -> tuple[dict[tuple[str, str], d
     return base, added, last
 
 
+def reclaim(book: Book, snapshots: Mapping[str, TabSnapshot | None], patches: Sequence[Mapping[str, Any]]
+            ) -> list[tuple[Record, str, dict[str, Any]]]:
+    """Rows without an ID in the copy that the app had already named since (the person kept the file open
+    while a sync gave their typed row an ID, then saved again): (row, its ID, the values the app had added,
+    such as N° or Client ID). Matched by content: at least two of the values the row shows equal the app's
+    and at most two differ (edits typed since, journaled as the person's), and no other row matches as well."""
+    _, added, _ = bases(patches)
+    out: list[tuple[Record, str, dict[str, Any]]] = []
+    for key in {k for k, _ in added}:
+        snap = snapshots.get(key)
+        if snap is None or key not in book.tabs:
+            continue
+        tab = book.schema.tab(key)
+        cols = [c for c in tab.columns if not c.computed and c.key != "id"]
+        present = {r.id for r in book.all_rows(key) if r.id}
+        wanted = {rid: snap[rid] for k, rid in added if k == key and rid in snap and rid not in present}
+        for r in book.all_rows(key):
+            if r.id or not wanted:
+                continue
+            shown = {c.key: canon(r[c.key]) for c in cols if canon(r[c.key]) != ""}
+            scores = sorted(((sum(old.get(k, "") == v for k, v in shown.items()), rid) for rid, old in wanted.items()),
+                            reverse=True)
+            if not scores or scores[0][0] < max(2, len(shown) - 2) or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+                continue
+            rid = scores[0][1]
+            old = wanted.pop(rid)
+            extra = {c.key: book.codec.to_value(c.type, old[c.key]) for c in cols
+                     if c.key not in shown and old.get(c.key, "") != ""}
+            out.append((r, rid, extra))
+    return out
+
+
 def merge_rows(book: Book, snapshots: Mapping[str, TabSnapshot | None], patches: Sequence[Mapping[str, Any]]) -> Merge:
     out = Merge()
     base, added, _ = bases(patches)

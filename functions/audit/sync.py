@@ -119,6 +119,12 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
     lost_ids = {r[5] for r in (lost_journal_rows or []) if len(r) > 5}
     new_records: dict[str, list[Record]] = {}
 
+    if stale_patches is not None:  # rows the copy shows without the ID a sync gave them meanwhile
+        named = stale.reclaim(book, snapshots, stale_patches)
+        for rec, rid, extra in named:
+            set_values(rec, {"id": rid, **extra})
+            report.merged += 1
+        book = apply_updates(book, [RowUpdate(r.tab, r, {"id": rid, **extra}) for r, rid, extra in named])
     book = _assign_ids(book, ctx, set_values, report)
     if stale_patches is not None:
         merged = stale.merge_rows(book, snapshots, stale_patches)
@@ -127,7 +133,8 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
             set_values(rec, values)
         book = apply_updates(book, [RowUpdate(r.tab, r, v) for r, v in merged.updates])
         change.journal += merged.journal
-        report.merged, report.conflicts, report.ops = merged.restored, merged.conflicts, merged.ops
+        report.merged += merged.restored
+        report.conflicts, report.ops = merged.conflicts, merged.ops
         lost_ids |= {rid for doc in stale_patches for key, rid, _, *old in doc.get("rows", [])
                      if key != "settings" and (not old or old[0] is None)}
     for key in ID_TABS:

@@ -192,3 +192,31 @@ def test_history_keeps_no_computed_columns_and_a_bounded_number_of_rows(tmp_path
     assert 0 < sum(len(d["rows"]) for d in kept) <= 6
     computed = {"paid", "balance", "billed", "cash_balance", "receipt"}
     assert not any(set(row[2]) & computed for d in kept for row in d["rows"])
+
+
+def test_file_kept_open_while_the_sync_named_a_typed_row_is_saved_again_without_duplicates(tmp_path, clock):
+    """LibreOffice stays open: the person types a row and saves, the sync gives it an ID (and a N°, a client);
+    the person goes on typing in their copy, which never saw the ID, and saves again."""
+    biz = make("memory", tmp_path, clock)
+    biz.sync()
+    stale = MemoryCopy(biz)
+    row = [None, None, "Ama", None, "Chambre", "14/03/2026", None, None, 8000]
+    biz.workbook.backend.grid("Réservations").append(list(row))
+    stale.grids["Réservations"].append(list(row))
+    biz.sync()  # the first save was taken: an ID, a N°, a new client Ama
+    p = biz.load().rows("prestations")[0]
+    assert p.id and p["number"] and p["client_id"]
+    typed = stale.grids["Réservations"][-1]
+    typed += [None] * (13 - len(typed))
+    typed[stale.grids["Réservations"][0].index("Notes")] = "Chambre 4"  # typed in the copy that never saw the ID
+    stale.save_over()
+    report = biz.sync()
+    book = biz.load()
+    assert [(x.id, x["number"], x["client_id"], x["notes"]) for x in book.rows("prestations")] == [
+        (p.id, p["number"], p["client_id"], "Chambre 4")]
+    assert [c.id for c in book.rows("clients")] == [p["client_id"]]
+    assert report.ids_assigned == [] and report.merged >= 2
+    edits = [j for j in book.all_rows("journal") if j["source"] == "feuille" and j["action"] == "modification"]
+    assert [(j["row"], j["changes"]) for j in edits][-1] == (p.id, "Notes : ∅ → Chambre 4")
+    assert biz.verify_journal().ok
+    assert biz.sync().writes == 0
