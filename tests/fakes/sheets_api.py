@@ -14,6 +14,15 @@ Start it with ``with FakeSheetsApi() as api:`` and point a client at ``api.url``
 * test knobs: ``fail_next`` (429 with Retry-After, 500, 503, 403, 404…), ``delay_next`` (the request is
   still applied after the delay, as a write that outlives the client's timeout is), ``deny``; a request
   ``log`` to count what a client sent.
+
+Standalone, for ``ttr demo``, ``ttr serve`` and the benches on a laptop without a Google account::
+
+    python -m tests.fakes.sheets_api --port 8099        # then, in another terminal:
+    TTR_SHEETS_API_URL=http://127.0.0.1:8099 TTR_WORKBOOK=1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 ttr demo
+
+Any spreadsheet id is created (empty, one tab) the first time it is named, as if a person had created the
+sheet and shared it; the state lives as long as the process. The toolkit uses anonymous credentials when
+``TTR_SHEETS_API_URL`` is set (like the Firestore emulator's ``FIRESTORE_EMULATOR_HOST``).
 """
 
 from __future__ import annotations
@@ -156,7 +165,9 @@ def select_fields(data: Any, mask: str) -> Any:
 
 class FakeSheetsApi:
     def __init__(self, *, reads_per_minute: int = 60, writes_per_minute: int = 60,
-                 clock: Callable[[], float] = time.monotonic, caller: str = SERVICE_ACCOUNT) -> None:
+                 clock: Callable[[], float] = time.monotonic, caller: str = SERVICE_ACCOUNT,
+                 auto_create: bool = False) -> None:
+        self.auto_create = auto_create
         self.quota = Quota(reads_per_minute, writes_per_minute, clock)
         self.caller = caller
         self.spreadsheets: dict[str, Spreadsheet] = {}
@@ -170,9 +181,9 @@ class FakeSheetsApi:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
-    def start(self) -> FakeSheetsApi:
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeSheetsApi:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the test output
-        self._server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
+        self._server = make_server(host, port, self.wsgi, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         name="fake-sheets", daemon=True)
         self._thread.start()
@@ -286,6 +297,8 @@ class FakeSheetsApi:
             raise SheetsError(403, "PERMISSION_DENIED", MESSAGES[403])
         with self.lock:
             ss = self.spreadsheets.get(params["id"])
+            if ss is None and self.auto_create:
+                ss = self.create(params["id"])
             if ss is None:
                 raise SheetsError(404, "NOT_FOUND", MESSAGES[404])
             if not self.quota.take(kind):
@@ -335,3 +348,26 @@ class FakeSheetsApi:
                 out["nextPageToken"] = str(start + size)
             return out
         raise SheetsError(501, "UNIMPLEMENTED", method_id)  # pragma: no cover
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tests.fakes.sheets_api --port N``: serve the fake until Ctrl+C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Faux serveur de l'API Google Sheets v4 (et Drive v3).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--quota", type=int, default=60, help="requêtes par minute (lecture et écriture)")
+    args = parser.parse_args(argv)
+    api = FakeSheetsApi(reads_per_minute=args.quota, writes_per_minute=args.quota, auto_create=True)
+    api.start(args.host, args.port)
+    print(f"Faux Google Sheets sur {api.url} — TTR_SHEETS_API_URL={api.url} ; Ctrl+C pour arrêter.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        api.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
