@@ -134,3 +134,15 @@ def live_app(tmp_path, *, initialised: bool = True, receipts: bool = False):
         yield base, biz, app
     finally:
         httpd.shutdown()
+
+
+def menu_entry(page, label: str):
+    """The menu entry ``label`` made visible as a person does: in the bar at the thumb, or in « Plus »."""
+    entry = page.locator("nav.menu a").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first
+    if not entry.is_visible():
+        page.click("nav.menu summary")
+    return entry
+
+
+def menu(page, label: str) -> None:
+    menu_entry(page, label).click()

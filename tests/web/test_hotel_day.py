@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from functions.books import closing, ledger
-from tests.web.conftest import live_app
+from tests.web.conftest import live_app, menu_entry
 from tests.web.test_sales_walk import AUDIT_JS, CHROMIUM, FLAGS
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -96,8 +96,10 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
 
     def go(page, selector):
         """Click what leads to another page and wait for that page to load."""
+        if selector.startswith("nav >> text="):  # a menu entry: in the bar, or behind « Plus »
+            selector = menu_entry(page, selector.removeprefix("nav >> text="))
         with page.expect_navigation(wait_until="load"):
-            page.click(selector)
+            page.click(selector) if isinstance(selector, str) else selector.click()
 
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

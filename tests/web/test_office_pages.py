@@ -81,7 +81,7 @@ def test_investments_pages(office):
              status="Actif")
     assert r.status_code == 303
     html = admin.get("/investissements").get_data(as_text=True)
-    assert "Nouveau four" in html and "21.0 %" in html and "10.0 %" in html and "1\u00a0000\u00a0000\u00a0FCFA" in html
+    assert "Nouveau four" in html and "21,0\u00a0%" in html and "10,0\u00a0%" in html and "1\u00a0000\u00a0000\u00a0FCFA" in html
     item = biz.load(["investments"]).rows("investments")[-1]
     edit = f"/investissements/{item.id}/modifier"
     r = post(admin, edit, edit, project="Nouveau four", initial="1000000", expected_return="1210000", months="douze",

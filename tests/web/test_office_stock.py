@@ -40,7 +40,7 @@ def test_new_article_with_initial_quantity_is_one_change(office):
     moves = biz.load(["movements"]).all_rows("movements")
     assert [(m["reason"], m["quantity"], m["reference"]) for m in moves] == [("Entrée", Decimal(24), "Stock initial")]
     page = admin.get(f"/stock/{article.id}").get_data(as_text=True)
-    assert "24 bouteilles" in page and "Marge : 150\u00a0FCFA (30.0 %)" in page
+    assert "24 bouteilles" in page and "Marge : 150\u00a0FCFA (30,0\u00a0%)" in page
     assert f'action="/trix/image/{article.id}"' in page and "Générer l'image (IA)" in page
     assert biz.verify_journal().ok
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from functions.books import closing, ledger
-from tests.web.conftest import live_app
+from tests.web.conftest import live_app, menu
 from tests.web.test_walk import CHROMIUM, FLAGS
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -53,7 +53,7 @@ def test_expense_closing_journal_csv_at_360px(server):
             page.click("button[type=submit]")
 
         with page.expect_navigation():
-            page.click("nav >> text=Caisse")
+            menu(page, "Caisse")
         assert "25\u00a0000\u00a0FCFA" in page.inner_text(".cards")
         page.fill("#dep-amount", "abc")
         page.select_option("#dep-category", "Transport")
@@ -82,7 +82,7 @@ def test_expense_closing_journal_csv_at_360px(server):
         shot(page, "cloture-faite")
 
         with page.expect_navigation():
-            page.click("nav >> text=Journal")
+            menu(page, "Journal")
         page.select_option("#action", "clôture")
         with page.expect_navigation():
             page.click("text=Filtrer")

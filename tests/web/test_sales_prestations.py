@@ -46,11 +46,11 @@ def test_booking_a_room_for_a_new_guest_with_a_deposit(hotel):
     guest = next(c for c in hotel.rows("clients") if c["name"] == "Afi Dossou")
     assert (p["client_id"], p["type"], p["start"], p["end"], p["total"], p["status"]) == (
         guest.id, "Chambre double", date(2026, 3, 14), date(2026, 3, 17), Decimal(75000), "En attente")
-    assert guest["phone"] == "90 55 66 77"  # the phone typed on the spot stays with the new client
+    assert guest["phone"] == "+22890556677"  # the phone typed on the spot stays with the new client, in E.164
     deposit = next(k for k in hotel.rows("caisse") if k["prestation_id"] == pid)
     assert (deposit["type"], deposit["amount"], deposit["method"]) == ("Encaissement", Decimal(20000), "Mobile Money")
     journal = [j for j in hotel.rows("journal") if j["row"] == guest.id]
-    assert len(journal) == 1 and "Téléphone : 90 55 66 77" in journal[0]["changes"]
+    assert len(journal) == 1 and "Téléphone : +22890556677" in journal[0]["changes"]
     html = unescape(page(client, f"/prestations/{pid}"))
     assert "Reste à payer" in html and "55\u00a0000\u00a0FCFA" in html and "20\u00a0000\u00a0FCFA" in html
     assert p["receipt"].startswith(BASE + "/r/") and f'href="{p["receipt"]}"' in html

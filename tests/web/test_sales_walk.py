@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import live_app
+from tests.web.conftest import live_app, menu
 
 playwright = pytest.importorskip("playwright.sync_api")
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python")
@@ -128,7 +128,7 @@ def test_a_hotel_day_at_360px(server):
         today = biz.now().date()
 
         # 1. book a room with a deposit, for a guest created on the spot
-        page.click("nav >> text=Réservations")
+        menu(page, "Réservations")
         look(page, "reservations-vide")
         page.click("text=+ Nouvelle")
         page.fill("#client_name", "Afi Dossou")
@@ -157,7 +157,7 @@ def test_a_hotel_day_at_360px(server):
         look(page, "reservation-arrivee")
 
         # 3. two drinks from the Vente Rapide: 2 × Bière (quantity chosen, Mobile Money)
-        page.click("nav >> text=Accueil")
+        menu(page, "Accueil")
         look(page, "vente-rapide")
         page.fill("#sale-qty", "2")
         page.select_option("#sale-method", "Mobile Money")
@@ -198,7 +198,7 @@ def test_a_hotel_day_at_360px(server):
         look(page, "tableau-de-bord")
 
         # the guest's profile and the list
-        page.click("nav >> text=Clients")
+        menu(page, "Clients")
         look(page, "clients")
         page.click("text=Afi Dossou")
         look(page, "client-profil")

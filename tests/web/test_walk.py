@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import live_app
+from tests.web.conftest import live_app, menu
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -54,17 +54,19 @@ def test_walk_through_the_shell_at_360px(server):
         admin.click("button[type=submit]")
         assert "Bienvenue" in admin.content()
         shot(admin, "tableau-de-bord-admin")
-        admin.click("text=Déconnexion")
+        with admin.expect_navigation():
+            admin.click("text=Déconnexion")
         admin.goto(base + "/connexion")
         admin.fill("#email", "awa@example.tg")
         admin.fill("#password", "motdepasse-awa")
         shot(admin, "connexion-admin")
         admin.click("button[type=submit]")
         assert admin.url == base + "/"
-        admin.click("nav >> text=Équipe")
+        menu(admin, "Équipe")
         admin.fill("#phone", "+228 90 11 22 33")
         shot(admin, "equipe")
-        admin.click("text=Créer le lien d'invitation")
+        with admin.expect_navigation():
+            admin.click("text=Créer le lien d'invitation")
         link = admin.inner_text(".link").strip()
         wa = admin.get_attribute("text=Envoyer par WhatsApp", "href")
         assert wa.startswith("https://wa.me/22890112233?text=Bonjour")
@@ -78,8 +80,9 @@ def test_walk_through_the_shell_at_360px(server):
         phone.fill("#password2", "motdepasse-kofi")
         phone.click("button[type=submit]")
         assert phone.url == base + "/" and "Kofi Agbo" in phone.content()
-        assert "Équipe" not in phone.inner_text("nav")
-        phone.click("text=Déconnexion")
+        assert "Équipe" not in phone.text_content("nav.menu")
+        with phone.expect_navigation():
+            phone.click("text=Déconnexion")
         phone.goto(base + "/connexion/telephone")
         phone.fill("#phone", "90 11 22 33")
         phone.fill("#password", "motdepasse-kofi")
@@ -88,22 +91,26 @@ def test_walk_through_the_shell_at_360px(server):
         assert phone.url == base + "/"
         shot(phone, "tableau-de-bord-employe")
 
-        phone.click("nav >> text=Paramètres")
+        menu(phone, "Paramètres")
         phone.fill("#pin", "4071")
         phone.fill("#pin2", "4071")
-        phone.click("text=Enregistrer le code PIN")
+        with phone.expect_navigation():
+            phone.click("text=Enregistrer le code PIN")
         assert "Code PIN enregistré" in phone.content()
         shot(phone, "parametres-pin")
-        phone.click("text=Déconnexion")
+        with phone.expect_navigation():
+            phone.click("text=Déconnexion")
         phone.goto(base + "/")
         assert phone.url.startswith(base + "/pin")
         phone.fill("#pin", "4071")
         shot(phone, "connexion-rapide")
-        phone.click("button[type=submit]")
+        with phone.expect_navigation(url=base + "/"):
+            phone.click("button[type=submit]")
         assert phone.url == base + "/"
 
         admin.goto(base + "/equipe")
-        admin.click("text=Désactiver")
+        with admin.expect_navigation():
+            admin.click("text=Désactiver")
         assert "désactivé" in admin.content()
         shot(admin, "equipe-desactive")
         phone.goto(base + "/")
