@@ -7,10 +7,12 @@ Every view here belongs to the « Clients » module: employees open it only when
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
+from functions.books import ledger
 from functions.errors import NotFoundError, TTRError
 from functions.templating import money
 from functions.web import sales_forms as sf
@@ -50,7 +52,14 @@ def _profile(book: Any, c: Any, *, pay: dict[str, str] | None = None, error: str
     history = sorted(f.prestations_of_client.get(c.id, []), key=lambda p: str(p["start"] or ""), reverse=True)
     payments = sorted(f.cash_of_client.get(c.id, []), key=lambda r: r["date"] or datetime.min, reverse=True)
     pay = pay or {"amount": str(totals.balance) if totals.balance > 0 else "", "method": "Espèces"}
+    credit = ledger.credits(book.all_rows("prestations"), book.all_rows("caisse")).get(c.id, Decimal(0))
+    unpaid = sorted((p for p in f.prestations_of_client.get(c.id, [])
+                     if p["status"] != "Annulée" and f.prestations[p.id].balance > 0),
+                    key=lambda p: (str(p["created_at"] or p["start"] or ""), str(p["number"] or "")))
+    title = book.title("prestations")
     html = render_template("web/sales/client.html", book=book, c=c, t=totals, f=f, history=history[:50],
+                           credit=credit, unpaid=unpaid, word=title[:-1] if title.endswith("s") else title,
+                           refund_idem=sf.idempotency_token(),
                            more=max(0, len(history) - 50), payments=payments[:50], methods=sf.method_choices(),
                            pay=pay, error=error, errors=errors or {}, idem=pay.get("idem") or sf.idempotency_token(),
                            title=book.title("prestations"))
@@ -69,12 +78,34 @@ def client_payment(cid: str) -> Any:
     c = _client(biz.book(), cid)
     form = request.form.to_dict()
     try:
-        biz.record_payment(form.get("amount", ""), sf.actor(), client_id=c.id, method=form.get("method") or None,
-                           note=form.get("note", ""), idempotency_key=form.get("idem") or None)
+        # a prestation picked takes the payment; otherwise it is a payment on account, allocated oldest first
+        target = {"prestation_id": form["prestation"]} if form.get("prestation") else {"client_id": c.id}
+        picked = biz.book().find("prestations", form.get("prestation", "")) if form.get("prestation") else None
+        if form.get("prestation") and (picked is None or picked["client_id"] != c.id):
+            raise NotFoundError(f"{biz.book().title('prestations')} : « {form['prestation'][:40]} » n'est pas à "
+                                f"{c['name']}.")
+        biz.record_payment(form.get("amount", ""), sf.actor(), method=form.get("method") or None,
+                           note=form.get("note", "") if "client_id" in target else "",
+                           idempotency_key=form.get("idem") or None, **target)
     except TTRError as exc:
         book = biz.book()
         top, errors = sf.placed(exc, "amount")
         return _profile(book, _client(book, cid), pay=form, error=top, errors=errors, status=exc.status)
+    return redirect(url_for("sales.client", cid=c.id), 303)
+
+
+@bp.post("/clients/<cid>/remboursement")
+def client_refund(cid: str) -> Any:
+    """The client's credit (avoir) paid back: a Remboursement on account, never beyond what the client paid."""
+    biz = sf.business()
+    c = _client(biz.book(), cid)
+    form = request.form.to_dict()
+    try:
+        biz.refund(form.get("amount", ""), sf.actor(), client_id=c.id, method=form.get("method") or None,
+                   reason=form.get("reason", ""), idempotency_key=form.get("idem") or None)
+    except TTRError as exc:
+        book = biz.book()
+        return _profile(book, _client(book, cid), error=exc.message, status=exc.status)
     return redirect(url_for("sales.client", cid=c.id), 303)
 
 
@@ -139,5 +170,5 @@ def edit_client(cid: str) -> Any:
 
 
 _view: Any
-for _view in (clients, client, client_payment, statement, new_client, edit_client):
+for _view in (clients, client, client_payment, client_refund, statement, new_client, edit_client):
     _view.ttr_module = "clients"
