@@ -4,7 +4,9 @@ Each row's ``Empreinte`` is ``HMAC-SHA256(key, previous Empreinte ␟ canonical 
 characters (80 bits). The key lives in the state store, not in the sheet, so a person who can edit the
 sheet cannot recompute a valid chain; the chain head (row count and last Empreinte) also lives there, so
 rows cut from the end are noticed too. ``verify`` names the first row that breaks the chain: edited,
-deleted, inserted or moved rows all break it at (or right after) the place they touch.
+deleted, inserted or moved rows all break it at (or right after) the place they touch. Because key and head
+share the state store, every ``checkpoint.EVERY``-th row is a sealed checkpoint of the head (see
+``checkpoint``): a rewrite by someone who can write the state store is caught there.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from functions.audit import checkpoint
 from functions.state.base import StateStore
 
 GENESIS = "0" * 20
@@ -84,10 +87,14 @@ class Verdict:
     first_bad_row: int | None = None  # 1-based sheet row
 
 
-def verify(key: bytes, rows: Sequence[dict[str, Any]], head: Head, first_row: int = 2) -> Verdict:
-    """Check the chain of ``rows`` (typed Journal rows, sheet order) against the recorded head."""
+def verify(key: bytes, rows: Sequence[dict[str, Any]], head: Head, first_row: int = 2,
+           seal_key: bytes | None = None) -> Verdict:
+    """Check the chain of ``rows`` (typed Journal rows, sheet order) against the recorded head, and the
+    checkpoints written into the Journal (``checkpoint``) against the chain they seal."""
+    sealing = checkpoint.seal_key(key) if seal_key is None else seal_key
     key = prepared(key)
     previous = GENESIS
+    started = False
     for i, values in enumerate(rows):
         expected = link(key, previous, values)
         if not hmac.compare_digest(expected, str(values.get("hash") or "")):
@@ -95,6 +102,12 @@ def verify(key: bytes, rows: Sequence[dict[str, Any]], head: Head, first_row: in
             return Verdict(False, len(rows),
                            f"Journal, ligne {n} : empreinte invalide — cette ligne (ou celle d'avant) a été "
                            "modifiée, insérée, supprimée ou déplacée.", n)
+        problem = checkpoint.check(sealing, i, previous, values, started)
+        if problem is not None:
+            n = first_row + i
+            return Verdict(False, len(rows), f"Journal, ligne {n} : {problem} — l'historique a été réécrit "
+                           "(lignes et état interne), ou cette ligne a été modifiée.", n)
+        started = started or values.get("action") == checkpoint.ACTION
         previous = expected
     if len(rows) < head.count:
         n = first_row + len(rows)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from functions.audit import snapshot
+from functions.audit import checkpoint, snapshot
 from functions.audit.journal import GENESIS, Head, journal_key, link
 from functions.state.base import StateStore
 from functions.store.backend import Cell, Op
@@ -42,19 +42,27 @@ class Recorder:
 
     def journal_values(self, book: Book, change: Change, actor: str, source: str, head: Head) -> list[dict[str, Any]]:
         key = journal_key(self.state)
+        sealing = checkpoint.seal_key(key)
         tab = book.schema.tab("journal")
         codec = book.codec
         when = self.now()
         previous = head.hash
-        rows = []
-        for e in change.journal:
-            raw = {"time": when, "actor": e.actor or actor, "source": e.source or source, "action": e.action,
-                   "tab": book.title(e.tab) if e.tab in book.schema._by_key else e.tab, "row": e.row,
-                   "changes": e.changes}
+        rows: list[dict[str, Any]] = []
+
+        def add(raw: dict[str, Any]) -> None:
+            nonlocal previous
             values = {c.key: codec.to_value(c.type, codec.to_cell(c.type, raw.get(c.key)))
                       for c in tab.columns if c.key != "hash"}
             values["hash"] = previous = link(key, previous, values)
             rows.append(values)
+
+        for e in change.journal:
+            if checkpoint.due(head.count + len(rows)):  # the head sealed into the workbook itself
+                add(checkpoint.row_values(checkpoint.make(sealing, head.count + len(rows), previous), when,
+                                          book.title("journal")))
+            add({"time": when, "actor": e.actor or actor, "source": e.source or source, "action": e.action,
+                 "tab": book.title(e.tab) if e.tab in book.schema._by_key else e.tab, "row": e.row,
+                 "changes": e.changes})
         return rows
 
     def commit(self, book: Book, change: Change, actor: str, source: str = "app",

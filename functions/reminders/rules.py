@@ -245,9 +245,17 @@ def business_due(book: Book, day: date, settings: Settings) -> list[Due]:
                "arrivals": [f"{p['client'] or '?'} ({p['type'] or p['number'] or p.id})" for p in k.arrivals],
                "agenda": [(a["time"].strftime("%H:%M") + " " if isinstance(a["time"], time) else "") + str(a["title"])
                           for a in agenda],
-               "low_stock": len(k.low_stock), "business": settings.business}
+               "low_stock": len(k.low_stock), "business": settings.business, "journal": _checkpoint(book)}
         out.append(Due(SUMMARY, "dashboard", "", settings.admin, ctx))
     return out
+
+
+def _checkpoint(book: Book) -> str:
+    """The Journal's last sealed checkpoint, for the owner to keep out of band (issue 13)."""
+    from functions.audit.checkpoint import latest
+
+    found = latest(book.all_rows("journal")) if "journal" in book.tabs else None
+    return found.short() if found else ""
 
 
 def due(book: Book, day: date, settings: Settings, as_of: date | None = None) -> list[Due]:
