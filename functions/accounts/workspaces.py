@@ -152,15 +152,27 @@ class Workspaces:
 
     def create(self, name: str, owner: str, settings: dict[str, str], when_local: str,
                sheet_url: str = "") -> Doc:
-        """Register a workspace and create its workbook from the schema (``Business.init``)."""
-        name = " ".join((name or "").split())
+        """Register a workspace and create its workbook from the schema (``Business.init``): all or nothing
+        (a workbook file made by a failed attempt is removed; the registry entry is written last)."""
+        from functions.regional import check_settings
+        from functions.store.codec import clean_text
+
+        name = " ".join(clean_text(name or "", "name").split())
         if not (2 <= len(name) <= 80):
-            raise InvalidInputError("Indiquez un nom d'espace de 2 à 80 caractères.")
+            raise InvalidInputError("Indiquez un nom d'espace de 2 à 80 caractères.", field="name")
+        settings = check_settings({k: clean_text(str(v), k) for k, v in settings.items()})
         workspace_id = "W" + random_id(8)
         record = {"id": workspace_id, "name": name, "workbook": self._new_workbook_spec(workspace_id, name, sheet_url),
                   "state": f"{GLOBAL_PREFIX}{workspace_id}.", "owner": owner, "created_at": when_local}
+        made = Path(str(record["workbook"]))
+        existed = made.suffix == ".xlsx" and made.exists()
         biz = self._open(record)
-        biz.init({"business_name": name, **settings})
+        try:
+            biz.init({"business_name": name, **settings})
+        except Exception:
+            if made.suffix == ".xlsx" and not existed:
+                made.unlink(missing_ok=True)
+            raise
         if not self.state.create("workspaces", workspace_id, record):  # pragma: no cover - 40 bits
             raise InvalidInputError("Réessayez.")
         with self._mutex:

@@ -25,6 +25,7 @@ MONEY_OUT = frozenset({"Dépense", "Remboursement"})
 #: spread over its prestations. "Affectation" applies credit to a prestation, "Mise en avoir" takes it back.
 ALLOCATE, RELEASE = "Affectation", "Mise en avoir"
 ZERO = Decimal(0)
+OPENING = "Solde d'ouverture"  # the cash in the drawer when the books start (functions.books.opening)
 
 
 class Row(Protocol):
@@ -40,8 +41,8 @@ def amount(row: Row) -> Decimal:
 
 
 def signed_cash(row: Row) -> Decimal:
-    """What a Caisse row does to the cash in hand."""
-    if row["type"] in MONEY_IN:
+    """What a Caisse row does to the cash in hand (the opening balance too: money there, not earned)."""
+    if row["type"] in MONEY_IN or row["type"] == OPENING:
         return amount(row)
     if row["type"] in MONEY_OUT:
         return -amount(row)

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from functions.accounts import invitations, sessions, team, users
 from functions.errors import InvalidInputError, NotFoundError, TTRError
+from functions.regional import form_choices
 from functions.web.auth import BUSINESS_TYPES, _business_settings, admin
 from functions.web.guard import ForbiddenError, moment, notify, registry, set_cookie, state
 
@@ -83,7 +84,7 @@ def _set_active(user_id: str, active: bool) -> Any:
 def workspaces() -> Any:
     mine = [w for w in registry().all() if users.membership(g.user, str(w["id"]))]
     roles = {str(w["id"]): users.ROLES[g.user["workspaces"][str(w["id"])]["role"]] for w in mine}
-    return render_template("web/workspaces.html", spaces=mine, roles=roles, types=BUSINESS_TYPES,
+    return render_template("web/workspaces.html", spaces=mine, roles=roles, types=BUSINESS_TYPES, **form_choices(),
                            google=not getattr(registry().business("principal").workbook.backend, "path", None)
                            and type(registry().business("principal").workbook.backend).__name__ != "MemoryBackend")
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from functions.accounts import invitations, passwords, permissions, sessions, team, throttle, users
 from functions.accounts.workspaces import DEFAULT
+from functions.books import opening
 from functions.errors import InvalidInputError, TTRError
-from functions.store.codec import Codec
+from functions.money import parse_amount
+from functions.regional import check_country, check_currency, check_timezone, form_choices
+from functions.store.codec import Codec, clean_text
 from functions.templating import TEMPLATE_DIR
 from functions.web.guard import (
     csrf_token,
@@ -82,17 +84,27 @@ def setup() -> Any:
         return redirect(url_for("auth.login"))
     form = request.form if request.method == "POST" else {}
     if request.method == "GET":
-        return render_template("web/setup.html", form=form, types=BUSINESS_TYPES)
-    try:
+        return render_template("web/setup.html", form=form, types=BUSINESS_TYPES, **form_choices())
+    try:  # all or nothing: everything is checked, then the workbook is made, and only then the admin
         settings = _business_settings(form)
         passwords.check_password(form.get("password", ""))
         if form.get("password") != form.get("password2"):
             raise InvalidInputError("Les deux mots de passe ne sont pas identiques.")
         email = passwords.normalize_email(form.get("email", ""))
+        admin_name = " ".join(clean_text(form.get("name", ""), "name").split())
+        if not (2 <= len(admin_name) <= 80):
+            raise InvalidInputError("Indiquez votre nom (2 à 80 caractères).", field="name")
+        opening_balance = (form.get("opening_balance") or "").strip()
+        opening.check(settings["currency"], opening_balance)
         promo = (form.get("promo_code") or "").strip()[:40]
         if promo:
             settings["promo_code"] = _check_promo(promo)
         when = moment()
+        biz = registry().business(DEFAULT)
+        biz.init(settings)  # a failure here leaves no admin and no set-up marker: the page can be sent again
+        team.update_settings(biz, settings, admin_name)
+        if opening_balance and parse_amount(opening_balance, settings["currency"]):
+            biz.submit(opening.OpeningBalance(opening_balance), admin_name, idempotency_key="setup-opening-balance")
         if not st.create("accounts", "setup", {"at": when.local}):
             return redirect(url_for("auth.login"))
         try:
@@ -102,10 +114,9 @@ def setup() -> Any:
             st.delete("accounts", "setup")
             raise
     except TTRError as exc:
-        return render_template("web/setup.html", form=form, types=BUSINESS_TYPES, error=exc.message), exc.status
-    biz = registry().business(DEFAULT)
-    biz.init(settings)
-    team.update_settings(biz, settings, user["name"])
+        return render_template("web/setup.html", form=form, types=BUSINESS_TYPES, error=exc.message,
+                               errors={str(getattr(exc, "field", "")): exc.message},
+                               **form_choices()), exc.status
     registry().set_default_name(settings["business_name"], user["id"])
     team.mirror_user(biz, users.public(user, DEFAULT), user["name"])
     start_session(user, DEFAULT)
@@ -120,16 +131,12 @@ def _business_settings(form: Any) -> dict[str, str]:
     kind = (form.get("business_type_other") or "").strip() or (form.get("business_type") or "").strip()
     if not kind or len(kind) > 60:
         raise InvalidInputError("Choisissez un type d'activité ou écrivez le vôtre.")
-    country = (form.get("country") or "TG").strip().upper()
-    if not (len(country) == 2 and country.isalpha()):
-        raise InvalidInputError("Pays : code à deux lettres, ex. TG, CI, SN.")
-    currency = (form.get("currency") or "XOF").strip().upper()
-    Codec(currency)  # raises a French error on an unknown code
-    zone = (form.get("timezone") or "Africa/Lome").strip()
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInputError(f"Fuseau horaire inconnu : « {zone[:40]} » (ex. Africa/Lome).") from None
+    for key in ("business_name", "business_type", "business_type_other", *_LABELS):
+        clean_text(str(form.get(key) or ""), key)  # a control character is refused, in French (issue 13)
+
+    country = check_country(form.get("country") or "TG")  # chosen from lists: never a typo (issue 12)
+    currency = check_currency(form.get("currency") or "XOF")
+    zone = check_timezone(form.get("timezone") or "Africa/Lome")
     out = {"business_name": name, "business_type": kind, "country": country, "currency": currency,
            "timezone": zone}
     limits = {"phone": 30, "address": 200, "email": 120, "website": 200, "logo": 500, "receipt_terms": 500}
@@ -276,7 +283,7 @@ def settings() -> Any:
     context: dict[str, Any] = {"device": sessions.device_summary(device)}
     if g.role == "admin":
         s = current_settings()
-        context.update(business=s, switches=permissions.switches(s), types=BUSINESS_TYPES,
+        context.update(business=s, switches=permissions.switches(s), types=BUSINESS_TYPES, **form_choices(),
                        opens={m: permissions.describe(m) for m in permissions.MODULES},
                        activity_url=url_for("office.settings") if "office.settings" in current_app.view_functions
                        else None)
