@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -69,14 +70,37 @@ def chain(key: bytes, previous: str, rows: Iterable[dict[str, Any]]) -> list[str
 class Head:
     count: int
     hash: str
+    offset: int = 0  # Journal rows of closed years before this Journal's second row (see ``year_end_cut``)
 
     @classmethod
     def load(cls, state: StateStore) -> Head:
         doc = state.get("journal", "head")
-        return cls(int(doc["count"]), str(doc["hash"])) if doc else cls(0, GENESIS)
+        return cls(int(doc["count"]), str(doc["hash"]), int(doc.get("offset", 0))) if doc else cls(0, GENESIS)
+
+    def position(self, n: int) -> int:
+        """The position in the whole chain (archives included) of this Journal's ``n``-th row (0-based)."""
+        return n + self.offset
 
     def save(self, state: StateStore) -> None:
-        state.put("journal", "head", {"count": self.count, "hash": self.hash})
+        state.put("journal", "head", {"count": self.count, "hash": self.hash, "offset": self.offset})
+
+
+YEAR_END = "clôture d'exercice"  # the action of the row a year's close leaves at the head of the Journal
+_YEAR_END = re.compile(r"archivé dans « .* » : (\d+) ligne\(s\) du Journal.* ; dernière empreinte ([0-9a-f]{20})$")
+
+
+def year_end_cut(values: dict[str, Any]) -> tuple[str, int] | None:
+    """(the archive's last Empreinte, how many Journal rows it holds) named by a year-end checkpoint row
+    (``functions.archive``), else None."""
+    if values.get("action") != YEAR_END or values.get("source") != "système":
+        return None
+    match = _YEAR_END.search(str(values.get("changes") or ""))
+    return (match.group(2), int(match.group(1))) if match else None
+
+
+def year_end_digest(values: dict[str, Any]) -> str | None:
+    cut = year_end_cut(values)
+    return cut[0] if cut else None
 
 
 @dataclass(frozen=True)
@@ -95,14 +119,22 @@ def verify(key: bytes, rows: Sequence[dict[str, Any]], head: Head, first_row: in
     key = prepared(key)
     previous = GENESIS
     started = False
+    offset = 0  # rows of closed years, archived before this Journal's first row
     for i, values in enumerate(rows):
+        if i == 0 and (cut := year_end_cut(values)) is not None:  # a closed year's rows are archived
+            named, archived = cut
+            if not hmac.compare_digest(link(key, named, values), str(values.get("hash") or "")):
+                return Verdict(False, len(rows), f"Journal, ligne {first_row} : point de clôture d'exercice "
+                               "invalide — il a été modifié.", first_row)
+            previous, offset = named, archived - 1  # the next rows chain from the archive's last row
+            continue
         expected = link(key, previous, values)
         if not hmac.compare_digest(expected, str(values.get("hash") or "")):
             n = first_row + i
             return Verdict(False, len(rows),
                            f"Journal, ligne {n} : empreinte invalide — cette ligne (ou celle d'avant) a été "
                            "modifiée, insérée, supprimée ou déplacée.", n)
-        problem = checkpoint.check(sealing, i, previous, values, started)
+        problem = checkpoint.check(sealing, i + offset, previous, values, started)
         if problem is not None:
             n = first_row + i
             return Verdict(False, len(rows), f"Journal, ligne {n} : {problem} — l'historique a été réécrit "

@@ -35,7 +35,7 @@ class Recorder:
         grid = self.workbook.backend.read([title])[title]
         last = str(grid[-1][7]) if len(grid) > 1 and len(grid[-1]) > 7 else GENESIS
         if last == pending["hash"]:
-            head = Head(int(pending["count"]), str(pending["hash"]))
+            head = Head(int(pending["count"]), str(pending["hash"]), head.offset)
             head.save(self.state)
         self.state.delete("journal", "pending")
         return head
@@ -57,8 +57,8 @@ class Recorder:
             rows.append(values)
 
         for e in change.journal:
-            if checkpoint.due(head.count + len(rows)):  # the head sealed into the workbook itself
-                add(checkpoint.row_values(checkpoint.make(sealing, head.count + len(rows), previous), when,
+            if checkpoint.due(head.position(head.count + len(rows))):  # the head sealed into the workbook itself
+                add(checkpoint.row_values(checkpoint.make(sealing, head.position(head.count + len(rows)), previous), when,
                                           book.title("journal")))
             add({"time": when, "actor": e.actor or actor, "source": e.source or source, "action": e.action,
                  "tab": book.title(e.tab) if e.tab in book.schema._by_key else e.tab, "row": e.row,
@@ -76,7 +76,7 @@ class Recorder:
         jtab = book.schema.tab("journal")
         cells = [self.workbook.to_cells(jtab, v, book.codec) for v in journal]
         ops = list(extra_ops) + self.workbook.ops(change, book, list(restored_journal) + cells)
-        new_head = Head(head.count + len(journal), journal[-1]["hash"] if journal else head.hash)
+        new_head = Head(head.count + len(journal), journal[-1]["hash"] if journal else head.hash, head.offset)
         if journal:
             self.state.put("journal", "pending", {"count": new_head.count, "hash": new_head.hash})
         if self.before_write is not None:

@@ -26,6 +26,10 @@ MONEY_OUT = frozenset({"Dépense", "Remboursement"})
 ALLOCATE, RELEASE = "Affectation", "Mise en avoir"
 ZERO = Decimal(0)
 OPENING = "Solde d'ouverture"  # the cash in the drawer when the books start (functions.books.opening)
+#: An opening row of a closed year (``functions.books.year_end``), signed: without a Client ID, the cash a
+#: payment method carries into the new year; with one, what the client's archived rows had paid beyond what
+#: they billed (it counts in the client's Total payé and credit, and moves no cash).
+CARRIED = "À nouveau"
 
 
 class Row(Protocol):
@@ -46,12 +50,14 @@ def signed_cash(row: Row) -> Decimal:
         return amount(row)
     if row["type"] in MONEY_OUT:
         return -amount(row)
+    if row["type"] == CARRIED and not row["client_id"]:
+        return amount(row)
     return ZERO
 
 
 def payment_effect(row: Row) -> Decimal:
     """What a Caisse row does to what a prestation or a client has paid."""
-    if row["type"] == "Encaissement":
+    if row["type"] == "Encaissement" or (row["type"] == CARRIED and row["client_id"]):
         return amount(row)
     if row["type"] == "Remboursement":
         return -amount(row)

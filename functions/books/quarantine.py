@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from functions.books.ledger import CARRIED
 from functions.errors import RowError
 from functions.store.workbook import QUARANTINE_MARK as MARK
 from functions.store.workbook import Book, Record, TabRows, Workbook
@@ -92,7 +93,8 @@ def validate_rows(book: Book) -> list[RowError]:
             for col in tab.columns:
                 if col.required and not col.computed and r[col.key] in (None, ""):
                     errors.append(RowError(title, r.row, f"« {col.header} » est obligatoire."))
-                if col.type == "money" and not col.computed and r[col.key] is not None and r[col.key] < 0:
+                if col.type == "money" and not col.computed and r[col.key] is not None and r[col.key] < 0 \
+                        and not (key == "caisse" and r["type"] == CARRIED):  # a closed year's carry may be negative
                     errors.append(RowError(title, r.row, f"« {col.header} » ne peut pas être négatif."))
             if key == "prestations" and r["start"] and r["end"] and r["end"] < r["start"]:
                 errors.append(RowError(title, r.row, "la date de fin est avant la date de début."))
