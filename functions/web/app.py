@@ -89,6 +89,7 @@ def create_app(business: Callable[[], Business], env: dict[str, str] | None = No
                 nav.append((label, endpoint))
         space = registry.get(g.get("workspace") or DEFAULT) if user is not None else None
         return {"csrf_token": guard.csrf_token, "me": user, "role": g.get("role"), "nav": nav,
+                "offline_app": "offline" in app.blueprints,  # the installable counter (functions.web.offline)
                 "space": space, "notice": g.get("notice"), "role_label": users.ROLES.get(g.get("role") or "", ""),
                 "country": guard.current_settings().get("country", "") if user is not None else ""}
 
