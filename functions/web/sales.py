@@ -128,16 +128,19 @@ def edit_prestation(pid: str) -> Any:
         return _form_page(book, form, errors, p=p, error="Vérifiez les champs signalés : rien n'a été enregistré.",
                           status=400)
     try:  # a new client name typed is linked or created, as the sheet does
-        biz.submit(EditPrestation(p.id, data), sf.actor())
+        result = biz.submit(EditPrestation(p.id, data), sf.actor())
     except TTRError as exc:
         return _form_page(biz.book(), form, sf.field_errors(exc.message, sf.PRESTATION_FIELDS), p=p,
                           error=exc.message, status=exc.status)
+    if result.get("warning"):  # a total below what was paid: the difference went to the client's credit
+        book = biz.book()
+        return _detail(book, _prestation(book, pid), notice=str(result["warning"]))
     return redirect(url_for("sales.prestation", pid=p.id), 303)
 
 
 # -- detail, status, payment -----------------------------------------------------------------------------
 def _detail(book: Any, p: Any, *, pay: dict[str, str] | None = None, error: str = "", status: int = 200,
-            errors: dict[str, str] | None = None) -> Any:
+            errors: dict[str, str] | None = None, notice: str = "") -> Any:
     f = sf.figures(book)
     totals = f.prestations[p.id]
     client = book.find("clients", str(p["client_id"] or ""))
@@ -153,7 +156,7 @@ def _detail(book: Any, p: Any, *, pay: dict[str, str] | None = None, error: str 
     html = render_template("web/sales/prestation.html", book=book, p=p, t=totals, client=client,
                            lines=f.lines_of.get(p.id, []), payments=f.cash_of_prestation.get(p.id, []),
                            statuses=sf.STATUSES, methods=sf.method_choices(), share=share, pay=pay, error=error,
-                           errors=errors or {}, idem=pay.get("idem") or sf.idempotency_token(), title=book.title("prestations"))
+                           notice=notice, errors=errors or {}, idem=pay.get("idem") or sf.idempotency_token(), title=book.title("prestations"))
     return html, status
 
 

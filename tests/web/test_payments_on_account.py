@@ -87,3 +87,20 @@ def test_the_statement_shows_the_same_allocation(hotel):
     number = next(p["number"] for p in hotel.rows("prestations") if p.id == pid)
     assert "Affectation" in statement and f"N° {number}" in statement
     assert fcfa("15 000") in statement.split(number, 1)[1][:400]
+
+
+def test_a_total_lowered_below_what_was_paid_is_said_on_the_page(hotel):
+    """Issue 13: it gave a negative balance without a word; now a warning, and the difference becomes credit."""
+    pid = reservation(hotel, "30000", date(2026, 3, 14))
+    hotel.biz.record_payment("25000", "Awa", prestation_id=pid)
+    client = hotel.login_admin()
+    html = page(client, f"/prestations/{pid}/modifier")
+    form = {"csrf": csrf_of(html), "client_id": hotel.client_id, "client_name": "Kodjo Mensah", "type": "Suite",
+            "start": "2026-03-14", "end": "2026-03-15", "status": "Confirmée", "total": "20000", "notes": ""}
+    r = client.post(f"/prestations/{pid}/modifier", data=form)
+    body = unescape(r.get_data(as_text=True))
+    assert r.status_code == 200 and 'class="notice"' in body and "inférieur à ce qui a déjà été payé" in body
+    p = next(x for x in hotel.rows("prestations") if x.id == pid)
+    assert (p["total"], p["balance"]) == (Decimal(20000), Decimal(0))
+    profile = unescape(page(client, f"/clients/{hotel.client_id}"))
+    assert f'id="avoir">{fcfa("5 000")}' in profile
