@@ -23,13 +23,8 @@ cell limit the workbook uses (``functions/store/capacity.py`` warns past 70 %).
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
-from datetime import time as dtime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -52,6 +47,15 @@ from functions.store.backend import (
     UpdateRow,
     locate_row,
 )
+from functions.store.gsheets_cells import (
+    TabInfo,
+    after_setup,
+    cell_data,
+    fields_mask,
+    from_value,
+    quote_title,
+    spreadsheet_id_from,
+)
 from functions.store.gsheets_http import (
     GridNotFoundError,
     OutcomeUnknownError,
@@ -64,87 +68,9 @@ from functions.store.gsheets_setup import FORMAT_KEY, FORMAT_VERSION, ROW_STEP, 
 
 DEFAULT_TAB_TITLES = frozenset({"Feuille 1", "Feuille1", "Feuil1", "Sheet1", "Hoja 1"})
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.readonly")
-EPOCH = datetime(1899, 12, 30)
-_ID = re.compile(r"^[A-Za-z0-9_-]{20,}$")
-_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 KEY_HEADERS = ("ID", "Empreinte")  # the unique column of a data tab, of the Journal
 DRIVE_URL = "https://www.googleapis.com"
 REVISION_PAGES = 50  # bounded: 50 pages of 1000 revisions on the first call, then from the last page seen
-
-
-def spreadsheet_id_from(url_or_id: str) -> str:
-    """The spreadsheet id in a Google Sheets URL (``…/spreadsheets/d/<id>/edit#gid=0``) or a bare id."""
-    text = (url_or_id or "").strip()
-    m = _URL.search(text)
-    if m:
-        return m.group(1)
-    if _ID.match(text):
-        return text
-    raise InvalidInputError(
-        f"« {text[:80]} » n'est pas l'adresse d'un classeur Google Sheets. Copiez l'adresse complète depuis "
-        "le navigateur (https://docs.google.com/spreadsheets/d/…/edit)."
-    )
-
-
-def quote_title(title: str) -> str:
-    """A1 notation of a whole tab; always quoted, quotes doubled (``'Tableau de bord'``)."""
-    return "'" + title.replace("'", "''") + "'"
-
-
-def serial(value: date | datetime | dtime) -> Decimal:
-    """Spreadsheet serial number (days since 1899-12-30), exact."""
-    if isinstance(value, datetime):
-        delta = value.replace(tzinfo=None) - EPOCH
-        micros = delta.seconds * 1_000_000 + delta.microseconds
-        return Decimal(delta.days) + Decimal(micros) / Decimal(86_400_000_000)
-    if isinstance(value, date):
-        return Decimal((value - EPOCH.date()).days)
-    micros = ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
-    return Decimal(micros) / Decimal(86_400_000_000)
-
-
-def cell_data(value: Cell, fmt: NumberFormat | None = None) -> dict[str, Any]:
-    """A ``CellData`` for a cell value: text stays literal text (``stringValue``), never a formula."""
-    out: dict[str, Any] = {}
-    if value is None or value == "":
-        pass
-    elif isinstance(value, bool):
-        out["userEnteredValue"] = {"boolValue": value}
-    elif isinstance(value, (int, Decimal)):
-        out["userEnteredValue"] = {"numberValue": value}
-    elif isinstance(value, float):
-        out["userEnteredValue"] = {"numberValue": value}
-    elif isinstance(value, str):
-        out["userEnteredValue"] = {"stringValue": value}
-    elif isinstance(value, (date, datetime, dtime)):
-        out["userEnteredValue"] = {"numberValue": serial(value)}
-    else:
-        raise InvalidInputError(f"Valeur de cellule non prise en charge : {value!r}.")
-    if fmt is not None:
-        out["userEnteredFormat"] = {"numberFormat": {"type": fmt.type, "pattern": fmt.pattern}}
-    return out
-
-
-def from_value(value: Any) -> Cell:
-    if value == "":
-        return None
-    return value  # str, bool, int or Decimal (parsed with parse_float=Decimal)
-
-
-@dataclass
-class TabInfo:
-    sheet_id: int
-    title: str
-    index: int
-    row_count: int
-    column_count: int
-    protected: bool = False
-
-    @classmethod
-    def of(cls, props: Mapping[str, Any], protected: bool = False) -> TabInfo:
-        grid = props.get("gridProperties", {})
-        return cls(int(props.get("sheetId", 0)), str(props["title"]), int(props.get("index", 0)),
-                   int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0)), protected)
 
 
 class GoogleSheetsBackend(Backend):
@@ -397,7 +323,7 @@ class GoogleSheetsBackend(Backend):
                     grid.append(list(cells))
             if not rows:
                 return []
-            return [{"appendCells": {"sheetId": tab.sheet_id, "rows": rows, "fields": _fields(formats)}}]
+            return [{"appendCells": {"sheetId": tab.sheet_id, "rows": rows, "fields": fields_mask(formats)}}]
         if isinstance(op, UpdateRow):
             assert grid is not None
             index = locate_row(op, grid, header, self._indexes)
@@ -410,7 +336,7 @@ class GoogleSheetsBackend(Backend):
                 out.append({"updateCells": {
                     "start": {"sheetId": tab.sheet_id, "rowIndex": index, "columnIndex": col},
                     "rows": [{"values": [cell_data(v, fmt)]}],
-                    "fields": _fields({h: fmt} if fmt else {}),
+                    "fields": fields_mask({h: fmt} if fmt else {}),
                 }})
                 target = grid[index]
                 target.extend([None] * (col + 1 - len(target)))
@@ -450,7 +376,7 @@ class GoogleSheetsBackend(Backend):
                 return self._batch_update({"requests": again}) if again else None
 
             data = self.http.call("write", self._batch_update({"requests": plan}), resolve=resolve)
-            self._tabs = _after_setup(known, plan, data.get("replies", [])) if data else None
+            self._tabs = after_setup(known, plan, data.get("replies", [])) if data else None
             self._format_version = FORMAT_VERSION
         for spec in tabs:
             self._headers[spec.title] = headers.get(spec.title, []) + [
@@ -516,26 +442,3 @@ class GoogleSheetsBackend(Backend):
         except Exception:  # informative only: never fail the caller
             self._revision_token, self._latest_revision = "", None
             return None
-
-
-def _fields(formats: Mapping[str, NumberFormat | None]) -> str:
-    return "userEnteredValue,userEnteredFormat.numberFormat" if any(formats.values()) else "userEnteredValue"
-
-
-def _after_setup(known: Mapping[str, TabInfo], plan: list[dict[str, Any]], replies: list[Any]) -> dict[str, TabInfo]:
-    """The tab cache after a setup batchUpdate, from its replies (no extra metadata request)."""
-    tabs = {t: replace(info) for t, info in known.items()}
-    for reply in replies:
-        props = (reply or {}).get("addSheet", {}).get("properties")
-        if props:
-            tabs[props["title"]] = TabInfo.of(props)
-    by_id = {info.sheet_id: info for info in tabs.values()}
-    for req in plan:
-        if "appendDimension" in req and req["appendDimension"]["dimension"] == "COLUMNS":
-            by_id[req["appendDimension"]["sheetId"]].column_count += req["appendDimension"]["length"]
-        if "deleteSheet" in req:
-            gone = by_id.pop(req["deleteSheet"]["sheetId"])
-            del tabs[gone.title]
-        if "addProtectedRange" in req and set(req["addProtectedRange"]["protectedRange"]["range"]) <= {"sheetId"}:
-            by_id[req["addProtectedRange"]["protectedRange"]["range"]["sheetId"]].protected = True  # whole tab
-    return tabs

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from functions.store.backend import ColumnSpec, SetupReport, TabSpec
+from functions.store.gsheets_cells import cell_data
 
 GREY = {"red": 0.93, "green": 0.93, "blue": 0.93}
 PIXELS_PER_CHAR = 7
@@ -165,8 +166,6 @@ def _new_tab(spec: TabSpec, used_ids: set[int], rng: random.Random, editor: str 
         "fields": "userEnteredValue,userEnteredFormat.textFormat.bold",
     }})
     if spec.initial_rows:
-        from functions.store.gsheets import cell_data
-
         out.append({"updateCells": {
             "start": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": 0},
             "rows": [{"values": [cell_data(v) for v in row]} for row in spec.initial_rows],
