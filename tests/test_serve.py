@@ -228,3 +228,16 @@ def test_serving_on_another_address_says_that_shared_links_stay_on_the_old_one(t
         pass
     assert second.url != first.url
     assert any(f"liens déjà partagés (reçus, relevés) restent sur {first.url}" in line for line in printed)
+
+
+def test_tokens_are_printed_only_when_asked(tmp_path):
+    with served(tmp_path, schedule=False) as (server, printed):
+        assert not any("X-TTR-Token" in line for line in printed)
+        server.echo_tokens()
+    tokens = [line for line in printed if "X-TTR-Token" in line]
+    assert [t.split(":")[0].strip() for t in tokens] == ["POST /sync avec l'en-tête X-TTR-Token",
+                                                         "POST /rappels avec l'en-tête X-TTR-Token"]
+    sync = tokens[0].rsplit(" ", 1)[1]
+    with served(tmp_path, schedule=False) as (again, _):
+        r = requests.post(f"{again.url}/sync", headers={"X-TTR-Token": sync})
+        assert r.status_code == 200 and "ecritures" in r.json()
