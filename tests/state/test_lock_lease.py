@@ -118,3 +118,43 @@ def test_holder_liveness_names_pid_and_start_time() -> None:
         child.kill()
         child.wait(10)
     assert holder.is_dead(f"{machine} {child.pid} {child_start}")
+
+
+HOLD_FIRESTORE = textwrap.dedent("""
+    import sys, time
+    from functions.state.firestore import FirestoreStateStore
+    store = FirestoreStateStore(project=sys.argv[1], prefix=sys.argv[2])
+    with store.lock("workbook", ttl_seconds=float(sys.argv[3]), timeout_seconds=10):
+        print("held", flush=True)
+        time.sleep(120)
+""")
+
+
+@pytest.mark.emulator
+def test_sigkilled_holder_loses_its_firestore_lease_within_the_lease(firestore_client) -> None:
+    """No liveness check across instances: the lease (renewed while alive, here 3 s) frees the lock."""
+    import uuid
+
+    from functions.state.firestore import FirestoreStateStore
+    from tests.state.conftest import EMULATOR_PROJECT
+
+    prefix = "t" + uuid.uuid4().hex[:16]
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_FIRESTORE, EMULATOR_PROJECT, prefix, "3"],
+                            stdout=subprocess.PIPE, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    store = FirestoreStateStore(client=firestore_client, prefix=prefix)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        time.sleep(4)  # longer than the lease: only its renewals keep it
+        with pytest.raises(StateError):
+            with store.lock("workbook", ttl_seconds=3, timeout_seconds=0.5):
+                pass
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        started = time.monotonic()
+        with store.lock("workbook", ttl_seconds=3, timeout_seconds=15):
+            waited = time.monotonic() - started
+        assert waited < 5.0, waited
+    finally:
+        proc.kill()
+        proc.wait(10)
