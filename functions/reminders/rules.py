@@ -254,7 +254,8 @@ def _checkpoint(book: Book) -> str:
     """The Journal's last sealed checkpoint, for the owner to keep out of band (issue 13)."""
     from functions.audit.checkpoint import latest
 
-    found = latest(book.all_rows("journal")) if "journal" in book.tabs else None
+    rows: list[Any] = book.all_rows("journal") if "journal" in book.tabs else []
+    found = latest(rows) if rows else None
     return found.short() if found else ""
 
 
