@@ -39,27 +39,10 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def money(value: Any, currency: str = "XOF", locale: str = "fr_FR") -> str:
-    """``12 500 FCFA``, ``1 234,50 €``: amounts the way the business's users read them."""
-    try:
-        from functions.money import format_money
-    except ImportError:  # the money module is not there yet: the same rule, here
-        return _money(value, currency, locale)
+    """``12 500 FCFA``, ``1 234,50 €``: amounts the way the business's users read them (the money module)."""
+    from functions.money import format_money
+
     return format_money(value, currency, locale)
-
-
-def _money(value: Any, currency: str, locale: str) -> str:
-    from babel.numbers import format_currency, format_decimal
-
-    from functions.store.codec import SYMBOLS, currency_exponent
-
-    amount = _decimal(value) or Decimal(0)
-    code = (currency or "XOF").upper()
-    if code in ("XOF", "XAF"):
-        return _spaces(f"{format_decimal(amount, format='#,##0', locale=locale)}{NBSP}FCFA")
-    digits = currency_exponent(code)
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + NBSP + "¤"
-    text = format_currency(amount, code, format=pattern, locale=locale, currency_digits=False)
-    return _spaces(text.replace(code, SYMBOLS.get(code, code)))
 
 
 def percent(value: Any, digits: int = 1, locale: str = "fr_FR") -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 from flask import Response, render_template, request
 
 from functions.store.workbook import Book, Record
-from functions.templating import TEMPLATE_DIR
+from functions.templating import TEMPLATE_DIR, money, percent, qty
 from functions.web.office_common import Period, bp, business, distinct, paginate, period
 
 MANUAL = TEMPLATE_DIR.parent / "docs" / "manuel.md"
@@ -42,6 +44,69 @@ def parse_changes(text: str) -> list[FieldChange | str]:
     return out
 
 
+#: Journal fields that hold an amount without being a money column (allocations, credits).
+MONEY_FIELDS = frozenset({"Mise en avoir", "Affectation", "Avoir", "Attendu", "Compté", "Écart"})
+_NUMBER = re.compile(r"(?<![\w/.,:°\u00a0-])(-?[1-9]\d*(?:\.\d+)?|0(?:\.\d+)?)(?![\w/:])")
+
+
+def column_types(book: Book) -> dict[str, dict[str, str]]:
+    """``{tab title: {column header: type}}``, to read a Journal change by the type of its column."""
+    out: dict[str, dict[str, str]] = {}
+    for key, tab in book.tabs.items():
+        out[tab.title] = {c.header: c.type for c in book.schema.tab(key).columns}
+    return out
+
+
+def shown(kind: str, field: str, text: str | None, currency: str, country: str = "") -> str | None:
+    """A value of the Journal as people read it: ``100 000 FCFA``, ``1,5``, ``09:00``, ``90 11 22 33``."""
+    if text is None or text == "∅":
+        return text
+    if kind == "money" or field in MONEY_FIELDS:
+        return _NUMBER.sub(lambda m: _amount(m.group(1), currency), text)
+    plain = text.strip()
+    if kind in ("int", "number") and _NUMBER.fullmatch(plain):
+        return qty(plain)
+    if kind == "percent" and _NUMBER.fullmatch(plain):
+        return percent(plain)
+    if kind == "time" and re.fullmatch(r"\d{2}:\d{2}:00", plain):
+        return plain[:5]
+    if kind == "phone":
+        from functions.phones import national
+
+        return national(plain, country)
+    return text
+
+
+def _amount(number: str, currency: str) -> str:
+    try:
+        return money(Decimal(number), currency)
+    except InvalidOperation:
+        return number
+
+
+def readable(book: Book, entry: Record, types: dict[str, dict[str, str]] | None = None) -> list[FieldChange | str]:
+    """An entry's changes with every value formatted by its column's type."""
+    kinds = (types if types is not None else column_types(book)).get(str(entry["tab"] or ""), {})
+    cur, country = book.codec.currency, book.settings.get("country", "")
+    out: list[FieldChange | str] = []
+    for c in parse_changes(entry["changes"]):
+        if isinstance(c, str):
+            out.append(c)
+            continue
+        kind = kinds.get(c.field, "")
+        out.append(FieldChange(c.field, shown(kind, c.field, c.old, cur, country),
+                               shown(kind, c.field, c.new, cur, country) or ""))
+    return out
+
+
+def sentence(book: Book, entry: Record, types: dict[str, dict[str, str]] | None = None) -> str:
+    """One French sentence for a Journal entry: « Afi a encaissé 20 000 FCFA — réservation 00103 »."""
+    from functions.web.office_sentences import say
+
+    changes = [c for c in readable(book, entry, types) if isinstance(c, FieldChange)]
+    return say(book, entry, {c.field: c.new for c in changes}, {c.field: c.old for c in changes if c.old is not None})
+
+
 def filtered(book: Book, args: Any, today: Any) -> tuple[list[Record], Period]:
     per = period(args, today)
     who, action, tab = args.get("acteur", ""), args.get("action", ""), args.get("onglet", "")
@@ -58,7 +123,8 @@ def journal() -> Any:
     rows, per = filtered(book, request.args, biz.now().date())
     page, pager = paginate(rows)
     everything = book.all_rows("journal")
-    return render_template("web/office/journal.html", entries=[(j, parse_changes(j["changes"])) for j in page],
+    types = column_types(book)
+    return render_template("web/office/journal.html", entries=[(j, readable(book, j, types)) for j in page],
                            pager=pager, args=request.args, period=per,
                            actors=distinct(j["actor"] for j in everything),
                            actions=distinct(j["action"] for j in everything),

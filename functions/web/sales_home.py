@@ -38,14 +38,17 @@ def _gist(changes: str) -> str:
 
 def recent(book: Book, n: int = RECENT) -> list[dict[str, Any]]:
     """The latest Journal entries: who, what, when (the tab by its title, the row by its label)."""
+    from functions.web.office_journal import column_types, sentence
+
     titles = {key: book.title(key) for key in book.tabs}
     by_title = {t.tab.title: key for key, t in book.tabs.items()}
+    types = column_types(book)
     out = []
     for j in reversed(book.all_rows("journal")[-n:]):
         tab = by_title.get(str(j["tab"] or ""), str(j["tab"] or ""))
         changes = _gist(str(j["changes"] or ""))
         out.append({"when": j["time"], "who": j["actor"], "action": j["action"], "tab": titles.get(tab, j["tab"]),
-                    "what": changes if len(changes) <= 90 else changes[:89] + "…"})
+                    "what": changes if len(changes) <= 90 else changes[:89] + "…", "sentence": sentence(book, j, types)})
     return out
 
 

@@ -194,7 +194,7 @@ def test_a_hotel_day_at_360px(server):
         assert "Eau minérale : 2 pièces" in board  # under its threshold
         assert "Afi Dossou : 30\u00a0000\u00a0FCFA" in board
         recent = board.split("Activité récente")[1]
-        assert "Awa Mensah — vente (Caisse)" in recent and "Awa Mensah — statut" in recent
+        assert "Awa a vendu" in recent and "Awa a passé la réservation" in recent  # sentences, not field dumps
         look(page, "tableau-de-bord")
 
         # the guest's profile and the list
