@@ -11,8 +11,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from functions.books.opening import OpeningBalance
 from functions.business import Business
 
 FIRST = ["Kofi", "Ama", "Kodjo", "Afi", "Yao", "Akossiwa", "Komlan", "Adjoa", "Sena", "Edem", "Mawuli", "Essi",
@@ -30,6 +32,11 @@ EXPENSES = [("Loyer", 150000, "Loyer du mois"), ("Salaires", 240000, "Salaires d
             ("Services publics", 38000, "Facture CEET (électricité)"), ("Services publics", 12000, "Facture TdE (eau)"),
             ("Nourriture et boissons", 45000, "Courses au marché d'Adawlato"), ("Maintenance", 18000, "Plomberie"),
             ("Marketing", 10000, "Publicité Facebook"), ("Transport", 6000, "Taxi-moto livraisons")]
+
+
+ADMIN, STAFF = "Afi Lawson", "Kodjo Amegah"
+STAFF_PHONE = "+22890000001"
+OPENING_BALANCE = 500_000  # FCFA in the drawer when the demo's books start: salaries are paid in cash
 
 
 class DemoClock:
@@ -50,14 +57,16 @@ def fill(biz: Business, today: datetime | None = None, seed: int = 228, progress
     clock = DemoClock(start)
     saved_clock = biz.clock
     biz.clock = clock
-    admin, staff = "Afi Lawson (admin)", "Kodjo Amegah"
+    admin, staff = ADMIN, STAFF  # the names of their accounts: one identity each in the Journal
     counts: dict[str, int] = {}
 
     def at(day: float, hour: int = 9, minute: int = 0) -> None:
         clock.when = (start + timedelta(days=day)).replace(hour=hour, minute=minute) - timedelta(hours=0)
 
     try:
-        say("Types de chambres, stock, clients…")
+        say("Solde d'ouverture, types de chambres, stock, clients…")
+        biz.submit(OpeningBalance(OPENING_BALANCE), admin)  # the drawer is not empty on day one
+
         for room_name, room_price, room_cost in ROOMS:
             biz.add("types", {"name": room_name, "price": room_price, "purchase_price": room_cost}, admin)
         articles: list[tuple[str, dict[str, Any]]] = []
@@ -82,10 +91,20 @@ def fill(biz: Business, today: datetime | None = None, seed: int = 228, progress
         counts["clients"] = len(clients)
 
         say("Réservations et paiements…")
+        # Every dated action is queued, then run in date order: the Caisse rows are appended in the order of
+        # their dates, so the running « Solde caisse » reads down the sheet without jumps.
+        events: list[tuple[datetime, int, Callable[[], Any]]] = []
+
+        def moment(day: float, hour: int = 9, minute: int = 0) -> datetime:
+            return (start + timedelta(days=day)).replace(hour=hour, minute=minute)
+
+        def later(when: datetime, fn: Callable[[], Any]) -> None:
+            events.append((when, len(events), fn))
+
         reservations = 0
         for i in range(100):
             day = 1 + i * 0.92 + rnd.uniform(0, 0.8)
-            at(day - rnd.uniform(0.5, 5) if day > 6 else day, rnd.randint(8, 20), rnd.randint(0, 59))
+            made = moment(day - rnd.uniform(0.5, 5) if day > 6 else day, rnd.randint(8, 20), rnd.randint(0, 59))
             room, price, _ = rnd.choice(ROOMS[:3])
             nights = rnd.choice([1, 1, 2, 2, 3, 4, 7])
             begin = (start + timedelta(days=day)).date()
@@ -94,53 +113,75 @@ def fill(biz: Business, today: datetime | None = None, seed: int = 228, progress
                 lines.append({"article": "Petit-déjeuner", "quantity": nights, "unit_price": 2500})
             total = sum(line["quantity"] * line["unit_price"] for line in lines)
             deposit = rnd.choice([0, total // 2, total // 2, total]) if rnd.random() < 0.8 else 0
-            p = biz.add_prestation({"client_id": rnd.choice(clients), "type": room, "start": begin,
-                                    "end": begin + timedelta(days=nights), "status": "Confirmée"},
-                                   rnd.choice([admin, staff]), lines=lines, paid_now=deposit or None,
-                                   method=rnd.choice(["Espèces", "Mobile Money", "Mobile Money", "Carte"]))
+            booked: dict[str, Any] = {}
+            data = {"client_id": rnd.choice(clients), "type": room, "start": begin,
+                    "end": begin + timedelta(days=nights), "status": "Confirmée"}
+            who, method = rnd.choice([admin, staff]), rnd.choice(["Espèces", "Mobile Money", "Mobile Money", "Carte"])
+
+            def book(d: dict[str, Any], w: str, ln: list[dict[str, Any]], dep: int, b: dict[str, Any], m: str) -> None:
+                b.update(biz.add_prestation(d, w, lines=ln, paid_now=dep or None, method=m))
+
+            later(made, partial(book, data, who, lines, deposit, booked, method))
             reservations += 1
             end_day = day + nights
             if (start + timedelta(days=end_day)) > real_now:
                 continue  # still to come
             if rnd.random() < 0.08:
-                at(day - 0.2, 10)
-                biz.set_status(p["id"], "Annulée", admin)
-                if deposit:
-                    biz.refund(deposit, admin, prestation_id=p["id"], reason="Annulation par le client")
+                def cancel(b: dict[str, Any] = booked, dep: int = deposit) -> None:
+                    biz.set_status(b["id"], "Annulée", admin)
+                    if dep:
+                        biz.refund(dep, admin, prestation_id=b["id"], reason="Annulation par le client")
+
+                later(max(moment(day - 0.2, 10), made + timedelta(hours=1)), cancel)
                 continue
-            at(end_day, 11, rnd.randint(0, 59))
             rest = total - deposit
-            if rest and rnd.random() < 0.85:
-                biz.record_payment(rest, staff, prestation_id=p["id"], method=rnd.choice(["Espèces", "Mobile Money"]))
-            biz.set_status(p["id"], "Terminée" if rnd.random() < 0.7 else "Effectuée", staff)
+            pay = rest and rnd.random() < 0.85
+            pay_method = rnd.choice(["Espèces", "Mobile Money"]) if pay else ""
+            status = "Terminée" if rnd.random() < 0.7 else "Effectuée"
+
+            def finish(b: dict[str, Any] = booked, amount: int = rest if pay else 0, m: str = pay_method,
+                       st: str = status) -> None:
+                if amount:
+                    biz.record_payment(amount, staff, prestation_id=b["id"], method=m)
+                biz.set_status(b["id"], st, staff)
+
+            later(moment(end_day, 11, rnd.randint(0, 59)), finish)
         counts["prestations"] = reservations
 
-        say("Ventes rapides, dépenses, réapprovisionnement…")
         sellable = [(sid, d) for sid, d in articles if d["for_sale"] == "Oui"]
-        sales = 0
+        sold = [0]
         for day in range(2, 92, 1):
             if (start + timedelta(days=day)) > real_now:
                 break
             if (start + timedelta(days=day)).day == 5:
                 for category, amount, label in EXPENSES:
-                    at(day, 10, rnd.randint(0, 59))
-                    biz.expense(amount + rnd.randint(-3, 3) * 1000 if category != "Loyer" else amount, category,
-                                admin, description=label, method="Virement" if category == "Loyer" else "Espèces")
+                    value = amount + rnd.randint(-3, 3) * 1000 if category != "Loyer" else amount
+                    later(moment(day, 10, rnd.randint(0, 59)), partial(
+                        biz.expense, value, category, admin, description=label,
+                        method="Mobile Money" if category == "Loyer" else "Espèces"))
                 for sid, d in articles:
-                    at(day, 8)
-                    biz.stock_adjust(sid, "Entrée", 24 if d["unit"] != "kg" else 40, admin, reason="Réapprovisionnement")
+                    later(moment(day, 8), partial(biz.stock_adjust, sid, "Entrée", 24 if d["unit"] != "kg" else 40,
+                                                  admin, reason="Réapprovisionnement"))
             if rnd.random() < 0.75:
-                at(day, rnd.randint(12, 22), rnd.randint(0, 59))
                 sid, _ = rnd.choice(sellable)
-                try:
-                    biz.quick_sale([(sid, rnd.choice([1, 1, 2, 3]))], staff, method=rnd.choice(["Espèces", "Mobile Money"]))
-                    sales += 1
-                except Exception:  # noqa: BLE001 - out of stock: a real cashier would sell something else
-                    pass
+
+                def sell(a: str, q: int, m: str) -> None:
+                    try:
+                        biz.quick_sale([(a, q)], staff, method=m)
+                        sold[0] += 1
+                    except Exception:  # noqa: BLE001 - out of stock: a real cashier would sell something else
+                        pass
+
+                when = moment(day, rnd.randint(12, 22), rnd.randint(0, 59))
+                later(when, partial(sell, sid, rnd.choice([1, 1, 2, 3]), rnd.choice(["Espèces", "Mobile Money"])))
             if day % 9 == 0:
-                at(day, 15)
-                biz.revenue(rnd.choice([5000, 10000, 15000]), admin, description="Location de la salle de réunion")
-        counts["ventes"] = sales
+                later(moment(day, 15), partial(biz.revenue, rnd.choice([5000, 10000, 15000]), admin,
+                                               description="Location de la salle de réunion"))
+        say("Ventes rapides, dépenses, réapprovisionnement…")
+        for when, _, fn in sorted(events, key=lambda e: (e[0], e[1])):
+            clock.when = when
+            fn()
+        counts["ventes"] = sold[0]
         clock.when = real_now - timedelta(hours=2)
         for _ in range(2):  # guests arriving today
             today_local = biz.now().date()
@@ -178,6 +219,27 @@ def fill(biz: Business, today: datetime | None = None, seed: int = 228, progress
                                     "expected_return": ret, "months": months, "risk": risk, "status": status}, admin)
         counts["agenda"] = len(agenda)
         counts["investissements"] = 3
+        counts["employés"] = team(biz)
     finally:
         biz.clock = saved_clock
     return counts
+
+
+def team(biz: Business) -> int:
+    """The demo's employee as an account (phone login), mirrored in Équipe: every user who acted is listed.
+    Returns how many accounts were made (0 when it exists already). The admin account is made by ``ttr demo``."""
+    import secrets
+
+    from functions.accounts import team as mirror
+    from functions.accounts import users
+    from functions.accounts.workspaces import DEFAULT
+    from functions.errors import TTRError
+
+    when = users.Moment(biz.clock().timestamp(), biz.now().isoformat(sep=" "))
+    try:
+        user = users.create(biz.state, name=STAFF, phone=STAFF_PHONE, password=secrets.token_urlsafe(12), when=when,
+                            workspace=DEFAULT, role="employee")
+    except TTRError:
+        return 0  # already there (a demo filled again)
+    mirror.mirror_user(biz, users.public(user, DEFAULT), ADMIN)
+    return 1
