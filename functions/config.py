@@ -29,7 +29,7 @@ SETTINGS_TABLE: list[tuple[str, str, str]] = [
     ("TTR_PUBLIC_URL", "(l'adresse servie par `ttr serve` / `ttr demo`, sinon http://127.0.0.1:8080)", "Adresse publique de base des liens partagés (reçus, relevés, invitations) ; un lien écrit n'est jamais réécrit"),
     ("TTR_SYNC_TOKEN", "(généré dans l'état, affiché par `ttr serve --jetons`)", "Jeton partagé qui autorise l'appel HTTP de synchronisation"),
     ("GOOGLE_APPLICATION_CREDENTIALS", "(identifiants par défaut)", "Compte de service Google pour Sheets et Drive"),
-    ("TTR_SHEETS_API_URL", "https://sheets.googleapis.com", "Adresse de l'API Google Sheets (et Drive) : un faux serveur local (`python -m tests.fakes.sheets_api`) ou un émulateur ; identifiants anonymes alors"),
+    ("TTR_SHEETS_API_URL", "(Google)", "Adresse de l'API Google Sheets (et Drive) : un faux serveur local (`python -m tests.fakes.sheets_api`) ou un émulateur ; identifiants anonymes alors"),
     ("GOOGLE_CLOUD_PROJECT", "(aucun)", "Projet Google Cloud (Firestore)"),
     ("TRIX_API_KEY", "(aucun)", "Clé du fournisseur compatible OpenAI pour TRIX ; sans clé, TRIX explique comment la configurer"),
     ("TRIX_BASE_URL", "(OpenAI)", "Adresse du fournisseur compatible OpenAI (OpenRouter, Ollama `http://localhost:11434/v1`…)"),

@@ -30,19 +30,20 @@ class CellUsage:
         return self.cells * 100 >= WARN_PERCENT * self.limit
 
 
-def cell_usage(backend: Any) -> CellUsage | None:
-    """The workbook's grid cells against Google's limit; None for a backend without a cell limit."""
+def cell_usage(backend: Any, fresh: bool = True) -> CellUsage | None:
+    """The workbook's grid cells against Google's limit; None for a backend without a cell limit.
+    ``fresh=False`` (the Tableau de bord, the morning summary) costs no request once the workbook was read."""
     count = getattr(backend, "grid_cells", None)
-    return CellUsage(int(count())) if callable(count) else None
+    return CellUsage(int(count(fresh))) if callable(count) else None
 
 
 def _thousands(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
 
 
-def cell_limit_warning(backend: Any, usage: CellUsage | None = None) -> str | None:
+def cell_limit_warning(backend: Any, usage: CellUsage | None = None, fresh: bool = False) -> str | None:
     """A French warning when the workbook uses 70 % or more of the cell limit, else None."""
-    usage = usage if usage is not None else cell_usage(backend)
+    usage = usage if usage is not None else cell_usage(backend, fresh)
     if usage is None or not usage.near_limit:
         return None
     return (f"Le classeur Google Sheets utilise {usage.percent} % de sa limite ({_thousands(usage.cells)} cellules "

@@ -167,9 +167,10 @@ class GoogleSheetsBackend(Backend):
     def titles(self) -> list[str]:
         return [t.title for t in sorted(self._metadata().values(), key=lambda t: t.index)]
 
-    def grid_cells(self) -> int:
-        """Cells of every tab's grid, as Google counts them toward its 10 million limit (fresh metadata)."""
-        return sum(t.row_count * t.column_count for t in self._metadata(refresh=True).values())
+    def grid_cells(self, fresh: bool = True) -> int:
+        """Cells of every tab's grid, as Google counts them toward its 10 million limit; ``fresh=False``
+        uses the tab sizes already known in this process (no request once the workbook was read)."""
+        return sum(t.row_count * t.column_count for t in self._metadata(refresh=fresh).values())
 
     # -- read -----------------------------------------------------------------------------------------
     def _batch_get(self, ranges: Sequence[str]) -> list[list[list[Any]]]:

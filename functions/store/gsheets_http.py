@@ -50,7 +50,7 @@ from functions.errors import (
 )
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-GOOGLE_SHEETS = SPREADSHEETS_API_V4_BASE_URL.split("/v4/")[0]  # https://sheets.googleapis.com
+GOOGLE_SHEETS = SPREADSHEETS_API_V4_BASE_URL.split("/v4/")[0]  # Google's own host, as gspread names it
 METADATA_EMAIL = "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/email"
 UNKNOWN_OUTCOME = ("Google Sheets n'a pas confirmé l'enregistrement : la modification a peut-être été enregistrée. "
                    "Rechargez et vérifiez avant de recommencer.")

@@ -70,6 +70,8 @@ def test_a_workbook_near_the_limit_is_reported_by_ttr_doctor(monkeypatch, tmp_pa
         api.spreadsheets[SPREADSHEET_ID].by_title("Caisse").row_count = 1_800_000  # 7.2 M cells
         usage = cell_usage(b)
         assert usage is not None and usage.percent == 72
+        reads = b.requests["read"]
+        assert cell_limit_warning(b) and b.requests["read"] == reads  # the dashboard's call costs no request
         from functions import cli, config
 
         monkeypatch.setattr(config, "open_backend", lambda spec: b)
