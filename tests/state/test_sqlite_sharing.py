@@ -95,3 +95,40 @@ def test_two_stores_in_one_process_while_another_process_writes(tmp_path: Path) 
     assert stores[1].next_number("other") == 401
     for s in stores:
         s.close()
+
+
+SHORT_WRITER = textwrap.dedent("""
+    import sys
+    from functions.state.sqlite import SQLiteStateStore
+    store = SQLiteStateStore(sys.argv[1])
+    for i in range(20):
+        store.put("other", f"k{i}", {"i": i})
+    store.close()  # its last connection closes: it checkpoints and, if it thinks it is alone, drops the WAL
+""")
+
+
+def test_a_second_store_opened_while_the_first_works_does_not_drop_its_locks(tmp_path: Path) -> None:
+    """The issue's sequence: a store in use, a second store opened on the same file in the same process (the
+    old constructor's os.open/os.close dropped the first one's POSIX locks), then other processes write and
+    close: the first store must still read and write ("disk I/O error" before)."""
+    path = tmp_path / "state.sqlite"
+    first = SQLiteStateStore(path)
+    first.put("mine", "k", {"v": 0})
+    errors: list[str] = []
+    for round_ in range(3):
+        second = SQLiteStateStore(path)  # e.g. the promo entry opening a business per approval
+        second.put("mine", f"second-{round_}", {"v": round_})
+        done = subprocess.run([sys.executable, "-c", SHORT_WRITER, str(path)], cwd=ROOT, capture_output=True,
+                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+        if done.returncode != 0:
+            errors.append(done.stderr[-500:])
+        try:
+            for i in range(30):
+                first.put("mine", f"k{i}", {"v": i, "round": round_})
+                assert first.get("mine", f"k{i}") == {"v": i, "round": round_}
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(f"{type(exc).__name__}: {exc}")
+            break
+    assert errors == []
+    assert first._conn().execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    first.close()
