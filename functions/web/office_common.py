@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, request,
 from functions.business import Business
 from functions.errors import TTRError
 from functions.store.codec import parse_date_text
-from functions.templating import TEMPLATE_DIR
+from functions.templating import TEMPLATE_DIR, sort_key
 from functions.web.guard import notify
 
 bp = Blueprint("office", __name__)
@@ -155,7 +155,7 @@ def paginate(items: Sequence[Any], per: int = PER_PAGE) -> tuple[Sequence[Any], 
 
 
 def distinct(values: Iterable[Any]) -> list[str]:
-    return sorted({str(v) for v in values if v not in (None, "")}, key=str.casefold)
+    return sorted({str(v) for v in values if v not in (None, "")}, key=sort_key)
 
 
 # -- static files of the blueprint -----------------------------------------------------------------------------

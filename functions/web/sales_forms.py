@@ -24,6 +24,7 @@ from functions.books.operations import METHODS
 from functions.business import Business
 from functions.errors import InvalidInputError, TTRError
 from functions.store.workbook import Book, Record
+from functions.templating import sort_key
 
 PER_PAGE = 25
 LINE_SLOTS = 5
@@ -167,7 +168,7 @@ def prestation_index(book: Book) -> Index:
 
 def client_index(book: Book) -> Index:
     def build(b: Book) -> Index:
-        rows = sorted(b.rows("clients"), key=lambda c: str(c["name"]).lower())
+        rows = sorted(b.rows("clients"), key=lambda c: sort_key(c["name"]))
         return Index(rows, {c.id: haystack(c["name"], c["phone"], c["email"], c["address"], c["notes"], c.id)
                             for c in rows})
 
@@ -185,7 +186,7 @@ def recent_clients(book: Book, n: int = 300) -> list[str]:
             if len(names) >= n:
                 break
             names.setdefault(str(c["name"]), None)
-        return sorted(names, key=str.lower)
+        return sorted(names, key=sort_key)
 
     return cached(book, "recent_clients", build)
 

@@ -15,6 +15,7 @@ from functions.accounts import permissions
 from functions.books import dashboard as kpi
 from functions.business import Business
 from functions.store.workbook import Book
+from functions.templating import sort_key
 from functions.web import sales_forms as sf
 
 RECENT = 8
@@ -23,7 +24,7 @@ RECENT = 8
 def for_sale(book: Book) -> list[tuple[Any, Any]]:
     qty = sf.figures(book).stock
     items = [(s, qty.get(s.id)) for s in book.rows("stock") if s["for_sale"] == "Oui" and s["sale_price"] is not None]
-    return sorted(items, key=lambda x: str(x[0]["article"]).lower())
+    return sorted(items, key=lambda x: sort_key(x[0]["article"]))
 
 
 #: Journal fields that say nothing new in a one-line summary (the line already shows who and when).

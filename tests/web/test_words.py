@@ -127,3 +127,10 @@ def test_recent_activity_tells_sentences(demo_shell):
     assert sentence(book, payment) == f"{first} a encaissé {grouped}\u00a0FCFA — réservation {number}"
     home = visible_text(demo_shell.login_admin().get("/").get_data(as_text=True)).split("Activité récente")[1]
     assert " a " in home and "Heure :" not in home and "Type :" not in home
+
+
+def test_clients_are_listed_in_french_order(demo_shell):
+    html = demo_shell.login_admin().get("/clients").get_data(as_text=True)
+    names = [html_lib.unescape(n) for n in re.findall(r'<a href="/clients/\w+">([^<]+)</a>', html)]
+    assert len(names) >= 10 and names == sorted(names, key=sort_key)
+    assert any(n.startswith("É") for n in names)  # « Élodie », « Éric » among the E, not after « Zoé »
