@@ -113,6 +113,12 @@ def _layout(w: _Writer, v: dict[str, Any]) -> None:
     cur = v["currency"]
     center = "L" if w.fmt == "a4" else "C"
     b = v["business"]
+    if v.get("replaced"):
+        r = v["replaced"]
+        w.para(f"Ce reçu a été remplacé par le reçu {r['number']}" + (f" du {day(r['on'])}" if r.get("on") else "")
+               + f" : {r['url']}", 0.9, True, center)
+    if v.get("live"):
+        w.para("Relevé en direct : la situation du compte au moment de l'impression.", 0.85, align=center)
     w.para(b["name"], 1.5, True, center)
     for key in ("type", "address", "phone", "email", "website"):
         if b.get(key):

@@ -147,3 +147,18 @@ def test_one_address_gets_a_bounded_number_of_pages_a_minute(rbiz, reservation):
     assert "Trop de demandes" in refused.data.decode()
     assert client.get("/r/" + store.new_id(), headers=bot).status_code == 429  # unknown ids count too
     assert client.get(path, headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 200
+
+
+def test_the_pdf_of_a_replaced_receipt_says_so(rbiz, client, reservation, monkeypatch):
+    from functions.receipts import pdf
+
+    said: list[str] = []
+    para = pdf._Writer.para
+    monkeypatch.setattr(pdf._Writer, "para", lambda self, value, *a, **k: (said.append(str(value)),
+                                                                          para(self, value, *a, **k))[1])
+    shared = link_of(rbiz, "prestations", reservation["id"])
+    rbiz.refund("5000", "Awa", prestation_id=reservation["id"], reason="Geste")
+    replacement = store.find(rbiz.state, rid_of(link_of(rbiz, "prestations", reservation["id"])))
+    r = client.get(urlparse(shared).path + ".pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    assert any(f"remplacé par le reçu {replacement.number}" in line for line in said), said[:3]
