@@ -2,8 +2,9 @@
 
 One plain daemon thread (no extra dependency) wakes every ``tick_seconds`` and, for every workspace:
 
-* **reminders** — ``reminders.run`` at each tick: it sends once a day, at the first tick at or after the
-  business's reminder hour in its time zone, and costs no read once the day is complete. A day missed while
+* **reminders** — ``reminders.run``: it sends once a day, at the first tick at or after the business's
+  reminder hour in its time zone, and costs no read once the day is complete; before the hour the workbook
+  is read at most every ``EARLY_CHECK_SECONDS``. A day missed while
   the server was off (the last day the schedule completed is remembered in the state store) is caught up
   first, at most ``CATCH_UP_DAYS`` back, without what has gone stale (``rules.due``: no old summary, no item
   already past). Every reminder is claimed once in the state store, so a catch-up never sends twice;
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from functions.errors import TTRError
 
 CATCH_UP_DAYS = 7
+EARLY_CHECK_SECONDS = 900
 STATE_KEY = ("reminders", "schedule")  # {"last_day": "AAAA-MM-JJ"}: the last day the schedule completed
 
 
@@ -41,6 +43,7 @@ class Scheduler:
         self.monotonic = monotonic
         self.channels = channels
         self._last_sync: dict[str, float] = {}
+        self._early_check: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -90,9 +93,12 @@ class Scheduler:
         from functions.reminders.run import run
 
         out: list[str] = []
-        for day in self._missed_days(biz):
+        missed = self._missed_days(biz)
+        for day in missed:
             summary = run(biz, self.channels, day=day, env=self.env, catch_up=True)
             out.append(f"Rattrapage : {_summary_text(summary)}")
+        if not missed and self._too_early(space, biz):
+            return out
         summary = run(biz, self.channels, env=self.env)
         if summary.state == "fait":
             out.append(_summary_text(summary))
@@ -101,6 +107,22 @@ class Scheduler:
             if str(doc.get("last_day", "")) < summary.day.isoformat():
                 biz.state.put(*STATE_KEY, {"last_day": summary.day.isoformat()})
         return out
+
+    def _too_early(self, space: str, biz: Any) -> bool:
+        """Before the reminder hour (as the last run saw it), read the workbook at most every
+        ``EARLY_CHECK_SECONDS`` (a new, earlier hour typed in Paramètres is seen within that time)."""
+        zone = biz.state.get("reminders", "zone") or {}
+        if not zone.get("hour") or not zone.get("timezone"):
+            return False
+        local = biz.clock().astimezone(ZoneInfo(zone["timezone"]))
+        if f"{local:%H:%M}" >= str(zone["hour"]):
+            return False
+        now = self.monotonic()
+        last = self._early_check.get(space)
+        if last is not None and now - last < EARLY_CHECK_SECONDS:
+            return True
+        self._early_check[space] = now
+        return False
 
     def _missed_days(self, biz: Any) -> list[date]:
         """Days after the last completed one and before today that no run completed (the server was off)."""

@@ -167,8 +167,9 @@ class Runner:
     def _act(self, book: Book, ctx: Ctx, day: date | None, summary: RunSummary) -> bool:
         """Send what is due (claims first, in the state store); False when it is not the time yet."""
         settings = rules.Settings.from_book(book)
-        if (self.state.get(COLLECTION, "zone") or {}).get("timezone") != settings.timezone:
-            self.state.put(COLLECTION, "zone", {"timezone": settings.timezone})
+        zone = {"timezone": settings.timezone, "hour": f"{settings.hour:%H:%M}"}  # read by functions.scheduler
+        if self.state.get(COLLECTION, "zone") != zone:
+            self.state.put(COLLECTION, "zone", zone)
         if not self._start(settings, ctx, day, summary):
             return False
         assert summary.day is not None

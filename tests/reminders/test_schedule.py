@@ -123,3 +123,21 @@ def test_the_thread_starts_and_stops():
         time.sleep(0.02)
     s.stop()
     assert printed and not s.running
+
+
+def test_before_the_hour_the_workbook_is_read_at_most_every_quarter_of_an_hour():
+    clock = Clock(datetime(2026, 3, 14, 5, 0, tzinfo=UTC))
+    b = make_business(clock, hour="08:00")
+    ticks = Ticks()
+    s = Scheduler(lambda: {"": b}, channels=Channels(), sync_minutes=10_000, monotonic=ticks, echo=lambda _: None)
+    s.tick()  # the first run learns the zone and the hour
+    reads = b.workbook.backend.requests["read"]
+    for minute in range(1, 120):  # two hours of ticks, one a minute, before 08:00
+        at(clock, 14, 5 + minute // 60, minute % 60)
+        ticks.now = minute * 60.0
+        s.tick()
+    assert b.workbook.backend.requests["read"] - reads == 8  # minutes 1, 16, 31, …, 106 (one read each)
+    at(clock, 14, 8, 0)
+    ticks.now = 121 * 60.0
+    s.tick()
+    assert b.state.get(*STATE_KEY) == {"last_day": "2026-03-14"}  # at the hour, at once
