@@ -35,6 +35,9 @@ operation = st.one_of(
     st.tuples(st.just("cancel"), st.integers(0, 9)),
     st.tuples(st.just("total"), st.integers(0, 9), amounts),
     st.tuples(st.just("sync"),),
+    st.tuples(st.just("typed on account"), st.integers(0, 1), amounts),  # a row typed in the sheet, then a sync
+    st.tuples(st.just("typed cancel"), st.integers(0, 9)),
+    st.tuples(st.just("typed total"), st.integers(0, 9), amounts),
 )
 
 
@@ -60,7 +63,7 @@ def check(biz: Business, cash_in: Decimal) -> None:
 
 def run(backend_kind: str, ops: list[tuple]) -> None:
     module = importlib.import_module(f"tests.store.factory_{backend_kind}")
-    with tempfile.TemporaryDirectory() as tmp, module.make(Path(tmp)) as (backend, _person):
+    with tempfile.TemporaryDirectory() as tmp, module.make(Path(tmp)) as (backend, person):
         clock = Clock(datetime(2026, 3, 14, 9, 30, tzinfo=UTC))
         biz = Business(Workbook(backend), MemoryStateStore(), clock=clock, editor=lambda: "Awa (feuille)")
         biz.init({"business_name": "Chez Awa", "business_type": "Auberge", "currency": "XOF"})
@@ -71,7 +74,7 @@ def run(backend_kind: str, ops: list[tuple]) -> None:
             clock.when += timedelta(minutes=7)
             kind = op[0]
             pick = made[op[1] % len(made)] if made and kind in ("pay prestation", "refund prestation", "cancel",
-                                                                  "total") else None
+                                                                  "total", "typed cancel", "typed total") else None
             try:
                 if kind == "prestation":
                     paid = None if op[3] is None else op[2] * op[3]
@@ -95,6 +98,16 @@ def run(backend_kind: str, ops: list[tuple]) -> None:
                 elif kind == "total" and pick:
                     biz.update("prestations", pick, {"total": str(op[2])}, "Awa")
                 elif kind == "sync":
+                    biz.sync()
+                elif kind == "typed on account":
+                    person.append_row("Caisse", {"Date": biz.now().strftime("%d/%m/%Y %H:%M"), "Type": "Encaissement",
+                                                 "Montant": int(op[2]), "Moyen": "Espèces", "Client ID": clients[op[1]]})
+                    cash_in += op[2]
+                    biz.sync()
+                elif kind in ("typed cancel", "typed total") and pick:
+                    book = biz.load(["prestations"])
+                    header, value = ("Statut", "Annulée") if kind == "typed cancel" else ("Montant total", int(op[2]))
+                    person.set_cell(book.title("prestations"), book.find("prestations", pick).row, header, value)
                     biz.sync()
             except TTRError:
                 pass  # refused (beyond a balance, a cancelled prestation…): nothing was written
