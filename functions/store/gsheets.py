@@ -56,6 +56,7 @@ from functions.store.gsheets_cells import (
     quote_title,
     spreadsheet_id_from,
 )
+from functions.store.gsheets_drive import DriveRevisions
 from functions.store.gsheets_http import (
     GridNotFoundError,
     OutcomeUnknownError,
@@ -64,13 +65,12 @@ from functions.store.gsheets_http import (
     SheetsHttp,
     service_account_email,
 )
-from functions.store.gsheets_setup import FORMAT_KEY, FORMAT_VERSION, ROW_STEP, setup_requests
+from functions.store.gsheets_setup import FORMAT_KEY, FORMAT_VERSION, ROW_STEP, format_mark, setup_requests
 
 DEFAULT_TAB_TITLES = frozenset({"Feuille 1", "Feuille1", "Feuil1", "Sheet1", "Hoja 1"})
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.readonly")
 KEY_HEADERS = ("ID", "Empreinte")  # the unique column of a data tab, of the Journal
 DRIVE_URL = "https://www.googleapis.com"
-REVISION_PAGES = 50  # bounded: 50 pages of 1000 revisions on the first call, then from the last page seen
 
 
 class GoogleSheetsBackend(Backend):
@@ -108,8 +108,7 @@ class GoogleSheetsBackend(Backend):
         self._format_version = 0
         self._headers: dict[str, list[str]] = {}
         self._rows: dict[str, int] = {}  # rows with data (header included), where known
-        self._revision_token = ""
-        self._latest_revision: dict[str, Any] | None = None
+        self.revisions = DriveRevisions(self.http, self.client, f"{self.drive}/revisions")
         self.specs: dict[str, TabSpec] = {}
 
     @classmethod
@@ -287,7 +286,7 @@ class GoogleSheetsBackend(Backend):
         for t in titles:
             header = self._headers[t]
             col = next(header.index(h) for h in KEY_HEADERS if h in header)
-            letter = rowcol_to_a1(1, col + 1)[:-1]
+            letter = _letter(col + 1)
             ranges.append(f"{quote_title(t)}!{letter}:{letter}")
         present: dict[str, set[str]] = {}
         for t, values in zip(titles, self._batch_get(ranges), strict=True):
@@ -365,6 +364,24 @@ class GoogleSheetsBackend(Backend):
         spec = self.specs.get(title)
         return {c.header: c.number_format for c in spec.columns if c.number_format} if spec else {}
 
+    def rename_tab(self, old: str, new: str) -> None:
+        """Rename a tab in place (one updateSheetProperties: its rows, formats and protection stay)."""
+        tab = self._require([old])[old]
+        body = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": tab.sheet_id, "title": new},
+                                                        "fields": "title"}}]}
+
+        def resolve() -> Send | None:  # the answer was lost: rename again only if it did not happen
+            return None if new in self._metadata(refresh=True) else self._batch_update(body)
+
+        self.http.call("write", self._batch_update(body), resolve=resolve)
+        self._tabs = None
+        if old in self._headers:
+            self._headers[new] = self._headers.pop(old)
+        if old in self._rows:
+            self._rows[new] = self._rows.pop(old)
+        if old in self.specs:
+            self.specs[new] = self.specs.pop(old)
+
     # -- setup ----------------------------------------------------------------------------------------
     def setup(self, tabs: Sequence[TabSpec]) -> SetupReport:
         for spec in tabs:
@@ -394,52 +411,46 @@ class GoogleSheetsBackend(Backend):
         spare = [t for t in known if t not in titles and t in DEFAULT_TAB_TITLES]  # Google's empty first tab
         headers: dict[str, list[str]] = {}
         empty: set[int] = set()
-        if existing or spare:
-            ranges = [f"{quote_title(t)}!1:1" for t in existing] + [quote_title(t) for t in spare]
-            for title, values in zip(existing + spare, self._batch_get(ranges), strict=True):
-                if title in spare:
+        # Upgrade: the columns right of the schema of an older 26-column grid, deleted when empty.
+        wide = {s.title: len(s.columns) for s in tabs if s.title in known and self._format_version < FORMAT_VERSION
+                and known[s.title].column_count > len(s.columns)} if existing else {}
+        ranges = [f"{quote_title(t)}!1:1" for t in existing] + [quote_title(t) for t in spare] + [
+            f"{quote_title(t)}!{_letter(w + 1)}:{_letter(known[t].column_count)}" for t, w in wide.items()]
+        trim: list[dict[str, Any]] = []
+        if ranges:
+            kinds = [("header", t) for t in existing] + [("spare", t) for t in spare] + [("wide", t) for t in wide]
+            for (kind, title), values in zip(kinds, self._batch_get(ranges), strict=True):
+                if kind == "spare":
                     if not any(v not in (None, "") for row in values for v in row):
                         empty.add(known[title].sheet_id)
-                    continue
-                headers[title] = [str(h) if h is not None else "" for h in (values[0] if values else [])]
+                elif kind == "wide":
+                    tab = known[title]
+                    used = max((i + 1 for row in values for i, v in enumerate(row) if v not in (None, "")), default=0)
+                    keep = wide[title] + used
+                    if keep < tab.column_count:
+                        trim.append({"deleteDimension": {"range": {"sheetId": tab.sheet_id, "dimension": "COLUMNS",
+                                                                   "startIndex": keep, "endIndex": tab.column_count}}})
+                else:
+                    headers[title] = [str(h) if h is not None else "" for h in (values[0] if values else [])]
         used_ids = {t.sheet_id for t in known.values()}
         plan = setup_requests(tabs, known, headers, used_ids, self.rng, self.service_account_email, report,
                               format_version=self._format_version)
         if empty and any("addSheet" in r for r in plan):
             plan += [{"deleteSheet": {"sheetId": sid}} for sid in sorted(empty)]
+        if trim:
+            marked = any("createDeveloperMetadata" in r or "updateDeveloperMetadata" in r for r in plan)
+            plan += trim if marked else [*trim, format_mark(self._format_version)]
         return known, headers, plan
 
     # -- Drive ----------------------------------------------------------------------------------------
     def last_editor(self, reported: str | None = None) -> str | None:
         """Who made the latest change: ``reported`` (the editor the Apps Script trigger names) when given,
-        else the display name (or email) on the newest Drive revision not made by the service account
-        itself. Drive lists revisions oldest first: the first call pages to the end (bounded), later
-        calls start from the last page seen. None when unknown or on any failure."""
+        else the newest Drive revision not made by the service account (``gsheets_drive``)."""
         if reported and reported.strip():
             return reported.strip()[:120]
-        try:
-            me = (self.service_account_email or "").lower()
-            latest, token = self._latest_revision, self._revision_token
-            for _ in range(REVISION_PAGES):
-                params = {"pageSize": "1000", "fields": "nextPageToken,revisions(id,modifiedTime,"
-                                                        "lastModifyingUser(displayName,emailAddress))"}
-                if token:
-                    params["pageToken"] = token
-                data = self.http.call("drive", lambda p=params: self.client.request(  # type: ignore[misc]
-                    "get", f"{self.drive}/revisions", params=p).json(), retries=1)
-                for rev in data.get("revisions", []):
-                    who = str((rev.get("lastModifyingUser") or {}).get("emailAddress", "")).lower()
-                    if me and who == me:
-                        continue  # our own writes are not a person's edit
-                    if latest is None or str(rev.get("modifiedTime", "")) >= str(latest.get("modifiedTime", "")):
-                        latest = rev
-                if not data.get("nextPageToken"):
-                    self._revision_token = token  # the newest page: the next call starts here
-                    break
-                token = data["nextPageToken"]
-            self._latest_revision = latest
-            user = (latest or {}).get("lastModifyingUser") or {}
-            return user.get("displayName") or user.get("emailAddress") or None
-        except Exception:  # informative only: never fail the caller
-            self._revision_token, self._latest_revision = "", None
-            return None
+        return self.revisions.newest_editor(self.service_account_email)
+
+
+def _letter(column: int) -> str:
+    """The A1 letters of a 1-based column (1 → A, 27 → AA)."""
+    return rowcol_to_a1(1, column)[:-1]

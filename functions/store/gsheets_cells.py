@@ -112,6 +112,9 @@ def after_setup(known: Mapping[str, TabInfo], plan: list[dict[str, Any]], replie
     for req in plan:
         if "appendDimension" in req and req["appendDimension"]["dimension"] == "COLUMNS":
             by_id[req["appendDimension"]["sheetId"]].column_count += req["appendDimension"]["length"]
+        if "deleteDimension" in req and req["deleteDimension"]["range"]["dimension"] == "COLUMNS":
+            rng = req["deleteDimension"]["range"]
+            by_id[rng["sheetId"]].column_count -= rng["endIndex"] - rng["startIndex"]
         if "deleteSheet" in req:
             gone = by_id.pop(req["deleteSheet"]["sheetId"])
             del tabs[gone.title]

@@ -130,7 +130,7 @@ def setup_requests(
         if spec.protected and not tab.protected:
             out.append(protect_request(tab.sheet_id, spec.title, editor))
     if upgrade and out:
-        out.append(_format_mark(format_version))
+        out.append(format_mark(format_version))
     return out
 
 
@@ -138,7 +138,7 @@ def _column(spec: TabSpec, header: str) -> ColumnSpec | None:
     return next((c for c in spec.columns if c.header == header), None)
 
 
-def _format_mark(current: int) -> dict[str, Any]:
+def format_mark(current: int) -> dict[str, Any]:
     """The spreadsheet's format version, where the next setup reads it."""
     meta = {"metadataKey": FORMAT_KEY, "metadataValue": str(FORMAT_VERSION), "location": {"spreadsheet": True},
             "visibility": "DOCUMENT"}

@@ -80,3 +80,25 @@ def test_a_workbook_near_the_limit_is_reported_by_ttr_doctor(monkeypatch, tmp_pa
                                                "--state", str(tmp_path / "s.sqlite")])
         assert result.exit_code == 1, result.output
         assert "72 %" in result.output and "ATTENTION" in result.output
+
+
+def test_upgrade_trims_the_empty_columns_of_an_older_26_column_tab():
+    from tests.fakes.sheets_model import apply_mask
+
+    def text(value: str) -> dict:
+        return apply_mask(None, {"userEnteredValue": {"stringValue": value}}, ["userEnteredValue"])
+
+    with fake_api() as api:
+        ss = api.spreadsheets[SPREADSHEET_ID]
+        tab = ss.add_sheet("Caisse")  # 1 000 × 26, as the older setup made it, with no format version
+        for c, header in enumerate(("ID", "Date", "Type", "Montant")):
+            tab.set(0, c, text(header))
+        tab.set(4, 5, text("note"))  # a person's note in column F
+        b = backend_for(api)
+        b.setup([CAISSE])
+        assert ss.by_title("Caisse").column_count == 6  # up to the person's note; 20 empty columns gone
+        assert b.read(["Caisse"])["Caisse"][4][5] == "note"
+        assert b.grid_cells(fresh=False) == b.grid_cells()  # the cache followed the deletion
+        writes = len(api.calls("sheets.spreadsheets.batchUpdate"))
+        b.setup([CAISSE])
+        assert len(api.calls("sheets.spreadsheets.batchUpdate")) == writes  # once
