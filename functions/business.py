@@ -394,11 +394,25 @@ class Business:
 
     # -- set-up ----------------------------------------------------------------------------------------
     def init(self, settings: dict[str, str] | None = None) -> SetupReport:
+        """Create or upgrade the workbook from the schema, never destroying data. The settings given (setup,
+        Paramètres page, new workspace, CLI) are checked first: currency, country and time zone from their
+        lists, no control character. A business type given here renames the prestations tab in place when
+        its title follows the type (a Boutique's tab is « Ventes »), its rows kept."""
+        from functions.regional import check_settings
+        from functions.store.codec import clean_text
+
+        given = check_settings({k: clean_text(str(v), k) for k, v in (settings or {}).items()})
         existing = {}
         titles = self.workbook.resolve_titles(self.workbook.backend.titles()) if _exists(self.workbook) else {}
         if "settings" in titles:
             existing = self.workbook.parse_settings(self.workbook.backend.read([titles["settings"]])[titles["settings"]])
-        merged = {**existing, **(settings or {})}
+        merged = {**existing, **given}
+        wanted = self.workbook.schema.tab("prestations").title_for(merged.get("business_type"))
+        if given.get("business_type") and titles.get("prestations", wanted) != wanted \
+                and wanted not in self.workbook.backend.titles():
+            self.workbook.backend.rename_tab(titles["prestations"], wanted)  # in place: its rows stay
+            titles["prestations"] = wanted
+            self.forget()
         specs = self.workbook.tab_specs(merged)
         if "prestations" in titles:  # keep the prestations tab under the name it has
             specs = [s if s.title != self.workbook.schema.tab("prestations").title_for(merged.get("business_type"))

@@ -87,7 +87,7 @@ CHECKS = {"currency": check_currency, "country": check_country, "timezone": chec
 
 def check_settings(values: dict[str, str]) -> dict[str, str]:
     """The values with currency, country and time zone checked and normalised (other keys as given)."""
-    return {k: CHECKS[k](v) if k in CHECKS else v for k, v in values.items()}
+    return {k: CHECKS[k](v) if k in CHECKS and str(v).strip() else v for k, v in values.items()}
 
 
 def problems(settings: dict[str, str]) -> list[str]:

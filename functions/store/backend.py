@@ -147,6 +147,10 @@ class Backend(ABC):
     def write(self, ops: Sequence[Op]) -> None:
         """Apply every op or none (one request / one atomic file replace)."""
 
+    def rename_tab(self, old: str, new: str) -> None:
+        """Give a tab a new title in place, its rows kept (the prestations tab follows the business type)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot rename a tab")
+
     @abstractmethod
     def setup(self, tabs: Sequence[TabSpec]) -> SetupReport:
         """Create missing tabs (in this order) and missing columns (appended at the right of the

@@ -292,6 +292,17 @@ class XlsxBackend(Backend):
                 raise InvalidInputError(f"Opération inconnue : {op!r}")
         return edits
 
+    def rename_tab(self, old: str, new: str) -> None:
+        """Rename a tab in place (its rows, formats and protection stay), one atomic file replace."""
+        from openpyxl import load_workbook
+
+        with self._lock():
+            wb = load_workbook(self.path)
+            if old not in wb.sheetnames:
+                raise _missing_tab(old)
+            wb[old].title = new
+            self._replace(wb.save)
+
     def setup(self, tabs: Sequence[TabSpec]) -> SetupReport:
         from functions.store.xlsx_setup import create_workbook, upgrade_workbook
 

@@ -322,7 +322,9 @@ def forget_device() -> Any:
 def business_profile() -> Any:
     try:
         values = _business_settings(request.form)
-        team.update_settings(registry().business(g.workspace), values, g.user["name"])
+        biz = registry().business(g.workspace)
+        team.update_settings(biz, values, g.user["name"])
+        biz.init({"business_type": values["business_type"]})  # the prestations tab follows the type, renamed
     except TTRError as exc:
         notify(exc.message)
         return redirect(url_for("auth.settings"), 303)

@@ -214,3 +214,18 @@ def test_any_text_and_amount_round_trip(backend_and_person, name, amount):
     row = next(r for r in b.read(["Clients"])["Clients"][1:] if r and r[0] == key)
     assert codec.to_value("text", row[1]) == codec.to_value("text", name)
     assert codec.to_value("money", row[3]) == codec.to_value("money", amount)
+
+
+def test_a_tab_renamed_in_place_keeps_its_rows_and_takes_writes(backend_and_person):
+    """The prestations tab follows the business type (issue 12): renamed, never re-created empty."""
+    b, _ = backend_and_person
+    setup(b)
+    add(b, {"ID": "C1", "Nom": "Ama", "Solde": Decimal(25000)})
+    b.rename_tab("Clients", "Clientèle")
+    assert "Clients" not in b.titles() and b.titles().index("Clientèle") == 1
+    grid = b.read(["Clientèle"])["Clientèle"]
+    assert grid[1][:2] == ["C1", "Ama"]
+    b.write([AppendRows("Clientèle", ({"ID": "C2", "Nom": "Kofi"},), {})])
+    assert [r[0] for r in b.read(["Clientèle"])["Clientèle"][1:]] == ["C1", "C2"]
+    with pytest.raises(MissingTabError):
+        b.read(["Clients"])

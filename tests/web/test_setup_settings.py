@@ -99,3 +99,43 @@ def test_a_new_workspace_with_a_control_character_is_refused_and_not_registered(
     r = admin.post("/espaces/nouveau", data=data, follow_redirects=True)
     assert "Caractère invalide" in r.get_data(as_text=True)
     assert [k for k, _ in shell.state.list("workspaces") if k != "principal"] == []
+
+
+@pytest.mark.parametrize("factory", ["memory", "xlsx"])
+def test_the_prestations_tab_follows_the_business_type_renamed_in_place(tmp_path, clock, factory):
+    from functions.business import Business
+    from functions.state.memory import MemoryStateStore
+    from functions.store.backend import MemoryBackend
+    from functions.store.workbook import Workbook
+    from functions.store.xlsx import XlsxBackend
+
+    backend = MemoryBackend() if factory == "memory" else XlsxBackend(tmp_path / "ttr.xlsx")
+    biz = Business(Workbook(backend), MemoryStateStore(), clock=clock)
+    biz.init({})  # as an app started before its setup: « Prestations »
+    assert biz.load(["prestations"]).title("prestations") == "Prestations"
+    p = biz.add_prestation({"client": "Ama", "total": "25.000"}, "Awa")
+    biz.init({"business_type": "Boutique"})  # chosen at setup, or later in Paramètres
+    book = biz.load(["prestations"])
+    assert book.title("prestations") == "Ventes" and "Prestations" not in backend.titles()
+    assert book.find("prestations", p["id"])["total"] == Decimal(25000)  # the rows stay
+    biz.init({})  # ttr init without a type keeps the title
+    assert biz.load(["prestations"]).title("prestations") == "Ventes"
+
+
+def test_choosing_boutique_at_setup_names_the_tab_ventes(fresh, biz):
+    _, r = post_setup(fresh)
+    assert r.status_code == 303
+    assert biz.load(["prestations"]).title("prestations") == "Ventes"
+
+
+def test_changing_the_business_type_in_parametres_renames_the_tab(shell):
+    p = shell.biz.add_prestation({"client": "Ama", "total": "1000"}, "Awa")
+    assert shell.biz.load(["prestations"]).title("prestations") == "Réservations"  # an Auberge
+    admin = shell.login_admin()
+    page = admin.get("/parametres").get_data(as_text=True)
+    data = {"csrf": csrf_of(page), "business_name": "Chez Awa", "business_type": "Restaurant", "country": "TG",
+            "currency": "XOF", "timezone": "Africa/Lome"}
+    r = admin.post("/parametres/entreprise", data=data, follow_redirects=True)
+    assert "Profil de l&#39;entreprise enregistré" in r.get_data(as_text=True)
+    book = shell.biz.load(["prestations"])
+    assert book.title("prestations") == "Commandes" and book.find("prestations", p["id"]) is not None
