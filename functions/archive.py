@@ -76,9 +76,25 @@ def named_digest(values: dict[str, Any]) -> str | None:
     return match.group(1) if match else None
 
 
+def archive_target(workbook: str, year: int, archive: str | None, google: bool) -> str:
+    """Where the archive of ``year`` goes: ``<classeur>-<année>.xlsx`` beside an ``.xlsx`` workbook (absolute
+    path); on Google Sheets the empty Google Sheet given by ``--archive`` (shared like the main one)."""
+    if google:
+        if not archive:
+            raise InvalidInputError("Sur Google Sheets, créez une Google Sheet vide dans le même dossier Drive, "
+                                    "partagez-la avec le compte de service comme le classeur, puis donnez son URL "
+                                    "(--archive URL).")
+        return archive.strip()
+    if archive:
+        raise InvalidInputError("--archive ne sert que sur Google Sheets : l'archive d'un .xlsx est écrite à côté "
+                                f"du classeur ({archive_path(workbook, year).name}).")
+    return str(archive_path(workbook, year).resolve())
+
+
 def close_year(biz: Any, year: int, open_archive: Callable[[], Backend], archive_name: str, *,
-               dry_run: bool = False, actor: str = "système") -> CloseReport:
-    """Close ``year`` (see the module docstring); ``open_archive`` opens the archive workbook's backend."""
+               dry_run: bool = False, actor: str = "système", spec: str | None = None) -> CloseReport:
+    """Close ``year`` (see the module docstring); ``open_archive`` opens the archive workbook's backend and
+    ``spec`` is what opens it again later (a path or a Google Sheets URL; ``archive_name`` by default)."""
     done = biz.state.get("closings", str(year))
     if done and done.get("status") == "done":
         raise YearClosedError(f"L'exercice {year} est déjà clôturé (archive : {done.get('archive')}). "
@@ -114,8 +130,9 @@ def close_year(biz: Any, year: int, open_archive: Callable[[], Backend], archive
         _write_archive(biz, book, the_plan, journal_cut, archive)
         _check_archive(biz, book, the_plan, journal_cut, Workbook(archive, biz.workbook.schema))
         last = str(journal_cut[-1]["hash"]) if journal_cut else GENESIS
-        biz.state.put("closings", str(year), {"status": "archived", "archive": archive_name, "moved": report.moved,
-                                              "journal_count": len(journal_cut), "journal_last": last})
+        record = {"archive": archive_name, "spec": spec or archive_name, "moved": report.moved,
+                  "journal_count": len(journal_cut), "journal_last": last}
+        biz.state.put("closings", str(year), {"status": "archived", **record})
         ops = [ReplaceTab(book.title(key), tuple(tuple(r) for r in rows[1:])) for key, rows in live.items()]
         jrows = live["journal"][1:]
         hidx = [str(h) for h in live["journal"][0]].index("Empreinte")
@@ -127,9 +144,7 @@ def close_year(biz: Any, year: int, open_archive: Callable[[], Backend], archive
         _reset_logs(biz, jrows)
         biz.forget()
         _new_baseline(biz, biz.load())
-        biz.state.put("closings", str(year), {"status": "done", "archive": archive_name, "moved": report.moved,
-                                              "journal_count": len(journal_cut), "journal_last": last,
-                                              "at": ctx.now.isoformat(sep=" ")})
+        biz.state.put("closings", str(year), {"status": "done", **record, "at": ctx.now.isoformat(sep=" ")})
         biz.forget()
     biz.sync()  # snapshots of the new live rows (a sync with nothing new writes nothing)
     return report
@@ -305,5 +320,5 @@ def verify_rows(key: bytes, rows: list[dict[str, Any]]) -> str | None:
     return None
 
 
-__all__ = ["CHECKPOINT", "CloseReport", "YearClosedError", "archive_path", "close_year", "is_checkpoint",
+__all__ = ["CHECKPOINT", "CloseReport", "YearClosedError", "archive_path", "archive_target", "close_year", "is_checkpoint",
            "named_digest", "verify_rows"]

@@ -303,12 +303,43 @@ def audit() -> None:
 @audit.command("verify")
 @WORKBOOK
 @STATE
-def audit_verify(workbook: str | None, state: str | None) -> None:
+@click.option("--archives", is_flag=True, help="Vérifier aussi les archives des exercices clôturés et la chaîne entre elles.")
+def audit_verify(workbook: str | None, state: str | None, archives: bool) -> None:
     """Vérifier que le Journal n'a pas été modifié (code de sortie 1 sinon)."""
-    verdict = open_business(_config(workbook, state)).verify_journal()
+    biz = open_business(_config(workbook, state))
+    if archives:
+        from functions.archive_read import verify_archives
+
+        verdict = verify_archives(biz)
+    else:
+        verdict = biz.verify_journal()
     click.echo(verdict.message)
     if not verdict.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("annee", type=int)
+@click.option("--apercu", is_flag=True, help="Montrer ce qui partirait, sans rien changer.")
+@click.option("--archive", "archive_url", help="Google Sheets : URL de la Google Sheet vide qui recevra l'archive.")
+@WORKBOOK
+@STATE
+def cloture(annee: int, apercu: bool, archive_url: str | None, workbook: str | None, state: str | None) -> None:
+    """Clôturer un exercice : ses lignes réglées partent dans une archive, les soldes sont reportés « À nouveau »."""
+    from functions.archive import archive_target, close_year
+    from functions.config import open_backend
+
+    config = _config(workbook, state)
+    target = archive_target(config.workbook, annee, archive_url, config.is_google)
+    name = Path(target).name if not config.is_google else target
+    report = close_year(open_business(config), annee, lambda: open_backend(target), name, dry_run=apercu,
+                        actor="ttr cloture", spec=target)
+    for line in report.lines():
+        click.echo(line)
+    if apercu:
+        click.echo("Aperçu : rien n'a été modifié. Relancez sans --apercu pour clôturer.")
+    else:
+        click.echo(f"Archive en lecture seule : {target}. Vérifiez : « ttr audit verify --archives ».")
 
 
 def _register() -> None:

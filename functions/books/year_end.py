@@ -218,4 +218,44 @@ def differences(before: Figures, after: Figures) -> list[str]:
     return out
 
 
-__all__ = ["CARRIED", "MOVED_TABS", "Figures", "Plan", "differences", "figures", "plan"]
+# -- size guard ------------------------------------------------------------------------------------------------
+ROWS_HINT = 20_000  # data rows of the live workbook past which the close is suggested (.xlsx: every action pays)
+CELLS_HINT_PERCENT = 50  # of Google's 10 million cells
+
+
+def closable_year(book: Book, now: datetime) -> int | None:
+    """The oldest year before ``now``'s with rows a close would move (sales, expenses, stock movements)."""
+    years = [r["date"].year for r in book.all_rows("caisse") if isinstance(r["date"], date)
+             and r["type"] != CARRIED and not r["prestation_id"]] if "caisse" in book.tabs else []
+    if "movements" in book.tabs:
+        years += [m["date"].year for m in book.all_rows("movements") if isinstance(m["date"], date)
+                  and m["reason"] != CARRIED]
+    past = [y for y in years if y < now.year]
+    return min(past) if past else None
+
+
+def book_rows(book: Book) -> int:
+    return sum(len(t.records) for t in book.tabs.values())
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def size_line(rows: int, cells: int | None = None, percent: int | None = None) -> str:
+    what = (f"{_thousands(cells)} cellules ({percent} % de la limite de Google)" if cells is not None
+            else f"{_thousands(rows)} lignes")
+    return f"Taille du classeur : {what}."
+
+
+def size_hint(rows: int, closable: int | None, cells: int | None = None, percent: int | None = None) -> str | None:
+    """The French suggestion to close a year when the workbook is large and a past year has rows, else None."""
+    large = percent >= CELLS_HINT_PERCENT if percent is not None else rows >= ROWS_HINT
+    if not large or closable is None:
+        return None
+    return (f"{size_line(rows, cells, percent)} L'exercice {closable} peut être clôturé : ses lignes réglées "
+            f"partiront dans une archive (Paramètres › Clôture d'exercice, ou « ttr cloture {closable} »).")
+
+
+__all__ = ["CARRIED", "CELLS_HINT_PERCENT", "MOVED_TABS", "ROWS_HINT", "Figures", "Plan", "book_rows",
+           "closable_year", "differences", "figures", "plan", "size_hint", "size_line"]
