@@ -79,12 +79,14 @@ def load_view(biz: Any, receipt_id: str, base: str) -> dict[str, Any] | None:
     """The page data of a receipt: its frozen content, read from the state store only (a receipt is a
     document: nothing is read from the workbook); a statement, or a receipt issued before receipts were
     frozen, is the live view of the workbook. None for anything that must 404."""
-    from functions.receipts.render import book_keys, page, thaw, view
+    from functions.receipts.render import book_keys, digest, page, thaw, view
 
     receipt = store.find(biz.state, receipt_id)
     if receipt is None:
         return None
     if receipt.content is not None:
+        if digest(receipt.content) != receipt.digest:  # altered since it was issued: not this document
+            return None
         data = page(thaw(receipt.content), store.link(base, receipt.id))
         if receipt.replaced_by:
             data["replaced"] = {"number": receipt.replaced_number, "url": store.link(base, receipt.replaced_by),

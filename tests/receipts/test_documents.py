@@ -162,3 +162,18 @@ def test_the_pdf_of_a_replaced_receipt_says_so(rbiz, client, reservation, monkey
     r = client.get(urlparse(shared).path + ".pdf")
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
     assert any(f"remplacé par le reçu {replacement.number}" in line for line in said), said[:3]
+
+
+def test_an_altered_frozen_receipt_is_not_shown_and_an_old_unfrozen_one_is_the_live_view(rbiz, client, reservation):
+    link = link_of(rbiz, "prestations", reservation["id"])
+    rid = rid_of(link)
+    doc = rbiz.state.get(store.RECEIPTS, rid)
+    doc["content"]["total"] = {"$d": "1"}  # someone edits the state store
+    rbiz.state.put(store.RECEIPTS, rid, doc)
+    assert client.get(urlparse(link).path).status_code == 404
+    payment = next(r.id for r in rbiz.load().all_rows("caisse") if r["type"] == "Encaissement")
+    legacy = store.Receipt(store.new_id(), "payment", "caisse", payment, "R-2025-00007", "2025-12-01T10:00:00")
+    rbiz.state.put(store.RECEIPTS, legacy.id, legacy.doc())  # issued before receipts were frozen: no content
+    assert "content" not in rbiz.state.get(store.RECEIPTS, legacy.id)
+    t = page(client, store.link(BASE, legacy.id))
+    assert f"Montant reçu {fcfa('75 000')}" in t and "R-2025-00007" in t
