@@ -79,7 +79,8 @@ def test_the_statement_shows_the_same_allocation(hotel):
     pid = reservation(hotel, "25000", date(2026, 3, 10))
     client = hotel.login_admin()
     pay(client, hotel, amount="10000")
-    from functions.receipts.render import content, page as full
+    from functions.receipts.render import content
+    from functions.receipts.render import page as full
     from functions.receipts.web import render_page
 
     data = content(hotel.biz.load(), "statement", hotel.client_id, "R-2026-00099", hotel.biz.now())
