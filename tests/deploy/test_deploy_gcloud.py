@@ -72,7 +72,8 @@ def _parse_errors(command: list[str], config: Path) -> str:
     (no account here) means the command line parsed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLOUDSDK_", "GOOGLE_"))}
     env.update(CLOUDSDK_CONFIG=str(config), CLOUDSDK_CORE_DISABLE_PROMPTS="1",
-               CLOUDSDK_CORE_CHECK_GCE_METADATA="false", CLOUDSDK_METRICS_ENVIRONMENT="ttr-tests")
+               CLOUDSDK_CORE_CHECK_GCE_METADATA="false", CLOUDSDK_CORE_DISABLE_USAGE_REPORTING="true",
+               CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK="true")
     done = subprocess.run([str(GCLOUD), *command], env=env, capture_output=True, text=True, timeout=120,
                           stdin=subprocess.DEVNULL)
     return done.stderr if done.returncode == 2 else ""

@@ -357,7 +357,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Faux serveur de l'API Google Sheets v4 (et Drive v3).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8099)
-    parser.add_argument("--quota", type=int, default=60, help="requêtes par minute (lecture et écriture)")
+    parser.add_argument("--quota", type=int, default=100_000,
+                        help="requêtes par minute, lecture et écriture (Google : 60 ; défaut : sans limite pratique)")
     args = parser.parse_args(argv)
     api = FakeSheetsApi(reads_per_minute=args.quota, writes_per_minute=args.quota, auto_create=True)
     api.start(args.host, args.port)
