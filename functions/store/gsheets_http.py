@@ -266,22 +266,26 @@ class SheetsHttp:
                     raise error from None
                 unsure = kind == "write" and status != 429
                 wait = retry_after(exc.response)
-                if wait is not None and wait > self.max_delay and not unsure:
-                    raise error from None  # cannot honour Retry-After within our budget: give up now
+                if wait is not None and wait > self.max_delay:
+                    if not unsure:
+                        raise error from None  # cannot honour Retry-After within our budget: give up now
+                    wait = self.max_delay
             except requests.RequestException as exc:
                 unsure = kind == "write" and not _never_sent(exc)
                 error, wait = self._transport_error(exc, unsure), self._read_timeout() if unsure else None
-            if unsure and (resolve is None or attempt >= limit):
+            if unsure and resolve is None:
                 raise OutcomeUnknownError(UNKNOWN_OUTCOME) from None
-            if attempt >= limit:
+            if attempt >= limit and not unsure:
                 raise error
             self.sleep(self._delay(attempt, wait))
             attempt += 1
             if unsure:
                 assert resolve is not None
-                follow = resolve()
+                follow = resolve()  # did it land? (never resent before knowing)
                 if follow is None:
                     return None  # it had landed: nothing to resend
+                if attempt > limit:
+                    raise error  # it did not land, and the budget is spent: the caller may try again
                 send = follow
 
     def _email(self, status: int) -> str | None:

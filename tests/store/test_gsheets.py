@@ -317,3 +317,20 @@ def test_last_editor_from_drive_revisions(api, b):
     assert b.last_editor() == "awa@x.tg"
     api.fail_next(500, count=5, kind="drive")
     assert b.last_editor() is None
+
+
+def test_a_write_that_keeps_failing_is_checked_once_more_and_reported_as_not_saved(api, b):
+    api.fail_next(500, count=20, kind="write")
+    before = count(api, BATCH_UPDATE)
+    with pytest.raises(BackendError, match="indisponible"):
+        add(b, {"ID": "C1", "Nom": "Awa"})
+    assert count(api, BATCH_UPDATE) - before == 1 + b.http.max_retries
+    assert caisse_ids(b) == []  # the last answer was checked: nothing landed, and it says so
+
+
+def test_the_last_attempt_that_landed_is_a_success(api, b):
+    b.http.max_retries = 1
+    api.fail_next(500, kind="write")
+    api.fail_next(500, kind="write", after_applying=True)
+    add(b, {"ID": "C1", "Nom": "Awa"})
+    assert caisse_ids(b) == ["C1"]
