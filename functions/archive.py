@@ -50,6 +50,7 @@ class CloseReport:
     openings: int = 0
     journal_rows: int = 0
     dry_run: bool = False
+    opening_rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (tab key, typed values)
 
     def lines(self) -> list[str]:
         names = {"prestations": "prestation(s)", "lines": "ligne(s) de prestation", "caisse": "ligne(s) de Caisse",
@@ -85,6 +86,8 @@ def archive_target(workbook: str, year: int, archive: str | None, google: bool) 
                                     "partagez-la avec le compte de service comme le classeur, puis donnez son URL "
                                     "(--archive URL).")
         return archive.strip()
+    if not workbook.strip():
+        raise InvalidInputError("Classeur inconnu : indiquez-le (TTR_WORKBOOK) pour savoir où écrire l'archive.")
     if archive:
         raise InvalidInputError("--archive ne sert que sur Google Sheets : l'archive d'un .xlsx est écrite à côté "
                                 f"du classeur ({archive_path(workbook, year).name}).")
@@ -114,7 +117,7 @@ def close_year(biz: Any, year: int, open_archive: Callable[[], Backend], archive
         the_plan = year_end.plan(book, year, ctx)
         journal_cut = _journal_prefix(book, the_plan)
         report = CloseReport(year, archive_name, {**the_plan.count(), "journal": len(journal_cut)},
-                             sum(1 for _ in the_plan.openings), dry_run=dry_run)
+                             sum(1 for _ in the_plan.openings), dry_run=dry_run, opening_rows=the_plan.openings)
         if not the_plan and not journal_cut:
             if dry_run:
                 return report

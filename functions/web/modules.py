@@ -24,6 +24,7 @@ BLUEPRINTS: list[str] = [
     "functions.web.office:bp",
     "functions.web.reports:bp",
     "functions.web.offline:bp",
+    "functions.web.year_close:bp",
 ]
 
 #: (French label, endpoint) of the menu, in order; the shell's own pages are included.

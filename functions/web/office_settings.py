@@ -62,7 +62,8 @@ def _page(errors: dict[str, str] | None = None, form: dict[str, str] | None = No
     return render_template("web/office/settings.html", book=book, cur=book.settings.get("currency") or "XOF",
                            types=book.rows("types"), errors=errors or {}, form=form, which=which,
                            sheet=sheet_link(current_workbook_spec()),
-                           edit=request.args.get("type", ""), title=book.title("prestations")), status
+                           edit=request.args.get("type", ""), title=book.title("prestations"),
+                           year_close="year_close" in current_app.blueprints), status
 
 
 @bp.get("/parametres/activite")
