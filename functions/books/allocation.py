@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from functions.books import ledger
+from functions.books.derive import book_after
 from functions.books.records import Ctx, display, taken_ids
 from functions.store.workbook import Book, Change, JournalEntry, Record
 
@@ -46,23 +47,6 @@ def _oldest_first(p: Record) -> tuple[datetime, str, str]:
     if isinstance(moment, date) and not isinstance(moment, datetime):
         moment = datetime(moment.year, moment.month, moment.day)
     return (moment if isinstance(moment, datetime) else datetime.max, str(p["number"] or ""), p.id)
-
-
-class After:
-    """The rows of ``book`` as they will be once ``change`` is written (updates applied, appends added)."""
-
-    def __init__(self, book: Book, change: Change) -> None:
-        by_row: dict[tuple[str, int], dict[str, Any]] = {}
-        for u in change.updates:
-            by_row.setdefault((u.tab, u.record.row), {}).update(u.values)
-        self.rows: dict[str, list[Record]] = {}
-        for key in ("clients", "prestations", "lines", "caisse"):
-            base = [Record(r.tab, r.row, {**r.values, **by_row[(key, r.row)]}, r.cells) if (key, r.row) in by_row
-                    else r for r in book.all_rows(key)] if key in book.tabs else []
-            self.rows[key] = base + [Record(key, 0, dict(v)) for k, v in change.appends if k == key]
-
-    def live(self, key: str) -> list[Record]:
-        return [r for r in self.rows[key] if not r.deleted]
 
 
 def touched_clients(book: Book, change: Change) -> set[str]:
@@ -140,20 +124,20 @@ def settle(book: Book, change: Change, ctx: Ctx, *, every: bool = False, system:
     system's (the sync), else as the actor's."""
     if "caisse" not in book.tabs or "prestations" not in book.tabs:
         return change
-    after = After(book, change)
-    clients = {c.id for c in after.live("clients")} if every else touched_clients(book, change)
+    after = book_after(book, change)
+    clients = {c.id for c in after.rows("clients")} if every else touched_clients(book, change)
     if not clients:
         return change
-    prestations = after.rows["prestations"]
+    prestations = after.all_rows("prestations")
     owner = {p.id: str(p["client_id"] or "") for p in prestations}
     mine: dict[str, list[Record]] = defaultdict(list)
     for p in prestations:
         if owner[p.id] in clients:
             mine[owner[p.id]].append(p)
-    cash = [r for r in after.rows["caisse"]
+    cash = [r for r in after.all_rows("caisse")
             if (owner.get(str(r["prestation_id"] or "")) or str(r["client_id"] or "")) in clients]
     wanted = {p.id for ps in mine.values() for p in ps}
-    lines = [ln for ln in after.live("lines") if ln["prestation_id"] in wanted]
+    lines = [ln for ln in after.rows("lines") if ln["prestation_id"] in wanted]
     totals = ledger.prestation_totals([p for ps in mine.values() for p in ps], lines, cash, book.codec.quantum)
     credit = ledger.credits(prestations, cash)
     taken = taken_ids(book, "caisse") | {str(v.get("id")) for k, v in change.appends if k == "caisse"}
@@ -188,8 +172,8 @@ def credit_of(book: Book, client_id: str) -> Decimal:
 
 
 def invariant_gaps(book: Book) -> list[str]:
-    """Clients for which Solde ≠ Σ Solde of open prestations − credit, or whose prestation owes below zero
-    while it holds allocated credit (empty when the books are right); used by tests and ``ttr audit``."""
+    """Clients for which Solde ≠ Σ Solde of their prestations not cancelled − credit (empty when the books are
+    right)."""
     prestations = book.rows("prestations")
     caisse = book.all_rows("caisse")
     totals = ledger.prestation_totals(book.all_rows("prestations"), book.rows("lines"), caisse, book.codec.quantum)

@@ -16,7 +16,7 @@ from functions.books import ledger
 from functions.books.quarantine import taken
 from functions.store.backend import cells_equal
 from functions.store.codec import plain
-from functions.store.workbook import Book, Record, RowUpdate
+from functions.store.workbook import Book, Change, Record, RowUpdate
 
 Derived = dict[str, dict[str, dict[str, Any]]]
 
@@ -41,6 +41,17 @@ def apply_updates(book: Book, updates: Iterable[RowUpdate]) -> Book:
         records = [Record(r.tab, r.row, {**r.values, **by_row[(key, r.row)]}, r.cells) if (key, r.row) in by_row
                    else r for r in t.records]
         tabs[key] = replace(t, records=records)
+    return replace(book, tabs=tabs)
+
+
+def book_after(book: Book, change: Change) -> Book:
+    """``book`` as it will be once ``change`` is written: its updates applied, its appends added (what the
+    allocation rule and the receipts issued with a change see)."""
+    book = apply_updates(book, change.updates)
+    tabs = dict(book.tabs)
+    for key in {k for k, _ in change.appends if k in tabs}:
+        added = [Record(key, 0, dict(v)) for k, v in change.appends if k == key]
+        tabs[key] = replace(tabs[key], records=list(tabs[key].records) + added)
     return replace(book, tabs=tabs)
 
 

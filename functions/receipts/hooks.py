@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from functions.books import derive
 from functions.errors import InvalidInputError, NotFoundError
 from functions.receipts import render, store
 from functions.store.workbook import Book, Change, JournalEntry, Record
@@ -85,7 +86,7 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
     if not wanted:
         return
     now = biz.now()
-    after = book_after(book, change)
+    after = derive.book_after(book, change)
     known = {tab: store.for_rows(biz.state, tab, [w[1] for w in wanted if w[0] == tab]) for tab in TABS}
     for tab, row_id, kind, index, row in wanted:
         issued = known[tab].get(row_id)
@@ -110,20 +111,6 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
             if typed and not ANY_LINK.search(typed):
                 change.journal.append(JournalEntry("correction", tab, row_id, f"Reçu est calculé : {typed} saisi → "
                                                    f"{url} restauré", actor="système", source="système"))
-
-
-def book_after(book: Book, change: Change) -> Book:
-    """``book`` as it will be once ``change`` is written (what the receipts issued with it say)."""
-    from dataclasses import replace
-
-    from functions.books.derive import apply_updates
-
-    book = apply_updates(book, change.updates)
-    tabs = dict(book.tabs)
-    for key in {k for k, _ in change.appends if k in tabs}:
-        added = [Record(key, 0, dict(v)) for k, v in change.appends if k == key]
-        tabs[key] = replace(tabs[key], records=list(tabs[key].records) + added)
-    return replace(book, tabs=tabs)
 
 
 def behind(book: Book, change: Change) -> list[tuple[str, Record]]:
