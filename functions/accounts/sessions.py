@@ -5,6 +5,9 @@ random tokens; the state store keeps only their SHA-256 (``sessions/<hash>``, ``
 copy of the state lets nobody log in. A session lasts ``SESSION_HOURS``; a device token lasts
 ``DEVICE_DAYS`` and, once a PIN is set on it, opens a new session with the PIN. Five wrong PINs delete the
 device: the password is required again.
+
+A password reset ends everything at once (``end_all``): the user's sessions and remembered devices are
+deleted, and ``still_valid`` refuses any session opened before the reset (``users.revoked_at``).
 """
 
 from __future__ import annotations
@@ -63,6 +66,22 @@ def load_session(state: StateStore, token: str | None, epoch: float) -> Doc | No
     if doc is None or epoch - float(doc.get("created", 0)) > SESSION_HOURS * 3600:
         return None
     return doc
+
+
+def still_valid(session: Doc, user: Doc) -> bool:
+    """False for a session opened before the user's last credentials reset (a login in flight during it)."""
+    return float(session.get("created", 0)) >= float(user.get("revoked_at") or 0)
+
+
+def end_all(state: StateStore, user_id: str) -> int:
+    """Delete every session and remembered device (PIN) of ``user_id``; returns how many went."""
+    gone = 0
+    for collection in ("sessions", "devices"):
+        for key, doc in state.list(collection):
+            if doc.get("user_id") == user_id:
+                state.delete(collection, key)
+                gone += 1
+    return gone
 
 
 def switch_workspace(state: StateStore, token: str, workspace: str) -> None:

@@ -44,6 +44,15 @@ def mirror_user(biz: Business, user: dict[str, Any], actor: str) -> dict[str, An
     return biz.run(fn, actor)
 
 
+def journal_account(biz: Business, user_id: str, action: str, text: str, actor: str) -> dict[str, Any]:
+    """One Journal row about an account (a password reset…) that changes no cell of ``Équipe``; ``text``
+    says what happened, never a secret."""
+    def fn(book: Book, ctx: Ctx) -> Change:
+        return Change(journal=[JournalEntry(action, "team", user_id, text)], result={"id": user_id})
+
+    return biz.run(fn, actor)
+
+
 def update_settings(biz: Business, values: dict[str, str], actor: str) -> dict[str, Any]:
     """Set ``Paramètres`` values by setting key (``business_name``, ``perm_caisse``…); unknown keys refused.
     One write with its Journal rows (``Business.set_settings``)."""

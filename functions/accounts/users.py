@@ -4,6 +4,11 @@
 ``{workspace id: {"role": "admin" | "employee", "active": bool}}``. Two index collections make an
 email or a phone number unique (``user_email/<sha256>``, ``user_phone/<digits>``), claimed with
 ``create`` so two concurrent sign-ups cannot share one.
+
+``revoked_at`` (epoch) is when the account's credentials were last reset: a session opened before it is
+refused (``sessions.still_valid``), even one whose login was in flight while the reset ran. A role or
+membership change that would leave a workspace without an active admin is refused, under one lock per
+workspace so two admins demoting each other at once cannot both succeed.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ class InvalidCredentialsError(TTRError):
 
 class AccountExistsError(InvalidInputError):
     """Un compte existe déjà avec cet email ou ce numéro."""
+
+
+class LastAdminError(InvalidInputError):
+    """C'est le dernier administrateur actif de cet espace : nommez d'abord un autre administrateur."""
 
 
 def get(state: StateStore, user_id: str) -> Doc | None:
@@ -141,6 +150,8 @@ def membership(user: Doc | None, workspace: str) -> dict[str, Any] | None:
 
 def set_membership(state: StateStore, user_id: str, workspace: str, *, role: str | None = None,
                    active: bool | None = None) -> Doc:
+    """Give ``user_id`` a role in ``workspace``, or (de)activate it there. Refused with ``LastAdminError``
+    when the workspace would be left without an active admin."""
     if role is not None and role not in ROLES:
         raise InvalidInputError("Rôle inconnu.")
 
@@ -156,10 +167,33 @@ def set_membership(state: StateStore, user_id: str, workspace: str, *, role: str
         spaces[workspace] = current
         return {**doc, "workspaces": spaces}
 
-    out = state.update("users", user_id, fn)
+    with state.lock(f"admins.{workspace}", ttl_seconds=10, timeout_seconds=20):
+        before = get(state, user_id)
+        if before is None:
+            raise InvalidInputError("Compte introuvable.")
+        after = fn(before) or {}
+        if _is_active_admin(before, workspace) and not _is_active_admin(after, workspace) and not any(
+                _is_active_admin(u, workspace) for u in members(state, workspace) if u["id"] != user_id):
+            raise LastAdminError()
+        out = state.update("users", user_id, fn)
     if out is None:
         raise InvalidInputError("Compte introuvable.")
     return out
+
+
+def _is_active_admin(user: Doc, workspace: str) -> bool:
+    m = user.get("workspaces", {}).get(workspace) or {}
+    return bool(m.get("active")) and m.get("role") == "admin"
+
+
+def set_password(state: StateStore, user_id: str, password: str, when: Moment) -> Doc:
+    """A new password; every session opened before now is refused from here on."""
+    return _set(state, user_id, password=passwords.hash_password(password), revoked_at=when.epoch)
+
+
+def revoke_password(state: StateStore, user_id: str, when: Moment) -> Doc:
+    """No password works any more (the admin sends a reset link); sessions opened before now are refused."""
+    return _set(state, user_id, password=None, revoked_at=when.epoch)
 
 
 def members(state: StateStore, workspace: str) -> list[Doc]:

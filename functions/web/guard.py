@@ -94,7 +94,8 @@ def load_context() -> None:
     session = sessions.load_session(st, token, moment().epoch)
     user = users.get(st, session["user_id"]) if session else None
     member = users.membership(user, session["workspace"]) if session else None
-    if session is None or user is None or member is None or registry().get(session["workspace"]) is None:
+    if session is None or user is None or member is None or not sessions.still_valid(session, user) \
+            or registry().get(session["workspace"]) is None:
         if session is not None:  # deactivated (or removed): this device's PIN goes too
             sessions.close_session(st, token)
             sessions.forget_device(st, session.get("device"))

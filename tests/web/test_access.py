@@ -6,12 +6,13 @@ import pytest
 from werkzeug.routing import Rule
 
 PUBLIC = {"health", "auth.setup", "auth.login", "auth.login_phone", "auth.pin", "auth.invitation",
-          "auth.stylesheet", "asset", "probe.probe_public"}
+          "auth.stylesheet", "asset", "probe.probe_public", "team.reset_link", "team.forgot"}
 SERVER = {"sync"}
 LOGIN = {"home", "auth.logout", "auth.settings", "auth.set_pin", "auth.forget_device", "team.workspaces",
          "team.switch", "probe.probe_investments", "probe.probe_action"}
 ADMIN = {"team.team", "team.invite", "team.revoke", "team.deactivate", "team.reactivate",
-         "team.create_workspace", "auth.business_profile", "auth.module_permissions"}
+         "team.create_workspace", "auth.business_profile", "auth.module_permissions", "team.change_role",
+         "team.change_workspaces", "team.reset_password"}
 
 
 def routes(app) -> list[tuple[Rule, str]]:
