@@ -128,14 +128,16 @@ class Size:
         return year_end.size_hint(self.total_rows, self.closable, self.cells, self.cell_percent)
 
 
-def workbook_size(biz: Any, book: Any | None = None) -> Size:
-    """Rows per tab (every backend), grid cells on Google Sheets (``functions.store.capacity``)."""
-    from functions.store.capacity import cell_usage
+def workbook_size(biz: Any, book: Any | None = None, fresh: bool = False) -> Size:
+    """Rows per tab (every backend), grid cells on Google Sheets (``functions.store.capacity``; the tab sizes
+    already known in this process unless ``fresh``: no request on a page view)."""
+    from functions.store.capacity import CellUsage
 
     book = book if book is not None else biz.book()
     rows = {book.title(k): len(t.records) for k, t in book.tabs.items()}
+    count = getattr(biz.workbook.backend, "grid_cells", None)
     try:
-        usage = cell_usage(biz.workbook.backend)
+        usage = CellUsage(int(count(fresh=fresh))) if callable(count) else None
     except TTRError:
         usage = None
     closed = {y for y, _ in closings(biz.state)}

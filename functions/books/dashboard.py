@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from functions.books import ledger, quarantine
+from functions.books import ledger, quarantine, year_end
 from functions.errors import RowError
 from functions.store.backend import Cell
 from functions.store.workbook import Book, Record
@@ -25,6 +25,7 @@ class Kpis:
     low_stock: list[tuple[Record, Decimal]] = field(default_factory=list)
     unpaid: list[tuple[Record, Decimal]] = field(default_factory=list)  # clients with a positive balance
     to_fix: list[RowError] = field(default_factory=list)  # "À corriger": rows of the sheet with an error
+    size_hint: str | None = None  # the workbook is large and a past year can be closed (``year_end.size_hint``)
 
     @property
     def unpaid_total(self) -> Decimal:
@@ -34,6 +35,7 @@ class Kpis:
 def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime,
          to_fix: list[RowError] | None = None) -> Kpis:
     problems = quarantine.to_fix(book) if to_fix is None else to_fix
+    hint = year_end.size_hint(year_end.book_rows(book), year_end.closable_year(book, now))
     book = replace(book, tabs={k: replace(t, records=quarantine.taken(t.records)) for k, t in book.tabs.items()})
     caisse = book.all_rows("caisse") + list(pending.get("caisse", []))
     month = [r for r in caisse if isinstance(r["date"], datetime) and (r["date"].year, r["date"].month) == (now.year, now.month)]
@@ -50,7 +52,7 @@ def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
     totals = ledger.prestation_totals(prestations, book.rows("lines") + list(pending.get("lines", [])), caisse)
     ct = ledger.client_totals(clients, prestations, caisse, totals)
     unpaid = sorted(((c, ct[c.id].balance) for c in clients if ct[c.id].balance > 0), key=lambda x: -x[1])
-    return Kpis(sales, expenses, ledger.cash_balance(caisse), arrivals, low, unpaid, problems)
+    return Kpis(sales, expenses, ledger.cash_balance(caisse), arrivals, low, unpaid, problems, hint)
 
 
 def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime,
@@ -81,6 +83,8 @@ def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
     if k.to_fix:  # first thing to read after the figures: what the sync could not take
         rows.append(["À corriger", len(k.to_fix), "Lignes de la feuille à corriger (non prises en compte si sans ID)"])
         rows += [["", f"{e.tab}, ligne {e.row}" if e.row else e.tab, e.reason] for e in k.to_fix[:50]]
+    if k.size_hint:
+        rows.append(["Clôture d'exercice", "", k.size_hint])
     rows.append([UPDATED_LABEL, now.strftime("%d/%m/%Y %H:%M"), ""])
     return rows
 

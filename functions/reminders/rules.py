@@ -245,7 +245,8 @@ def business_due(book: Book, day: date, settings: Settings) -> list[Due]:
                "arrivals": [f"{p['client'] or '?'} ({p['type'] or p['number'] or p.id})" for p in k.arrivals],
                "agenda": [(a["time"].strftime("%H:%M") + " " if isinstance(a["time"], time) else "") + str(a["title"])
                           for a in agenda],
-               "low_stock": len(k.low_stock), "business": settings.business, "journal": _checkpoint(book)}
+               "low_stock": len(k.low_stock), "business": settings.business, "journal": _checkpoint(book),
+               "size": k.size_hint or ""}
         out.append(Due(SUMMARY, "dashboard", "", settings.admin, ctx))
     return out
 

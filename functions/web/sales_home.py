@@ -71,8 +71,15 @@ def dashboard(biz: Business, *, sale_form: dict[str, str] | None = None, error: 
                            unpaid=k.unpaid[:5] if "unpaid" in show else [], sale=sale, form=form, error=error, errors=errors or {}, methods=sf.method_choices(),
                            idem=sf.idempotency_token(), name=book.settings.get("business_name"),
                            title=book.title("prestations"), month=_month(now),
-                           sales="sales" in current_app.blueprints)
+                           sales="sales" in current_app.blueprints, size=_size(biz, book))
     return html, status
+
+
+def _size(biz: Business, book: Book) -> str | None:
+    """The close suggestion for the admin (cells on Google Sheets, rows elsewhere: ``archive_read``)."""
+    from functions.archive_read import workbook_size
+
+    return workbook_size(biz, book).suggestion() if g.get("role") == "admin" else None
 
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",

@@ -71,3 +71,11 @@ def test_employees_cannot_open_it(shell):
 def test_the_settings_page_links_to_it(shell):
     html = shell.login_admin().get("/parametres/activite").get_data(as_text=True)
     assert 'href="/parametres/cloture"' in html
+
+
+def test_the_dashboard_suggests_the_close_to_the_admin_only(shell, monkeypatch):
+    monkeypatch.setattr(year_end, "ROWS_HINT", 1)
+    admin = shell.login_admin().get("/").get_data(as_text=True)
+    assert "L&#39;exercice 2025 peut être clôturé" in admin or "L'exercice 2025 peut être clôturé" in admin
+    employee = shell.login_employee().get("/").get_data(as_text=True)
+    assert "peut être clôturé" not in employee
