@@ -62,8 +62,15 @@ def _profile(book: Any, c: Any, *, pay: dict[str, str] | None = None, error: str
                            refund_idem=sf.idempotency_token(),
                            more=max(0, len(history) - 50), payments=payments[:50], methods=sf.method_choices(),
                            pay=pay, error=error, errors=errors or {}, idem=pay.get("idem") or sf.idempotency_token(),
-                           title=book.title("prestations"))
+                           title=book.title("prestations"), past=_archived(c.id))
     return html, status
+
+
+def _archived(client_id: str) -> list[Any]:
+    """The client's prestations of closed years, read from the archives on demand (``archive_read``)."""
+    from functions.archive_read import client_history
+
+    return client_history(sf.business(), client_id)
 
 
 @bp.get("/clients/<cid>")

@@ -23,10 +23,10 @@ def shell(tmp_path):
     clock = Clock(datetime(2025, 3, 2, 9, 0, tzinfo=UTC))
     biz = Business(Workbook(MemoryBackend()), MemoryStateStore(), clock=clock, editor=lambda: "Awa (feuille)")
     biz.init({"business_name": "Chez Awa", "business_type": "Auberge", "currency": "XOF"})
-    fill_year(biz, clock)
     s = Shell(biz, clock)
+    s.ids = fill_year(biz, clock)
     s.app = create_app(lambda: biz, {"TTR_SECRET_KEY": SECRET, "TTR_WORKBOOK": str(tmp_path / "ttr.xlsx")},
-                       blueprints=["functions.web.office:bp", "functions.web.year_close:bp"])
+                       blueprints=["functions.web.office:bp", "functions.web.sales:bp", "functions.web.year_close:bp"])
     s.app.testing = True
     return s
 
@@ -79,3 +79,17 @@ def test_the_dashboard_suggests_the_close_to_the_admin_only(shell, monkeypatch):
     assert "L&#39;exercice 2025 peut être clôturé" in admin or "L'exercice 2025 peut être clôturé" in admin
     employee = shell.login_employee().get("/").get_data(as_text=True)
     assert "peut être clôturé" not in employee
+
+
+def test_the_client_profile_lists_archived_prestations_by_year(shell):
+    client = shell.login_admin()
+    number = shell.biz.load(["prestations"]).find("prestations", shell.ids["done"])["number"]
+    html = client.get("/parametres/cloture?annee=2025").get_data(as_text=True)
+    key = html.split('name="cle" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/parametres/cloture", data={"csrf": csrf_of(html), "cle": key, "annee": "2025"}).status_code == 303
+    assert shell.biz.load(["prestations"]).find("prestations", shell.ids["done"]) is None
+    profile = client.get(f"/clients/{shell.ids['ama']}").get_data(as_text=True)
+    past = profile.split("Exercices clôturés (archives)", 1)[1].split("<h2>Paiements", 1)[0]
+    assert "<h3>2025</h3>" in past and str(number) in past and "Terminée" in past
+    other = client.get(f"/clients/{shell.ids['kofi']}").get_data(as_text=True)
+    assert "Exercices clôturés" not in other  # Kofi's prestation is still open: nothing archived
