@@ -49,7 +49,10 @@ class Server:
             app = create_app(lambda: biz, env)
             for name in ("waitress", "waitress.queue"):
                 logging.getLogger(name).setLevel(logging.ERROR)
-            wsgi = waitress.create_server(app, sockets=[sock], threads=THREADS, ident="TTR Gestion")
+            # Behind trusted relays (TTR_TRUSTED_PROXIES) the app reads X-Forwarded-For itself: waitress keeps it.
+            relayed = (env.get("TTR_TRUSTED_PROXIES") or "0").strip() not in ("", "0")
+            wsgi = waitress.create_server(app, sockets=[sock], threads=THREADS, ident="TTR Gestion",
+                                          clear_untrusted_proxy_headers=not relayed)
         except BaseException:
             sock.close()
             raise
