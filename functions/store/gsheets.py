@@ -382,24 +382,6 @@ class GoogleSheetsBackend(Backend):
         if old in self.specs:
             self.specs[new] = self.specs.pop(old)
 
-    def rename_tab(self, old: str, new: str) -> None:
-        """Rename a tab in place (one updateSheetProperties: its rows, formats and protection stay)."""
-        tab = self._require([old])[old]
-        body = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": tab.sheet_id, "title": new},
-                                                        "fields": "title"}}]}
-
-        def resolve() -> Send | None:  # the answer was lost: rename again only if it did not happen
-            return None if new in self._metadata(refresh=True) else self._batch_update(body)
-
-        self.http.call("write", self._batch_update(body), resolve=resolve)
-        self._tabs = None
-        if old in self._headers:
-            self._headers[new] = self._headers.pop(old)
-        if old in self._rows:
-            self._rows[new] = self._rows.pop(old)
-        if old in self.specs:
-            self.specs[new] = self.specs.pop(old)
-
     # -- setup ----------------------------------------------------------------------------------------
     def setup(self, tabs: Sequence[TabSpec]) -> SetupReport:
         for spec in tabs:
@@ -451,7 +433,7 @@ class GoogleSheetsBackend(Backend):
                 else:
                     headers[title] = [str(h) if h is not None else "" for h in (values[0] if values else [])]
         used_ids = {t.sheet_id for t in known.values()}
-        plan = setup_requests(tabs, known, headers, used_ids, self.rng, self.service_account_email, report,
+        plan = setup_requests(tabs, known, headers, used_ids, self.rng, self.account_email(), report,
                               format_version=self._format_version)
         if empty and any("addSheet" in r for r in plan):
             plan += [{"deleteSheet": {"sheetId": sid}} for sid in sorted(empty)]
