@@ -21,8 +21,8 @@ from functions.audit.recorder import Recorder
 from functions.audit.sync import ID_TABS, SyncReport, plan
 from functions.books import commands as cmd
 from functions.books import ledger, records
-from functions.books.commands import Command
 from functions.books.allocation import settle
+from functions.books.commands import Command
 from functions.books.derive import apply_updates, closure, computed_updates, derive, pending_records
 from functions.books.quarantine import is_mark
 from functions.errors import ConflictError, HeaderError, InvalidInputError
