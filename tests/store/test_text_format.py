@@ -98,3 +98,18 @@ def test_xlsx_setup_and_upgrade_make_text_columns_plain_text(tmp_path):
     before = zipfile.ZipFile(path).read("xl/worksheets/sheet2.xml")
     XlsxBackend(path).setup(specs())
     assert zipfile.ZipFile(path).read("xl/worksheets/sheet2.xml") == before  # nothing left to upgrade
+
+
+def test_rows_added_in_a_step_stay_plain_text():
+    from functions.store.backend import AppendRows
+    from functions.store.gsheets_setup import ROW_STEP
+
+    with fake_api() as api:
+        b = backend_for(api)
+        b.setup(specs())
+        b.read(["Clients"])
+        b.write([AppendRows("Clients", tuple({"ID": f"C{i}", "Nom": f"N{i}"} for i in range(ROW_STEP + 5)))])
+        sheet = api.spreadsheets[SPREADSHEET_ID].by_title("Clients")
+        assert sheet.row_count == 1 + 2 * ROW_STEP
+        GSheetsPerson(api, SPREADSHEET_ID).set_cell("Clients", ROW_STEP + 20, "Téléphone", "0042")
+        assert b.read(["Clients"])["Clients"][ROW_STEP + 19][2] == "0042"  # a row of the new step
