@@ -12,8 +12,12 @@ Start it with ``with FakeSheetsApi() as api:`` and point a client at ``api.url``
 * Google's error envelope ``{"error": {"code", "message", "status"}}``; a per-minute quota (60 reads and
   60 writes by default) answering 429 RESOURCE_EXHAUSTED;
 * test knobs: ``fail_next`` (429 with Retry-After, 500, 503, 403, 404…), ``delay_next`` (the request is
-  still applied after the delay, as a write that outlives the client's timeout is), ``deny``; a request
-  ``log`` to count what a client sent.
+  still applied after the delay, as a write that outlives the client's timeout is), both with
+  ``after_applying=True`` (applied first, then the error or the wait: the answer is lost, the work landed),
+  ``deny``; a request ``log`` to count what a client sent;
+* ``deleteSheet``, ``createDeveloperMetadata`` / ``updateDeveloperMetadata`` (spreadsheet-level metadata,
+  returned by ``spreadsheets.get``), and a simulated person in ``tests/store/factory_gsheets.py`` who types
+  the way Google parses typed input.
 
 Standalone, for ``ttr demo``, ``ttr serve`` and the benches on a laptop without a Google account::
 
