@@ -15,7 +15,6 @@ from functions.business import Business
 from functions.errors import InvalidInputError
 from functions.state.base import StateStore
 from functions.store.backend import Backend
-from functions.store.workbook import Workbook
 
 DEFAULT_WORKBOOK = "./ttr.xlsx"
 DEFAULT_STATE = "./ttr.state.sqlite"
@@ -159,13 +158,7 @@ def link_base(config: Config, state: StateStore) -> str:
 
 
 def open_business(config: Config | None = None) -> Business:
-    """The business of ``config``, writing links on ``link_base`` (``config.public_url`` is set to it)."""
-    from functions.receipts.hooks import receipt_hook
+    """The business of ``config``, built by the one composition root (``functions.wiring``)."""
+    from functions.wiring import open_business as wired
 
-    config = config or Config.from_env()
-    backend = open_backend(config.workbook)  # a bad workbook setting fails before a state file is made
-    state = open_state_store(config.state)
-    link_base(config, state)
-    biz = Business(Workbook(backend), state)
-    biz.change_hooks.append(receipt_hook(config.public_url))  # receipt links in the Reçu columns
-    return biz
+    return wired(config)

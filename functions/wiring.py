@@ -31,6 +31,12 @@ def business(workbook: Workbook, state: StateStore, config: Config | None = None
 
 
 def open_business(config: Config | None = None) -> Business:
-    """The business named by the settings (``TTR_WORKBOOK``, ``TTR_STATE``), wired."""
+    """The business named by the settings (``TTR_WORKBOOK``, ``TTR_STATE``), wired, writing links on
+    ``config.link_base`` (``TTR_PUBLIC_URL``, else the address this deployment serves)."""
+    from functions.config import link_base
+
     config = config or Config.from_env()
-    return business(Workbook(open_backend(config.workbook)), open_state_store(config.state), config)
+    backend = open_backend(config.workbook)  # a bad workbook setting fails before a state file is made
+    state = open_state_store(config.state)
+    link_base(config, state)
+    return business(Workbook(backend), state, config)

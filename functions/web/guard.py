@@ -129,8 +129,19 @@ def csrf_token() -> str:
 
 
 def _is_local() -> bool:
-    host = (request.host or "").rsplit(":", 1)[0] if not request.host.startswith("[") else request.host
-    return host in ("localhost", "127.0.0.1") or host.startswith("[::1]")
+    """This machine or the shop's own network (``ttr serve --host 0.0.0.0`` reached by phones on the LAN as
+    http://192.168.1.10:8080): plain http there, so the cookie cannot be marked Secure. A domain name is not."""
+    import ipaddress
+
+    raw = request.host or ""
+    host = raw[1:].split("]", 1)[0] if raw.startswith("[") else raw.rsplit(":", 1)[0]
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def save_cookie(response: Response) -> Response:
