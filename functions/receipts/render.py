@@ -297,8 +297,8 @@ def _on_account(book: Book, row: Record, kind: str, data: dict[str, Any], amount
     names = {p.id: f"{prestation_word(book)} N° {p['number'] or p.id}" for p in book.all_rows("prestations")}
     index = next((i for i, r in enumerate(caisse) if r.id == row.id), len(caisse))
     allocated: list[dict[str, Any]] = []
-    for r in caisse[index + 1:]:  # the allocation rows written with this payment follow it
-        if r["type"] != ledger.ALLOCATE or r["client_id"] != row["client_id"] or r["date"] != row["date"]:
+    for r in caisse[index + 1:]:  # the allocation rows written with this payment follow it (action or sync)
+        if r["type"] != ledger.ALLOCATE or r["client_id"] != row["client_id"]:
             break
         allocated.append({"label": names.get(str(r["prestation_id"] or ""), str(r["prestation_id"] or "")),
                           "amount": ledger.amount(r)})

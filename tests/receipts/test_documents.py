@@ -177,3 +177,13 @@ def test_an_altered_frozen_receipt_is_not_shown_and_an_old_unfrozen_one_is_the_l
     assert "content" not in rbiz.state.get(store.RECEIPTS, legacy.id)
     t = page(client, store.link(BASE, legacy.id))
     assert f"Montant reçu {fcfa('75 000')}" in t and "R-2025-00007" in t
+
+
+def test_a_payment_on_account_receipt_says_where_it_went_and_what_stays_as_credit(rbiz, client):
+    kofi = rbiz.add("clients", {"name": "Kofi"}, "Awa")["id"]
+    p = rbiz.add_prestation({"client_id": kofi, "total": "25000"}, "Awa")
+    number = rbiz.load().find("prestations", p["id"])["number"]
+    rid = rbiz.record_payment("30000", "Awa", client_id=kofi)["caisse_id"]
+    t = page(client, link_of(rbiz, "caisse", rid))
+    assert "Paiement sur compte" in t and f"Montant reçu {fcfa('30 000')}" in t
+    assert f"Réservation N° {number} {fcfa('25 000')}" in t and f"Reste en avoir du client {fcfa('5 000')}" in t
