@@ -108,3 +108,28 @@ def test_a_payment_on_account_typed_in_the_sheet_is_allocated_at_the_sync(biz, k
     biz.sync()  # settled: the next sync has nothing to allocate
     assert biz.workbook.backend.requests["write"] == writes
     assert allocation.invariant_gaps(biz.load()) == []
+
+
+def test_a_deleted_prestation_gives_its_payments_back_to_the_credit_and_a_restored_one_takes_them(biz, kofi):
+    p = biz.add_prestation({"client_id": kofi, "total": "20000"}, "Awa", paid_now="8000")
+    biz.delete("prestations", p["id"], "Awa")
+    assert allocation.credit_of(biz.load(), kofi) == D(8000)
+    assert rows(biz, "clients")[kofi]["balance"] == D(-8000)
+    assert allocation.invariant_gaps(biz.load()) == []
+    biz.restore("prestations", p["id"], "Awa")
+    assert rows(biz, "prestations")[p["id"]]["balance"] == D(12000)
+    assert allocation.credit_of(biz.load(), kofi) == D(0)
+    assert allocation.invariant_gaps(biz.load()) == []
+
+
+def test_a_client_refund_beyond_the_credit_is_taken_back_from_the_newest_prestation(biz, kofi, clock):
+    from datetime import timedelta
+
+    old = biz.add_prestation({"client_id": kofi, "total": "10000"}, "Awa", paid_now="10000")
+    clock.when += timedelta(hours=1)
+    new = biz.add_prestation({"client_id": kofi, "total": "10000"}, "Awa", paid_now="10000")
+    biz.refund("4000", "Awa", client_id=kofi, reason="Geste")
+    ps = rows(biz, "prestations")
+    assert (ps[old["id"]]["balance"], ps[new["id"]]["balance"]) == (D(0), D(4000))
+    assert allocation.credit_of(biz.load(), kofi) == D(0)
+    assert allocation.invariant_gaps(biz.load()) == []
