@@ -106,8 +106,26 @@ def sort_key(text: Any) -> tuple[str, str]:
     return folded, str(text or "")
 
 
+#: One row of each title a Prestations tab can have: (article, noun, « Nouvelle »/« Nouveau »).
+SINGULAR = {"Réservations": ("la", "réservation", "Nouvelle"), "Commandes": ("la", "commande", "Nouvelle"),
+            "Ventes": ("la", "vente", "Nouvelle"), "Patients": ("la", "consultation", "Nouvelle"),
+            "Prestations": ("la", "prestation", "Nouvelle")}
+
+
+def singular(title: Any) -> str:
+    """« réservation » for the tab « Réservations »."""
+    return SINGULAR.get(str(title or ""), ("la", str(title or "").lower().rstrip("s"), "Nouvelle"))[1]
+
+
+def new_one(title: Any) -> str:
+    """« Nouvelle réservation », « Nouvelle commande »: the button and heading that create a row."""
+    entry = SINGULAR.get(str(title or ""), ("la", singular(title), "Nouvelle"))
+    return f"{entry[2]} {entry[1]}"
+
+
 def install_filters(env: jinja2.Environment) -> None:
-    env.filters.update(money=money, percent=percent, qty=qty, day=day, phone=phone)
+    env.filters.update(money=money, percent=percent, qty=qty, day=day, phone=phone, singular=singular,
+                       new_one=new_one)
     record_columns_first(env)
 
 

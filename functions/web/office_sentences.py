@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from functions.store.workbook import Book, Record
+from functions.templating import SINGULAR
 
-#: The singular of each title a Prestations tab can have, with its article.
-SINGULAR = {"Réservations": ("la", "réservation"), "Commandes": ("la", "commande"), "Ventes": ("la", "vente"),
-            "Patients": ("le", "dossier patient"), "Prestations": ("la", "prestation")}
 MOVES = {"Entrée": "une entrée", "Sortie": "une sortie", "Perte": "une perte", "Inventaire": "un inventaire",
          "Vente": "une vente"}
 
@@ -33,7 +31,7 @@ def prestation_name(book: Book, pid: str | None) -> str:
     row = book.find("prestations", pid)
     if row is None:
         return ""
-    return f"{SINGULAR.get(book.title('prestations'), ('la', 'prestation'))[1]} {row['number'] or row.id}"
+    return f"{SINGULAR.get(book.title('prestations'), ('la', 'prestation', ''))[1]} {row['number'] or row.id}"
 
 
 def client_name(book: Book, cid: str | None) -> str:
@@ -49,7 +47,7 @@ def say(book: Book, entry: Record, new: Mapping[str, str], old: Mapping[str, str
     if tab == titles.get("caisse"):
         return _cash(book, person, action, new)
     if tab == titles.get("prestations"):
-        article, noun = SINGULAR.get(tab, ("la", "prestation"))
+        article, noun, _ = SINGULAR.get(tab, ("la", "prestation", ""))
         row = book.find("prestations", rid) if rid else None
         number = new.get("N°") or (row["number"] if row is not None else "") or rid
         if action == "ajout":

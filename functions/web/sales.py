@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, g, redirect, render_template, request, send_file, url_for
 
 from functions.books.commands import EditPrestation
 from functions.errors import NotFoundError, TTRError
 from functions.templating import TEMPLATE_DIR, money
 from functions.web import sales_forms as sf
+from functions.web.guard import notify
 
 bp = Blueprint("sales", __name__)
 CSS = TEMPLATE_DIR / "web" / "sales" / "sales.css"
@@ -104,6 +105,7 @@ def new_prestation() -> Any:
     except TTRError as exc:
         return _form_page(biz.book(), form, sf.field_errors(exc.message, sf.PRESTATION_FIELDS), error=exc.message,
                           status=exc.status)
+    notify(_created(biz.book(), result["id"], paid))
     return redirect(url_for("sales.prestation", pid=result["id"]), 303)
 
 
@@ -135,7 +137,31 @@ def edit_prestation(pid: str) -> Any:
     if result.get("warning"):  # a total below what was paid: the difference went to the client's credit
         book = biz.book()
         return _detail(book, _prestation(book, pid), notice=str(result["warning"]))
+    notify(f"Modification enregistrée : {_name(biz.book(), p, lower=True)}.")
     return redirect(url_for("sales.prestation", pid=p.id), 303)
+
+
+def _name(book: Any, p: Any, *, lower: bool = False) -> str:
+    """« La réservation 00103 »: a prestation named the way the business names them."""
+    from functions.templating import SINGULAR
+
+    article, noun, _ = SINGULAR.get(book.title("prestations"), ("la", "prestation", ""))
+    return f"{article if lower else article.capitalize()} {noun} {p['number'] or p.id}"
+
+
+def _created(book: Any, pid: str, paid: Any) -> str:
+    p = _prestation(book, pid)
+    cur = book.codec.currency
+    told = f"Enregistré : {_name(book, p, lower=True)} pour {p['client'] or '?'} ({money(p['total'] or 0, cur)})"
+    if paid:
+        told += f", {money(paid, cur)} encaissés"
+    return told + "."
+
+
+def money_parse(book: Any, raw: str) -> Any:
+    from functions.money import parse_amount
+
+    return parse_amount(raw, book.codec.currency)
 
 
 # -- detail, status, payment -----------------------------------------------------------------------------
@@ -156,7 +182,7 @@ def _detail(book: Any, p: Any, *, pay: dict[str, str] | None = None, error: str 
     html = render_template("web/sales/prestation.html", book=book, p=p, t=totals, client=client,
                            lines=f.lines_of.get(p.id, []), payments=f.cash_of_prestation.get(p.id, []),
                            statuses=sf.STATUSES, methods=sf.method_choices(), share=share, pay=pay, error=error,
-                           notice=notice, errors=errors or {}, idem=pay.get("idem") or sf.idempotency_token(), title=book.title("prestations"))
+                           notice=notice or g.get("notice"), errors=errors or {}, idem=pay.get("idem") or sf.idempotency_token(), title=book.title("prestations"))
     return html, status
 
 
@@ -175,6 +201,7 @@ def prestation_status(pid: str) -> Any:
     except TTRError as exc:
         book = biz.book()
         return _detail(book, _prestation(book, pid), error=exc.message, status=exc.status)
+    notify(f"Statut de {_name(biz.book(), p, lower=True)} : {request.form.get('status', '').strip()}.")
     return redirect(url_for("sales.prestation", pid=p.id), 303)
 
 
@@ -190,6 +217,9 @@ def prestation_payment(pid: str) -> Any:
         book = biz.book()
         top, errors = sf.placed(exc, "amount")
         return _detail(book, _prestation(book, pid), pay=form, error=top, errors=errors, status=exc.status)
+    book = biz.book()
+    notify(f"Paiement enregistré : {money(money_parse(book, form.get('amount', '')), book.codec.currency)}. Reste à "
+           f"payer : {money(sf.figures(book).prestations[p.id].balance, book.codec.currency)}.")
     return redirect(url_for("sales.prestation", pid=p.id), 303)
 
 

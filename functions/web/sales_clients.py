@@ -16,6 +16,7 @@ from functions.books import ledger
 from functions.errors import NotFoundError, TTRError
 from functions.templating import money
 from functions.web import sales_forms as sf
+from functions.web.guard import notify
 from functions.web.sales import bp
 
 
@@ -98,6 +99,9 @@ def client_payment(cid: str) -> Any:
         book = biz.book()
         top, errors = sf.placed(exc, "amount")
         return _profile(book, _client(book, cid), pay=form, error=top, errors=errors, status=exc.status)
+    book = biz.book()
+    notify(f"Paiement de {c['name']} enregistré. Solde du client : "
+           f"{money(sf.figures(book).clients[c.id].balance, book.codec.currency)}.")
     return redirect(url_for("sales.client", cid=c.id), 303)
 
 
@@ -113,6 +117,7 @@ def client_refund(cid: str) -> Any:
     except TTRError as exc:
         book = biz.book()
         return _profile(book, _client(book, cid), error=exc.message, status=exc.status)
+    notify(f"Remboursement de {c['name']} enregistré.")
     return redirect(url_for("sales.client", cid=c.id), 303)
 
 
@@ -134,9 +139,9 @@ def statement(cid: str) -> Any:
 
 
 def _form(book: Any, form: dict[str, str], errors: dict[str, str], c: Any = None, error: str = "",
-          status: int = 200) -> Any:
+          status: int = 200, same: Any = None) -> Any:
     return render_template("web/sales/client_form.html", book=book, form=form, errors=errors, c=c, error=error,
-                           idem=form.get("idem") or sf.idempotency_token()), status
+                           same=same, idem=form.get("idem") or sf.idempotency_token()), status
 
 
 @bp.route("/clients/nouveau", methods=["GET", "POST"])
@@ -149,11 +154,15 @@ def new_client() -> Any:
     if errors:
         return _form(biz.book(), form, errors, error="Vérifiez les champs signalés : rien n'a été enregistré.",
                      status=400)
+    same = ledger.match_client(str(data.get("name") or ""), biz.book().rows("clients"))
+    if same is not None and form.get("doublon") != "1":  # a warning, not a refusal: the person chooses
+        return _form(biz.book(), form, {}, same=same)
     try:
         result = biz.add("clients", data, sf.actor(), idempotency_key=form.get("idem") or None)
     except TTRError as exc:
         return _form(biz.book(), form, sf.field_errors(exc.message, sf.CLIENT_FIELDS), error=exc.message,
                      status=exc.status)
+    notify(f"Client « {data.get('name')} » ajouté.")
     return redirect(url_for("sales.client", cid=result["id"]), 303)
 
 
@@ -173,6 +182,7 @@ def edit_client(cid: str) -> Any:
     except TTRError as exc:
         return _form(biz.book(), form, sf.field_errors(exc.message, sf.CLIENT_FIELDS), c, error=exc.message,
                      status=exc.status)
+    notify(f"Fiche de {data.get('name') or c['name']} enregistrée.")
     return redirect(url_for("sales.client", cid=c.id), 303)
 
 

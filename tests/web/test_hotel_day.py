@@ -169,7 +169,7 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
         # 3. a booking for a new client, two nights, 20 000 paid now by Mobile Money
         go(page, "nav >> text=Réservations")
         look(page, "reservations-vide")
-        go(page, "text=+ Nouvelle")
+        go(page, "text=Nouvelle réservation")
         page.fill("#client_name", "Afi Dossou")
         page.fill("#client_phone", "90 55 66 77")
         page.select_option("#type", "Chambre double")
@@ -271,19 +271,20 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
             ("clôture", "Caisse"), ("écart de caisse", "Caisse"),
         ], entries
         text = [e[4] for e in entries]
-        assert "Nom : Chambre double ; Prix : 25000" in text[1]
+        assert f"Nom : Chambre double ; Prix : {fcfa(25000)}" in text[1]  # the Journal page formats amounts
         assert entries[3][2] != entries[5][2] and f"Article ID : {drinks['Bière Flag']}" in text[3]
         assert "Quantité : 24" in text[3] and "Référence : Stock initial" in text[3]
         assert f"Article ID : {drinks['Coca']}" in text[5] and "Quantité : 12" in text[5]
         assert "Référence : Livraison du brasseur" in text[5]
         assert "Nom : Afi Dossou" in text[6] and entries[7][2] == entries[9][2] == booking_id
-        assert "Montant total : 50000" in text[7] and "Statut : En attente" in text[7]
-        assert "Type : Encaissement" in text[8] and "Montant : 20000 ; Moyen : Mobile Money" in text[8]
+        assert f"Montant total : {fcfa(50000)}" in text[7] and "Statut : En attente" in text[7]
+        assert "Type : Encaissement" in text[8] and f"Montant : {fcfa(20000)} ; Moyen : Mobile Money" in text[8]
         assert text[9] == "Statut : En attente → Effectuée"
-        assert "1 × Bière Flag ; Montant : 500 ; Moyen : Espèces" in text[10]
-        assert "1 × Coca ; Montant : 400 ; Moyen : Espèces" in text[11]
-        assert "Catégorie : Nourriture et boissons" in text[12] and "Montant : 700" in text[12]
-        assert text[13] == f"Attendu : {expected} ; Compté : {counted} ; Écart : -50 ; Remarque : une pièce de 50 introuvable"
+        assert f"1 × Bière Flag ; Montant : {fcfa(500)} ; Moyen : Espèces" in text[10]
+        assert f"1 × Coca ; Montant : {fcfa(400)} ; Moyen : Espèces" in text[11]
+        assert "Catégorie : Nourriture et boissons" in text[12] and f"Montant : {fcfa(700)}" in text[12]
+        assert text[13] == (f"Attendu : {fcfa(expected)} ; Compté : {fcfa(counted)} ; Écart : {fcfa(-50)} ; "
+                            "Remarque : une pièce de 50 introuvable")
         assert entries[14][2] == entries[13][2] and f"Catégorie : {closing.SHORTAGE}" in text[14]
         look(page, "journal")
 

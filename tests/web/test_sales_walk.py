@@ -130,7 +130,7 @@ def test_a_hotel_day_at_360px(server):
         # 1. book a room with a deposit, for a guest created on the spot
         menu(page, "Réservations")
         look(page, "reservations-vide")
-        page.click("text=+ Nouvelle")
+        page.click("text=Nouvelle réservation")
         page.fill("#client_name", "Afi Dossou")
         page.fill("#client_phone", "90 55 66 77")
         page.select_option("#type", "Chambre double")

@@ -27,8 +27,9 @@ ALLOWED = [r"\d{2}/\d{2}/\d{4}", r"\d{1,2}:\d{2}(?::\d{2})?", r"(?<![\d\u00a0])0
 
 
 def visible_text(page_html: str) -> str:
-    """What a person reads: the text, the placeholders and the options (no script, style, markup)."""
-    text = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page_html)
+    """What a person reads: the text, the placeholders and the options (no script, style, markup; no
+    ``<code>``, where the manual shows what one types, « 25.000 »)."""
+    text = re.sub(r"(?s)<(script|style|code)\b.*?</\1>", " ", page_html)
     text = re.sub(r'placeholder="([^"]*)"', r"> \1 <", text)
     text = re.sub(r"<[^>]+>", " ", text)
     return html_lib.unescape(text)
@@ -101,6 +102,8 @@ def test_every_page_reads_in_french(demo_shell, role):
             continue
         read += 1
         text = visible_text(r.get_data(as_text=True))
+        if name == "manuel":  # the manual quotes what people type: « 25.000 » is an example of input
+            text = re.sub(r"«[^»]*»", " ", text)
         problems += [f"{name}: nombre brut {n!r}" for n in unformatted(text)]
         problems += [f"{name}: mot anglais {w!r}" for w in english(text)]
     assert read >= (25 if role == "admin" else 10)
