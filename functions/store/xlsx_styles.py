@@ -21,6 +21,7 @@ class Styles:
         self.changed = False
         self.xfs: list[str] = []
         self.formats: dict[int, str] = {}
+        self._derived: dict[tuple[int | None, str], int | None] = {}  # xfs only grow: a result stays right
         if xml is None:
             return
         m = re.search(r"<cellXfs\b[^>]*?(?:/>|>(.*?)</cellXfs>)", xml, re.S)
@@ -47,6 +48,11 @@ class Styles:
         """Index of a style like ``base`` whose number format is ``pattern`` (added when missing)."""
         if pattern is None or self.xml is None or not self.xfs or self._xfs_span is None:
             return base
+        if (base, pattern) not in self._derived:
+            self._derived[(base, pattern)] = self._derive(base, pattern)
+        return self._derived[(base, pattern)]
+
+    def _derive(self, base: int | None, pattern: str) -> int | None:
         xf = self.xfs[base] if base is not None and base < len(self.xfs) else self.xfs[0]
         end = xf.index(">")
         cut = end - 1 if xf[end - 1] == "/" else end
