@@ -85,7 +85,7 @@ def xlsx(r: Report) -> bytes:
         widths = [max([len(str(h)) for h in t["headers"]] + [12])] * len(t["headers"])
         for row in t["rows"]:
             for i, v in enumerate(row):
-                widths[i] = max(widths[i], min(60, len(view.cell(v, t["kinds"][i], r.currency)) + 2))
+                widths[i] = max(widths[i], min(60, _width(v, t["kinds"][i]) + 2))
         for i, width in enumerate(widths):
             ws.column_dimensions[_letter(i)].width = width
         ws.freeze_panes = "A2"
@@ -96,22 +96,35 @@ def xlsx(r: Report) -> bytes:
             header.append(c)
         ws.append(header)
         for row in t["rows"]:
-            cells = []
+            cells: list[Any] = []
+            strong = bool(row) and row[0] in ("Total", "Résultat", "Chiffre d'affaires")
             for i, v in enumerate(row):
                 kind = t["kinds"][i]
                 if isinstance(v, Decimal) and kind in ("money", "qty"):
                     c = Cell(ws, value=int(v) if v == v.to_integral_value() else float(v))
                     c.number_format = money_format if kind == "money" else "#,##0.##"
                 else:
-                    c = Cell(ws, value=None if v is None else str(v))
-                    c.data_type = "s" if v not in (None, "") else c.data_type  # text stays text, never a formula
-                if row and row[0] in ("Total", "Résultat", "Chiffre d'affaires"):
+                    value = None if v is None else str(v)
+                    if not strong and not (value or "").startswith("="):
+                        cells.append(value)  # a plain string cell: openpyxl types it as text
+                        continue
+                    c = Cell(ws, value=value)
+                    c.data_type = "s" if value else c.data_type  # text stays text, never a formula
+                if strong:
                     c.font = bold
                 cells.append(c)
             ws.append(cells)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _width(value: Any, kind: str) -> int:
+    """The characters a cell shows, estimated without formatting it (12 500 FCFA: digits, spaces, symbol)."""
+    if isinstance(value, Decimal) and kind in ("money", "qty"):
+        digits = len(str(abs(int(value))))
+        return digits + (digits - 1) // 3 + (5 if kind == "money" else 0) + (value < 0)
+    return len(str(value if value is not None else ""))
 
 
 def _letter(i: int) -> str:

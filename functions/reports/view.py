@@ -46,8 +46,25 @@ def key_figures(r: Report) -> dict[str, Decimal]:
             "impayes": r.ageing.total if r.ageing else Decimal(0), "valeur_stock": r.stock.value}
 
 
-def tables(r: Report) -> list[dict[str, Any]]:
-    """Every section as (title, headers, rows of cells, kinds): the page, the .xlsx, the CSV and the PDF."""
+def tables(r: Report, limit: int | None = None) -> list[dict[str, Any]]:
+    """Every section as (title, headers, rows of cells, kinds): the page, the .xlsx, the CSV and the PDF.
+    With ``limit`` (the page), long lists keep their first rows and their total row; ``more`` says how many
+    rows only the exports hold."""
+    out = _tables(r)
+    for t in out:
+        t["more"] = 0
+        if limit is not None and t["key"] in LONG and len(t["rows"]) > limit + 1:
+            total = t["rows"][-1:] if t["rows"][-1][0] == "Total" else []
+            body = t["rows"][:-1] if total else t["rows"]
+            t["more"] = len(body) - limit
+            t["rows"] = body[:limit] + total
+    return out
+
+
+LONG = frozenset({"articles", "types", "impayes", "stock", "investissements", "moyens"})
+
+
+def _tables(r: Report) -> list[dict[str, Any]]:
     m, q = "money", "qty"
     out: list[dict[str, Any]] = [
         {"key": "resultat", "title": "Compte de résultat (recettes et dépenses)", "headers": ["Poste", "Montant"],

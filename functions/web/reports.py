@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from functions.errors import InvalidInputError, TTRError
 
 bp = Blueprint("reports", __name__)
+PAGE_ROWS = 15  # rows of a long list on the page (the exports hold them all)
 
 
 def _report() -> tuple[Any, Any, str]:
@@ -36,7 +37,7 @@ def page() -> Any:
 
     report, book, choice = _report()
     error = "" if choice in dict(periods.CHOICES) else choice
-    return render_template("web/reports/page.html", r=report, charts=view.svgs(report), tables=view.tables(report),
+    return render_template("web/reports/page.html", r=report, charts=view.svgs(report), tables=view.tables(report, limit=PAGE_ROWS),
                            k=view.key_figures(report), cell=view.cell, choices=periods.CHOICES, choice=choice if not error else "",
                            error=error, args=request.args, cur=report.currency)
 

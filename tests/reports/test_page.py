@@ -117,3 +117,15 @@ def test_pdf_export_is_a4_with_the_header(shell):
     box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", r.data)
     assert box and (round(float(box[1])), round(float(box[2]))) == (595, 842)  # A4 in points
     assert b"/Title" not in r.data or b"Rapport" in r.data
+
+
+def test_long_lists_are_cut_on_the_page_not_in_the_exports(kekeli):
+    from functions.reports import figures, periods, view
+
+    for i in range(40):
+        kekeli.add("stock", {"article": f"Article {i:02d}", "purchase_price": 100}, "Awa")
+    r = figures.compute(kekeli.book(), periods.period("this_month", date(2026, 3, 14)), date(2026, 3, 14))
+    page = {t["key"]: t for t in view.tables(r, limit=15)}["stock"]
+    full = {t["key"]: t for t in view.tables(r)}["stock"]
+    assert len(full["rows"]) == 42 + 1 and page["more"] == 27
+    assert len(page["rows"]) == 16 and page["rows"][-1] == full["rows"][-1] and page["rows"][-1][0] == "Total"
