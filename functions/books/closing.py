@@ -24,6 +24,7 @@ from functions.books import ledger
 from functions.books.operations import cash_row
 from functions.books.records import Ctx, describe, display
 from functions.errors import ConflictError, InvalidInputError
+from functions.money import format_money
 from functions.store.workbook import Book, Change, JournalEntry, Record
 
 SURPLUS = "Écart de caisse (excédent)"
@@ -83,7 +84,8 @@ def close_cash(book: Book, ctx: Ctx, counted: Any, note: str = "", seen_expected
             seen = None
         if seen != exp:
             raise ConflictError(
-                f"Le solde attendu a changé depuis l'affichage ({display(seen)} → {display(exp)}) : une opération "
+                f"Le solde attendu a changé depuis l'affichage ({format_money(seen, book.codec.currency) if seen is not None else '?'} → "
+                f"{format_money(exp, book.codec.currency)}) : une opération "
                 "a été enregistrée entre-temps. Vérifiez et recomptez. Rien n'a été enregistré."
             )
     difference = amount - exp
@@ -95,7 +97,8 @@ def close_cash(book: Book, ctx: Ctx, counted: Any, note: str = "", seen_expected
     if difference:
         kind, category = ("Revenu", SURPLUS) if difference > 0 else ("Dépense", SHORTAGE)
         row = cash_row(book, ctx, kind, abs(difference), method=CASH, category=category,
-                       description=f"Clôture de caisse : compté {display(amount)}, attendu {display(exp)}"
+                       description=f"Clôture de caisse : compté {format_money(amount, book.codec.currency)}, "
+                                   f"attendu {format_money(exp, book.codec.currency)}"
                        + (f" — {note}" if note else ""))
         row_id = row["id"]
         change.appends.append(("caisse", row))

@@ -14,6 +14,7 @@ from typing import Any
 from functions.books import ledger
 from functions.books.records import Ctx, add, describe, display, require, taken_ids, validate
 from functions.errors import InsufficientStockError, InvalidInputError
+from functions.money import format_money
 from functions.store.codec import plain
 from functions.store.schema import fold
 from functions.store.workbook import Book, Change, JournalEntry, Record
@@ -90,7 +91,8 @@ def record_payment(book: Book, ctx: Ctx, amount: Any, *, prestation_id: str = ""
         totals = ledger.prestation_totals([p], book.rows("lines"), book.all_rows("caisse"), book.codec.quantum)[p.id]
         if value > totals.balance:
             raise InvalidInputError(
-                f"Le paiement ({display(value)}) dépasse le solde restant ({display(totals.balance)}). "
+                f"Le paiement ({format_money(value, book.codec.currency)}) dépasse le solde restant "
+                f"({format_money(totals.balance, book.codec.currency)}). "
                 "Rien n'a été enregistré."
             )
         row = cash_row(book, ctx, "Encaissement", value, method=method, prestation_id=p.id,

@@ -83,3 +83,14 @@ def test_a_payment_on_account_and_an_edit_leave_a_notice(hotel):
     r = client.post(f"/clients/{hotel.client_id}/modifier", data={"csrf": csrf_of(html), "name": "Kodjo Mensah",
                                                                    "phone": "+228 90 00 11 22", "notes": "VIP"})
     assert notice_of(client, r) == "Fiche de Kodjo Mensah enregistrée."
+
+
+def test_a_payment_beyond_the_balance_says_both_amounts_formatted(hotel):
+    client = hotel.login_employee()
+    pid = pid_of(create(client, client_name="Afi Dossou", type="Chambre double", start="2026-03-14",
+                        end="2026-03-15"))
+    html = page(client, f"/prestations/{pid}")
+    r = client.post(f"/prestations/{pid}/paiement", data={"csrf": csrf_of(html), "idem": idem_of(html),
+                                                          "amount": "30000", "method": "Espèces"})
+    text = unescape(r.get_data(as_text=True))
+    assert r.status_code == 400 and "Le paiement (30\u00a0000\u00a0FCFA) dépasse le solde restant (25\u00a0000\u00a0FCFA)" in text
