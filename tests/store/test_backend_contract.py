@@ -229,3 +229,25 @@ def test_a_tab_renamed_in_place_keeps_its_rows_and_takes_writes(backend_and_pers
     assert [r[0] for r in b.read(["Clientèle"])["Clientèle"][1:]] == ["C1", "C2"]
     with pytest.raises(MissingTabError):
         b.read(["Clients"])
+
+
+@pytest.mark.parametrize("typed, expected", [("25.000", Decimal(25000)), ("25 000 F", Decimal(25000)),
+                                             ("25\u202f000", Decimal(25000)), ("100.5", None), ("1,5", None)])
+def test_an_amount_typed_as_text_in_the_sheet_follows_the_money_rules(backend_and_person, typed, expected):
+    """Issue 12: "25.000" typed in a cell is 25 000 FCFA on every backend; cents FCFA lacks are refused."""
+    from functions.errors import InvalidInputError
+    from functions.store.codec import Codec
+
+    b, person = backend_and_person
+    if type(b).__name__ == "GoogleSheetsBackend":
+        pytest.skip("Google parses what a person types in a number column itself (the fake does as Google does)")
+    setup(b)
+    add(b, {"ID": "C1", "Nom": "Ama", "Solde": Decimal(1)})
+    person.set_cell("Clients", 2, "Solde", typed)
+    cell = b.read(["Clients"])["Clients"][1][3]
+    codec = Codec("XOF")
+    if expected is None:
+        with pytest.raises(InvalidInputError, match="pas de centimes"):
+            codec.converter("money")(cell)
+    else:
+        assert codec.converter("money")(cell) == expected == codec.to_value("money", cell)
