@@ -88,13 +88,19 @@ def issue(state: StateStore, user: Doc, *, kind: str, by: str, when: Moment) -> 
 
 def by_admin(state: StateStore, user_id: str, workspace: str, admin: Doc, when: Moment) -> tuple[str, Doc, Doc]:
     """The admin resets a member of ``workspace``: the old password and every session and device end now.
-    Returns (token, link record, account)."""
+    Only an admin of every workspace the account may open can (the link opens them all). Returns (token,
+    link record, account)."""
     user = users.get(state, user_id)
     if user is None or workspace not in user.get("workspaces", {}):
         raise NotFoundError("Membre introuvable dans cet espace.")
     if user_id == admin["id"]:
         raise InvalidInputError("Pour votre propre mot de passe, utilisez « Mot de passe oublié » sur la page de "
                                 "connexion, ou « ttr admin reset » sur l'ordinateur qui garde les données.")
+    outside = [w for w, m in user.get("workspaces", {}).items()
+               if m.get("active") and (users.membership(admin, w) or {}).get("role") != "admin"]
+    if outside:  # the link would open workspaces this admin does not run: never a way into another's business
+        raise InvalidInputError("Ce compte a aussi accès à des espaces dont vous n'êtes pas administrateur : "
+                                "seul un administrateur de tous ses espaces peut réinitialiser son mot de passe.")
     user = users.revoke_password(state, user_id, when)
     sessions.end_all(state, user_id)
     token, doc = issue(state, user, kind="admin", by=admin["id"], when=when)

@@ -276,3 +276,17 @@ def test_ttr_admin_reset_prints_a_link_or_sets_a_typed_password(tmp_path):
     assert short.exit_code == 1 and "8 caractères" in short.output
     unknown = runner.invoke(admin_cli, base + ["--email", "personne@example.tg"])
     assert unknown.exit_code == 1 and "Aucun compte" in unknown.output
+
+
+def test_an_admin_cannot_reset_an_account_that_opens_a_workspace_they_do_not_run(stack):
+    """Else the admin of one shop would get a link into the other shop's admin account."""
+    biz, _registry, awa, kofi = stack
+    state = biz.state
+    users.set_membership(state, kofi["id"], "WOTHER01", role="admin")  # Kofi runs another business too
+    with pytest.raises(recovery.InvalidInputError) as err:
+        recovery.by_admin(state, kofi["id"], DEFAULT, users.get(state, awa["id"]), at())
+    assert "pas administrateur" in err.value.message
+    assert login(state, phone="+22890112233", password="motdepasse-kofi")["id"] == kofi["id"]  # nothing changed
+    assert state.list("resets") == []
+    users.set_membership(state, awa["id"], "WOTHER01", role="admin")
+    recovery.by_admin(state, kofi["id"], DEFAULT, users.get(state, awa["id"]), at())
