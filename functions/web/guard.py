@@ -100,7 +100,10 @@ def load_context() -> None:
             sessions.close_session(st, token)
             sessions.forget_device(st, session.get("device"))
             g.cookie.pop("d", None)
-            g.cookie["n"] = "Votre accès à cet espace a été désactivé. Reconnectez-vous avec votre mot de passe."
+            g.cookie["n"] = ("Votre compte a été désactivé par l'administrateur : vous ne pouvez plus vous connecter "
+                             "à cet espace. Demandez-lui de le réactiver si c'est une erreur.")
+            if user is not None and user.get("phone") and not user.get("email"):
+                g.login_endpoint = "auth.login_phone"  # an employee logs in by phone: back to that tab
         g.cookie.pop("s", None)
         g.cookie_dirty = True
         return
@@ -186,7 +189,7 @@ def login_redirect() -> Any:
         return redirect(url_for("auth.setup"))
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     device = sessions.load_device(state(), g.cookie.get("d"))
-    endpoint = "auth.pin" if device and device.get("pin") and device.get("user_id") else "auth.login"
+    endpoint = "auth.pin" if device and device.get("pin") and device.get("user_id") else g.get("login_endpoint", "auth.login")
     return redirect(url_for(endpoint, suite=target) if target and target != "/" else url_for(endpoint), 303)
 
 

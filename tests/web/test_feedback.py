@@ -94,3 +94,16 @@ def test_a_payment_beyond_the_balance_says_both_amounts_formatted(hotel):
                                                           "amount": "30000", "method": "Espèces"})
     text = unescape(r.get_data(as_text=True))
     assert r.status_code == 400 and "Le paiement (30\u00a0000\u00a0FCFA) dépasse le solde restant (25\u00a0000\u00a0FCFA)" in text
+
+
+def test_a_deactivated_employee_is_sent_to_the_phone_tab_with_the_reason(hotel):
+    phone = hotel.login_employee()
+    admin = hotel.login_admin()
+    html = page(admin, "/equipe")
+    r = admin.post(f"/equipe/{hotel.employee['id']}/desactiver", data={"csrf": csrf_of(html)})
+    assert r.status_code == 303
+    r = phone.get("/")
+    assert r.status_code == 303 and r.headers["Location"].startswith("/connexion/telephone")
+    told = unescape(page(phone, r.headers["Location"]))
+    assert "désactivé par l'administrateur" in told and "Demandez-lui de le réactiver" in told
+    assert "econnectez-vous" not in told  # reconnecting cannot help: the message does not ask for it
