@@ -134,3 +134,13 @@ def test_sync_with_another_public_url_keeps_the_issued_links(runner, tmp_path, m
     fresh = open_business()
     other = fresh.revenue(Decimal(100), "Awa", "Photocopies")["caisse_id"]
     assert fresh.load(["caisse"]).find("caisse", other)["receipt"].startswith("http://127.0.0.1:18100/r/")
+
+
+@pytest.mark.parametrize("option, value, message", [("--currency", "ZZZ", "Devise « ZZZ » inconnue"),
+                                                    ("--timezone", "Mars/Olympus", "Fuseau horaire"),
+                                                    ("--name", "Chez\x00Awa", "Caractère invalide")])
+def test_ttr_init_refuses_a_bad_setting_in_french_and_writes_nothing(runner, tmp_path, option, value, message):
+    workbook, state = tmp_path / "ttr.xlsx", tmp_path / "ttr.state.sqlite"
+    result = runner.invoke(main, ["init", "-w", str(workbook), "-s", str(state), option, value])
+    assert result.exit_code != 0 and message in result.output, result.output
+    assert not workbook.exists()
