@@ -2,7 +2,7 @@
 
 Each chart is a ``<figure>``: an ``<svg role="img">`` with a ``<title>`` and a ``<desc>``, and its table
 alternative (the same figures, for screen readers and for reading exact amounts). The SVG scales to the
-width it is given (``viewBox`` 360 wide, text 11–12 px at that width). The same ``Chart`` feeds the PDF.
+width it is given (``viewBox`` 360 wide, text 12 px at that width). The same ``Chart`` feeds the PDF.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _frame(c: Chart, height: int, inner: str, desc: str) -> Markup:
                          f"fill=\"{COLOURS[i]}\"/><text x=\"{22 + i * 120}\" y=\"{height - 5}\">{escape(s)}</text>"
                          for i, s in enumerate(c.series))
     svg = (f"<svg role=\"img\" aria-labelledby=\"ch{n}t ch{n}d\" viewBox=\"0 0 {WIDTH} {height}\" "
-           f"width=\"100%\" font-family=\"sans-serif\" font-size=\"11\" fill=\"#222\">"
+           f"width=\"100%\" font-family=\"sans-serif\" font-size=\"12\" fill=\"#222\">"
            f"<title id=\"ch{n}t\">{escape(c.title)}</title><desc id=\"ch{n}d\">{escape(desc)}</desc>"
            f"{inner}{legend}</svg>")
     return Markup(f"<figure class=\"chart\"><figcaption>{escape(c.title)}</figcaption>{svg}{table(c)}</figure>")
@@ -85,7 +85,7 @@ def columns(c: Chart, height: int = 200) -> Markup:
         y = top + plot_h - float(value / peak) * plot_h
         parts.append(f"<line x1=\"{left}\" x2=\"{WIDTH - 4}\" y1=\"{y:.1f}\" y2=\"{y:.1f}\" stroke=\"#ccc\"/>"
                      f"<text x=\"{left - 4}\" y=\"{y + 4:.1f}\" text-anchor=\"end\">{escape(text.compact(value))}</text>")
-    every = max(1, -(-n * 34 // (WIDTH - left)))  # a label every ``every`` slots, each ~34 px wide
+    every = max(1, -(-n * 38 // (WIDTH - left)))  # a label every ``every`` slots, each ~38 px wide
     labels = c.short or tuple(label for label, _ in c.rows)
     for i, (label, values) in enumerate(c.rows):
         x0 = left + i * slot + slot * 0.1
@@ -95,7 +95,8 @@ def columns(c: Chart, height: int = 200) -> Markup:
                          f"height=\"{h:.1f}\" fill=\"{COLOURS[j % len(COLOURS)]}\"><title>{escape(label)} · "
                          f"{escape(c.series[j])} : {escape(_money(c, v))}</title></rect>")
         if i % every == 0:
-            parts.append(f"<text x=\"{left + i * slot + slot / 2:.1f}\" y=\"{top + plot_h + 14}\" "
+            x = min(left + i * slot + slot / 2, WIDTH - 18.0)  # the last label stays inside
+            parts.append(f"<text x=\"{x:.1f}\" y=\"{top + plot_h + 14}\" "
                          f"text-anchor=\"middle\">{escape(labels[i])}</text>")
     return _frame(c, height, "".join(parts), _describe(c))
 

@@ -129,3 +129,14 @@ def test_long_lists_are_cut_on_the_page_not_in_the_exports(kekeli):
     full = {t["key"]: t for t in view.tables(r)}["stock"]
     assert len(full["rows"]) == 42 + 1 and page["more"] == 27
     assert len(page["rows"]) == 16 and page["rows"][-1] == full["rows"][-1] and page["rows"][-1][0] == "Total"
+
+
+def test_the_dashboard_trend_is_an_accessible_svg_of_the_last_30_days(kekeli):
+    from functions.reports.view import dashboard_trend
+
+    svg = str(dashboard_trend(kekeli.book(), date(2026, 3, 14)))
+    assert svg.count("<svg") == 1 and 'role="img"' in svg and "<title id=" in svg and "<polyline" in svg
+    rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]+)</td></tr>", svg)
+    assert len(rows) == 30 and rows[0][0] == "13/02" and rows[-1][0] == "14/03"
+    assert dict(rows)["15/02"] == "75\u00a0000\u00a0FCFA" and dict(rows)["16/02"] == "0\u00a0FCFA" and dict(rows)["05/03"] == "20\u00a0000\u00a0FCFA"
+    assert dict(rows)["20/02"] == "-5\u00a0000\u00a0FCFA"  # the refund
