@@ -77,7 +77,7 @@ def verify_archives(biz: Any, opener: Opener | None = None) -> Verdict:
         if rows and last != str(doc.get("journal_last")):
             return Verdict(False, total, f"{name} : sa dernière empreinte n'est pas celle enregistrée à la clôture.")
         chains.append((year, doc, rows))
-        heads.append((name, rows[0] if rows else None))
+        heads.append((f"l'archive {year}", rows[0] if rows else None))
         total += len(rows)
     live_first = biz.load(["journal"]).all_rows("journal")[:1]
     heads.append(("le Journal du classeur", live_first[0].values if live_first else None))
