@@ -113,3 +113,19 @@ def test_google_needs_the_archive_sheet_and_xlsx_refuses_one():
     with pytest.raises(archive_mod.InvalidInputError, match="Google Sheets"):
         archive_mod.archive_target("ttr.xlsx", 2025, "https://x", False)
     assert archive_mod.archive_target("/tmp/b/ttr.xlsx", 2025, None, False) == "/tmp/b/ttr-2025.xlsx"
+
+
+def test_a_row_to_correct_refuses_the_close_and_changes_nothing(xlsx_year):
+    _biz, _ids, path, state = xlsx_year
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Caisse"]
+    header = [c.value for c in ws[1]]
+    row = [None] * len(header)
+    row[header.index("Date")] = "02/05/2025"
+    row[header.index("Type")] = "Dépense"
+    row[header.index("Montant")] = "beaucoup"  # typed by hand: not an amount
+    ws.append(row)
+    wb.save(path)
+    result = _run(["cloture", "2025"], path, state)
+    assert result.exit_code == 1 and "À corriger" in result.output
+    assert not (path.parent / "ttr-2025.xlsx").exists()
