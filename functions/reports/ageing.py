@@ -14,6 +14,7 @@ balance (the ledger rule) and so in no bucket.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -72,11 +73,16 @@ def _age(p: Record, as_of: date) -> int:
     return max(0, (as_of - min(ref, as_of)).days)
 
 
-def ageing(book: Book, as_of: date, today: date) -> Ageing:
-    prestations = [p for p in book.all_rows("prestations") if _existed(p, as_of, today)]
-    caisse = [r for r in book.all_rows("caisse") if _dated(r, as_of, today)]
+def ageing(book: Book, as_of: date, today: date,
+           current: Mapping[str, ledger.PrestationTotals] | None = None) -> Ageing:
+    """``current``: the prestation totals of the whole workbook, reused when as of D the books are whole."""
+    every, rows = book.all_rows("prestations"), book.all_rows("caisse")
+    prestations = [p for p in every if _existed(p, as_of, today)]
+    caisse = [r for r in rows if _dated(r, as_of, today)]
     clients = book.rows("clients")
-    totals = ledger.prestation_totals(prestations, book.rows("lines"), caisse, book.codec.quantum)
+    whole = current is not None and len(prestations) == len(every) and len(caisse) == len(rows)
+    totals = current if whole and current is not None else \
+        ledger.prestation_totals(prestations, book.rows("lines"), caisse, book.codec.quantum)
     balances = ledger.client_totals(clients, prestations, caisse, totals)
     due: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
     for p in prestations:

@@ -140,8 +140,9 @@ def compute(book: Book, p: Period, today: date, grain: str | None = None, as_of:
     report.expenses_by_category = sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))
     _methods(report, period_cash)
     _articles(report, book, p, period_cash)
-    _types_and_clients(report, book, p, [rows[i] for i in period_cash.index])
-    report.ageing = ageing_mod.ageing(book, as_of or min(p.end, today), today)
+    totals = ledger.prestation_totals(book.all_rows("prestations"), book.rows("lines"), rows, book.codec.quantum)
+    _types_and_clients(report, book, p, [rows[i] for i in period_cash.index], totals)
+    report.ageing = ageing_mod.ageing(book, as_of or min(p.end, today), today, totals)
     report.stock = assets.stock(book, p, today)
     report.occupancy = assets.occupancy(book, p)
     report.investments = assets.investments(book)
@@ -230,9 +231,9 @@ def _articles(report: Report, book: Book, p: Period, period_cash: Any) -> None:
     report.by_article = sorted(((names[k], qty[k], amount[k]) for k in names), key=lambda r: (-r[2], r[0]))
 
 
-def _types_and_clients(report: Report, book: Book, p: Period, period_rows: list[Any]) -> None:
+def _types_and_clients(report: Report, book: Book, p: Period, period_rows: list[Any],
+                       totals: dict[str, ledger.PrestationTotals]) -> None:
     prestations = book.all_rows("prestations")
-    totals = ledger.prestation_totals(prestations, book.rows("lines"), book.all_rows("caisse"), book.codec.quantum)
     groups: dict[str, list[Any]] = defaultdict(lambda: [0, ZERO, ZERO])
     billed: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for x in book.rows("prestations"):

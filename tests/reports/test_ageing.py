@@ -47,3 +47,14 @@ def test_a_payment_on_account_settles_the_oldest_first(kekeli, clock):
     kofi = next(c for c in a.clients if c.name == "Kofi Mensah")
     assert kofi.balance == D(20000) and kofi.buckets == (D(20000), D(0), D(0), D(0))
     assert sum(kofi.buckets) == kofi.balance
+
+
+def test_the_report_ages_as_of_the_end_of_its_period(kekeli):
+    from functions.reports import figures, periods
+
+    book = kekeli.book()
+    for name, as_of in (("this_month", TODAY), ("last_month", date(2026, 2, 28))):
+        r = figures.compute(book, periods.period(name, TODAY), TODAY)
+        direct = ageing(book, as_of, TODAY)
+        assert r.ageing.as_of == as_of and r.ageing.clients == direct.clients
+    assert figures.compute(book, periods.period("last_month", TODAY), TODAY).ageing.total == D(75000)
