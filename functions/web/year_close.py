@@ -26,9 +26,11 @@ def _year(raw: str | None) -> int:
     return int(text)
 
 
-def _target(year: int, form: dict[str, str]) -> tuple[str, str]:
+def _target(year: int, form: dict[str, str], preview: bool = False) -> tuple[str, str]:
     spec = current_workbook_spec()
     google = is_google_sheet(spec)
+    if google and preview and not form.get("archive"):  # the preview writes nothing: the URL can come later
+        return "", "la Google Sheet d'archive (URL à indiquer)"
     target = archive_target(spec, year, form.get("archive") or None, google)
     return target, (target if google else target.rsplit("/", 1)[-1])
 
@@ -50,7 +52,7 @@ def page() -> Any:
         return _page({})
     try:
         year = _year(form["annee"])
-        target, name = _target(year, form)
+        target, name = _target(year, form, preview=True)
         report = close_year(business(), year, lambda: open_backend(target), name, dry_run=True, spec=target)
     except TTRError as exc:
         return _page(form, exc.message, status=400)

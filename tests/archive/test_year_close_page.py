@@ -93,3 +93,15 @@ def test_the_client_profile_lists_archived_prestations_by_year(shell):
     assert "<h3>2025</h3>" in past and str(number) in past and "Terminée" in past
     other = client.get(f"/clients/{shell.ids['kofi']}").get_data(as_text=True)
     assert "Exercices clôturés" not in other  # Kofi's prestation is still open: nothing archived
+
+
+def test_on_google_the_preview_needs_no_url_but_the_close_does(shell):
+    shell.app.config["TTR_ENV"]["TTR_WORKBOOK"] = "https://docs.google.com/spreadsheets/d/" + "b" * 40 + "/edit"
+    client = shell.login_admin()
+    html = client.get("/parametres/cloture?annee=2025").get_data(as_text=True)
+    assert "URL à indiquer" in html and 'name="archive"' in html
+    key = html.split('name="cle" value="', 1)[1].split('"', 1)[0]
+    r = client.post("/parametres/cloture", data={"csrf": csrf_of(html), "cle": key, "annee": "2025"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and "créez une Google Sheet vide" in body
+    assert shell.biz.state.get("closings", "2025") is None
