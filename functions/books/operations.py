@@ -272,6 +272,10 @@ def add_prestation(book: Book, ctx: Ctx, data: Mapping[str, Any], lines: Sequenc
     taken = taken_ids(book, "lines")
     for raw in lines:
         line = validate(book, "lines", {**raw, "prestation_id": values["id"]})
+        if ledger.line_total(line, book.codec.quantum) <= 0:
+            raise InvalidInputError(f"Ligne « {line.get('article') or '?'} » : une ligne à 0 {book.codec.currency} ou "
+                                    "moins n'est pas une vente (quantité et prix au-dessus de zéro).",
+                                    field="lines", code="zero")
         line["id"] = ctx.new_id("lines", taken)
         line_rows.append(line)
     if line_rows:

@@ -249,3 +249,14 @@ def test_typed_amounts_group_thousands_and_refuse_cents(biz, shop):
         biz.add_prestation({"client_id": shop["kofi"], "total": "12345678901234567"}, "Awa")
     paid = [r["amount"] for r in biz.load().all_rows("caisse") if r["prestation_id"] == p["id"]]
     assert paid == [D(2500)]
+
+
+def test_a_prestation_line_of_0_fcfa_is_refused(biz, shop):
+    lines = len(biz.load().all_rows("lines"))
+    with pytest.raises(InvalidInputError, match="ligne à 0"):
+        biz.add_prestation({"client_id": shop["kofi"], "total": ""}, "Awa",
+                           lines=[{"article": "Eau", "quantity": "0", "unit_price": "500"}])
+    with pytest.raises(InvalidInputError, match="ligne à 0"):
+        biz.add_prestation({"client_id": shop["kofi"], "total": ""}, "Awa",
+                           lines=[{"article": "Eau", "quantity": "2", "unit_price": "0"}])
+    assert len(biz.load().all_rows("lines")) == lines
