@@ -143,3 +143,19 @@ def test_any_euro_amount_formatted_reads_back_the_same(cents):
     amount = D(cents).scaleb(-2)
     assert money.parse_amount(money.format_money(amount, "EUR"), "EUR") == amount
     assert Codec("EUR").to_value("money", float(amount)) == amount
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=money.MAX_MINOR), st.sampled_from([".", ",", " ", "\u00a0", "\u202f"]),
+       st.sampled_from(["", " F", " FCFA", "F", " F CFA"]))
+def test_any_thousands_separator_and_currency_mark_read_the_same_amount(n, sep, mark):
+    typed = f"{n:,}".replace(",", sep) + mark
+    assert money.parse_amount(typed, "XOF") == D(n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=10**6), st.integers(min_value=1, max_value=99))
+def test_cents_are_never_rounded_away_in_fcfa(n, cents):
+    for sep in (".", ","):
+        with pytest.raises(InvalidInputError):
+            money.parse_amount(f"{n}{sep}{cents}", "XOF")
