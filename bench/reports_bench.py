@@ -80,7 +80,7 @@ def build(rows: int) -> Business:
     return biz
 
 
-def page_once(app, client) -> int:
+def page_once(client) -> int:
     r = client.get("/rapports?periode=this_year")
     assert r.status_code == 200, r.status_code
     return len(r.data)
@@ -94,35 +94,35 @@ def cold_import() -> float:
     return statistics.median(runs)
 
 
-def main() -> None:
+def run(rows: int) -> None:
     from functions.reports import exports, figures, periods, view
+    from functions.web.app import create_app
+    from tests.conftest import Clock
+    from tests.web.conftest import SECRET, Shell
 
+    biz = build(rows)
+    book = biz.book(max_age=1e9)
+    p = periods.period("this_year", TODAY)
+    print(f"\n{rows} Caisse rows, {rows} Mouvements, {rows // 5} prestations, {rows // 10} clients")
+    print(f"compute (this year)            : {median_ms(lambda: figures.compute(book, p, TODAY)):8.1f} ms")
+    year = figures.compute(book, p, TODAY)
+    print(f"charts + tables (render)       : {median_ms(lambda: (view.svgs(year), view.tables(year, 15))):8.1f} ms")
+    shell = Shell(biz, Clock(datetime(2026, 3, 14, 9, 30, tzinfo=UTC)))
+    shell.app = create_app(lambda: biz, {"TTR_SECRET_KEY": SECRET}, blueprints=["functions.web.reports:bp"])
+    client = shell.login_admin()
+    size = page_once(client)
+    print(f"page /rapports this year (warm): {median_ms(lambda: page_once(client)):8.1f} ms, {size / 1024:.0f} KB")
+    for fmt in ("xlsx", "csv", "pdf"):
+        data = exports.export(year, fmt)
+        print(f"export {fmt:4s} (this year)       : {median_ms(lambda fmt=fmt: exports.export(year, fmt), 3):8.1f} ms, "
+              f"{len(data) / 1024:.0f} KB")
+
+
+def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
     print(f"cold import of the report entry point (with pandas): {cold_import():8.1f} ms")
     for rows in sizes:
-        biz = build(rows)
-        book = biz.book(max_age=1e9)
-        p = periods.period("this_year", TODAY)
-        print(f"\n{rows} Caisse rows, {rows} Mouvements, {rows // 5} prestations, {rows // 10} clients")
-        print(f"compute (this year)           : {median_ms(lambda: figures.compute(book, p, TODAY)):8.1f} ms")
-        report = figures.compute(book, periods.period("last_month", TODAY), TODAY)
-        year = figures.compute(book, p, TODAY)
-        print(f"charts + tables (render)      : {median_ms(lambda: (view.svgs(year), view.tables(year))):8.1f} ms")
-        from tests.reports.test_page import SECRET, create_app
-        from tests.web.conftest import Shell
-
-        clock = type("C", (), {"__call__": lambda self: datetime(2026, 3, 14, 9, 30, tzinfo=UTC)})()
-        shell = Shell(biz, clock)
-        shell.app = create_app(lambda: biz, {"TTR_SECRET_KEY": SECRET}, blueprints=["functions.web.reports:bp"])
-        client = shell.login_admin()
-        size = page_once(shell.app, client)
-        print(f"page /rapports this year (warm): {median_ms(lambda: page_once(shell.app, client)):8.1f} ms, "
-              f"{size / 1024:.0f} KB")
-        for fmt in ("xlsx", "csv", "pdf"):
-            data = exports.export(year, fmt)
-            print(f"export {fmt:4s} (this year)        : {median_ms(lambda fmt=fmt: exports.export(year, fmt), 3):8.1f} ms, "
-                  f"{len(data) / 1024:.0f} KB")
-        del report
+        run(rows)
 
 
 if __name__ == "__main__":
