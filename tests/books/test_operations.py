@@ -260,3 +260,16 @@ def test_a_prestation_line_of_0_fcfa_is_refused(biz, shop):
         biz.add_prestation({"client_id": shop["kofi"], "total": ""}, "Awa",
                            lines=[{"article": "Eau", "quantity": "2", "unit_price": "0"}])
     assert len(biz.load().all_rows("lines")) == lines
+
+
+def test_an_investment_duration_of_400_digits_is_refused_and_never_breaks_the_sync(biz):
+    with pytest.raises(InvalidInputError, match="trop grand"):
+        biz.add("investments", {"project": "Four", "initial": "100000", "months": "9" * 400}, "Awa")
+    iid = biz.add("investments", {"project": "Four", "initial": "100000", "months": "12"}, "Awa")["id"]
+    title = biz.load(["investments"]).title("investments")
+    grid = biz.workbook.backend.grid(title)
+    col = grid[0].index("Durée (mois)")
+    row = next(r for r in grid[1:] if r and r[0] == iid)
+    row[col] = "9" * 400  # typed by hand in the sheet
+    report = biz.sync()  # does not raise: the row is named as one to fix
+    assert "trop grand" in " ".join(report.lines())
