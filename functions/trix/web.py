@@ -21,7 +21,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, send_file
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, send_file
 
 from functions.business import Business
 from functions.errors import InvalidInputError, NotFoundError, TTRError
@@ -125,8 +125,22 @@ def image(article_id: str) -> Any:
                           client=current_app.config.get("TRIX_CLIENT"), env=e,
                           storage_session=current_app.config.get("TRIX_STORAGE_SESSION"))
     except TTRError as exc:
+        if _from_form():  # the article page's button: a French page that says what to do, and the way back
+            return render_template("web/error.html", message=exc.message, title="Image de l'article",
+                                   back=f"/stock/{article_id}", back_label="Retour à l'article"), exc.status
         return error_response(exc)
+    if _from_form():
+        from functions.web.guard import notify
+
+        notify("Image générée et enregistrée dans la colonne « Image » de l'article.")
+        return redirect(f"/stock/{article_id}", 303)
     return jsonify(result)
+
+
+def _from_form() -> bool:
+    """A browser's form post (the « Générer l'image (IA) » button), not an API call that wants JSON."""
+    return request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+        and request.accept_mimetypes.best != "application/json"
 
 
 @bp.get("/trix/images/<name>")

@@ -159,9 +159,15 @@ _LABELS = {"phone": "Téléphone", "address": "Adresse", "email": "Email", "webs
 
 
 def _check_promo(code: str) -> str:
-    """The code as saved: checked with ABT by ``functions.promo.validate`` when promo codes are set up."""
+    """The code as saved: checked with ABT by ``functions.promo.validate`` when promo codes are set up;
+    otherwise kept « à vérifier » (``ttr promo check CODE`` checks it and writes it clean)."""
+    from functions.promo.config import PromoSettings
+
     promo = importlib.import_module("functions.promo")
-    return str(promo.validate(code, current_app.config["TTR_ENV"]))
+    env = current_app.config["TTR_ENV"]
+    saved = str(promo.validate(code, env))
+    upstream = PromoSettings.from_env(dict(env))
+    return saved if upstream.abt_url or upstream.uses_external_proxy() else f"{saved} (à vérifier)"
 
 
 # -- login -------------------------------------------------------------------------------------------------

@@ -107,3 +107,25 @@ def test_a_deactivated_employee_is_sent_to_the_phone_tab_with_the_reason(hotel):
     told = unescape(page(phone, r.headers["Location"]))
     assert "désactivé par l'administrateur" in told and "Demandez-lui de le réactiver" in told
     assert "econnectez-vous" not in told  # reconnecting cannot help: the message does not ask for it
+
+
+def test_generating_an_image_without_a_key_is_a_french_page_saying_what_to_do(hotel):
+    from functions.web import modules
+
+    modules.register(hotel.app, ["functions.trix.web:bp", "functions.web.office:bp"])
+    client = hotel.login_admin()
+    html = page(client, f"/stock/{hotel.beer}")
+    r = client.post(f"/trix/image/{hotel.beer}", data={"csrf": csrf_of(html)})
+    text = unescape(r.get_data(as_text=True))
+    assert r.status_code == 503 and r.mimetype == "text/html" and not text.lstrip().startswith("{")
+    assert "TRIX_API_KEY" in text and "redémarrez" in text and f'href="/stock/{hotel.beer}"' in text
+
+
+def test_an_unchecked_promo_code_at_setup_is_recorded_as_to_check(biz):
+    from functions.web.app import create_app
+    from tests.promo.test_setup_code import setup_form
+
+    app = create_app(lambda: biz, {"TTR_SECRET_KEY": "s" * 48})  # no ABT_URL: nobody can check the code
+    app.testing = True
+    assert setup_form(app.test_client(), promo_code="lome2026").status_code == 303
+    assert biz.load(["settings"]).settings["promo_code"] == "LOME2026 (à vérifier)"
