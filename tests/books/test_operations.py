@@ -198,7 +198,6 @@ def test_money_rounds_half_up_everywhere(biz):
 def test_a_retry_with_the_same_key_after_a_hard_kill_is_refused(biz, shop):
     """A process killed between its write and recording the result leaves the key pending."""
     import functions.business as business
-
     from functions.books.commands import QuickSale
 
     fingerprint = QuickSale(((shop["coca"], 1),)).fingerprint()
