@@ -505,7 +505,7 @@ deploy_function() {
   else
     args+=(--trigger-http --allow-unauthenticated)
   fi
-  digest="$(printf '%s\n' "$SOURCE_DIGEST" "$entry $kind $access $memory $timeout $max $job retry" "$env_text" \
+  digest="$(printf '%s\n' "$SOURCE_DIGEST" "$entry $kind $access $memory $timeout $max $job${job:+ retry}" "$env_text" \
     "$SECRET_REFS" "$SECRET_STATE" "$RUNTIME_SA $INVOKER_SA $BUILD_SA $RUNTIME" | hash_text)"
   args+=("--update-labels=ttr_config=$digest")
   current="$(query functions describe "$fn" --gen2 "--region=$REGION" '--format=value(labels.ttr_config)')"
