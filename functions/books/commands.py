@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from functions.books import closing, records
-from functions.books import operations as ops
+from functions.books import records
 from functions.books.records import Ctx
 from functions.store.workbook import Book, Change
 
@@ -106,6 +105,8 @@ class AddPrestation(Command):
     method: str | None = None
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import operations as ops
+
         return ops.add_prestation(book, ctx, self.data, self.lines, self.paid_now, self.method)
 
 
@@ -117,6 +118,8 @@ class EditPrestation(Command):
     data: Mapping[str, Any]
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import operations as ops
+
         data = dict(self.data)
         if data.get("client_id") or not data.get("client"):
             return records.update(book, "prestations", self.prestation_id, data, ctx)
@@ -133,6 +136,8 @@ class SetStatus(Command):
     status: str
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import operations as ops
+
         return ops.set_status(book, ctx, self.prestation_id, self.status)
 
 
@@ -143,6 +148,8 @@ class RecordPayment(Command):
     options: Mapping[str, Any] = field(default_factory=dict)  # prestation_id, client_id, method, note…
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import operations as ops
+
         return ops.record_payment(book, ctx, self.amount, **dict(self.options))
 
 
@@ -152,6 +159,8 @@ class Refund(Command):
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import operations as ops
+
         return ops.refund(book, ctx, self.amount, **dict(self.options))
 
 
@@ -163,6 +172,8 @@ class Expense(Command):
     method: str | None = None
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import operations as ops
+
         return ops.expense(book, ctx, self.amount, self.category, self.description, self.method)
 
 
@@ -173,6 +184,8 @@ class Revenue(Command):
     method: str | None = None
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import operations as ops
+
         return ops.revenue(book, ctx, self.amount, self.description, self.method)
 
 
@@ -183,6 +196,8 @@ class QuickSale(Command):
     client_id: str = ""
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import operations as ops
+
         return ops.quick_sale(book, ctx, self.items, self.method, self.client_id)
 
 
@@ -193,6 +208,8 @@ class CloseCash(Command):
     seen_expected: Any = None
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import closing
+
         return closing.close_cash(book, ctx, self.counted, self.note, self.seen_expected)
 
 
@@ -205,6 +222,8 @@ class AdjustStock(Command):
     reason: str = ""
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
+        from functions.books import operations as ops
+
         return ops.stock_adjust(book, ctx, self.article_id, self.kind, self.quantity, self.reason)
 
 
@@ -216,6 +235,7 @@ class NewArticle(Command):
     def apply(self, book: Book, ctx: Ctx) -> Change:
         """The article and, when an initial quantity is given, its first Entrée, in one change (the quantity
         follows the article's unit)."""
+        from functions.books import operations as ops
         from functions.money import parse_quantity
         from functions.store.workbook import JournalEntry, Record
 

@@ -11,10 +11,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Request, Response
 
+from functions.books.commands import Command
 from functions.errors import InvalidInputError, TTRError
 from functions.promo import service
 from functions.promo.client import AbtClient
@@ -185,7 +186,17 @@ def journal_approval(deps: Deps, approval: service.Approval, actor: str) -> None
     biz = deps.business()
     text = (f"Paiement d'abonnement approuvé par TTR Ambassadeur : code {approval.promo_code}, "
             f"entreprise {approval.business_id}, montant {approval.amount} (unités mineures)")
-    biz.run(lambda book, ctx: Change(journal=[JournalEntry("promo", "settings", "", text)],
-                                     result={"approved": True}),
-            actor, idempotency_key=f"promo-approval:{approval.key()[:48]}",
-            params=["promo-approval", approval.fingerprint()])
+    biz.submit(ApprovalNote(text, approval.fingerprint()), actor,
+               idempotency_key=f"promo-approval:{approval.key()[:48]}")
+
+
+@dataclass(frozen=True)
+class ApprovalNote(Command):
+    """The Journal row of an approved promo payment (nothing else changes in the workbook)."""
+
+    text: str
+    approval: str  # the approval's own fingerprint: a redelivered approval is the same command
+    tabs: ClassVar[tuple[str, ...]] = ("settings",)
+
+    def apply(self, book: Any, ctx: Any) -> Change:
+        return Change(journal=[JournalEntry("promo", "settings", "", self.text)], result={"approved": True})

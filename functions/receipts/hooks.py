@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from functions.books import derive
+from functions.books.commands import Command
 from functions.errors import InvalidInputError, NotFoundError
 from functions.receipts import render, store
 from functions.store.workbook import Book, Change, JournalEntry, Record
@@ -190,26 +192,38 @@ def link_for(biz: Any, row_id: str, base: str | None = None, renew: bool = False
     if not renew and ISSUED.match(current) and store.find(biz.state, current.rsplit("/", 1)[-1]):
         return current
 
-    def action(book: Book, ctx: Any) -> Change:
-        tab_, rec = _locate(book, row_id)
+    return str(biz.submit(IssueLink(biz.state, row_id, kind, base, renew), "système")["receipt"])
+
+
+@dataclass(frozen=True)
+class IssueLink(Command):
+    """A row's receipt link written to its ``Reçu`` cell (a new frozen receipt when it has none; ``renew``
+    revokes the current one first, and the Journal says so)."""
+
+    state: Any = field(compare=False, repr=False)
+    row_id: str = ""
+    kind: str = ""
+    base: str = ""
+    renew: bool = False
+
+    def apply(self, book: Book, ctx: Any) -> Change:
+        tab_, rec = _locate(book, self.row_id)
         change = Change()
-        old = store.for_row(biz.state, tab_, rec.id)
-        if renew and old is not None:
-            store.revoke(biz.state, old.id)
+        old = store.for_row(self.state, tab_, rec.id)
+        if self.renew and old is not None:
+            store.revoke(self.state, old.id)
             old = None
-        data = None if old is not None else render.content(book, kind, rec.id, "", ctx.now)
+        data = None if old is not None else render.content(book, self.kind, rec.id, "", ctx.now)
         if data is not None:
-            receipt = store.issue(biz.state, kind, tab_, rec.id, ctx.now, render.freeze(data), render.basis(data),
+            receipt = store.issue(self.state, self.kind, tab_, rec.id, ctx.now, render.freeze(data), render.basis(data),
                                   render.digest)
         else:
-            receipt = old or store.allocate(biz.state, kind, tab_, rec.id, ctx.now)
-        url = store.link(base, receipt.id)
+            receipt = old or store.allocate(self.state, self.kind, tab_, rec.id, ctx.now)
+        url = store.link(self.base, receipt.id)
         if rec["receipt"] != url:
             change.set(rec, {"receipt": url})
-        if renew:
+        if self.renew:
             change.journal.append(JournalEntry("reçu", tab_, rec.id, f"Lien du reçu renouvelé ({receipt.number}) ; "
                                                "l'ancien lien ne fonctionne plus"))
         change.result["receipt"] = url
         return change
-
-    return str(biz.run(action, "système")["receipt"])

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
+from functions.books.commands import Command
 from functions.errors import NotFoundError
 from functions.reminders.run import COLLECTION, KEEP_SECONDS
 from functions.store.workbook import Book, Change, JournalEntry
@@ -78,17 +79,26 @@ def mark_sent(biz: Any, key: str, actor: str, *, admin: bool) -> str:
     if not got or got.get("tapped") != at or got.get("tapped_by") != actor:
         return link  # someone else recorded it a moment ago
 
-    def record(book: Book, ctx: Any) -> Change:
-        change = Change()
-        who = _who(str(doc.get("address", "")), str(book.settings.get("country") or "TG")) or "un contact choisi"
-        change.journal.append(JournalEntry("rappel envoyé", str(doc.get("tab", "")), str(doc.get("item", "")),
-                                           f"Lien WhatsApp envoyé à {who} : {doc.get('subject', '')}"))
-        return change
-
     try:
-        biz.run(record, actor)
+        biz.submit(Tapped(dict(doc)), actor)
     except BaseException:
         biz.state.put(COLLECTION, key, {k: v for k, v in got.items() if k not in ("tapped", "tapped_by")},
                       ttl_seconds=KEEP_SECONDS)
         raise
     return link
+
+
+@dataclass(frozen=True)
+class Tapped(Command):
+    """The Journal row of a wa.me reminder link a person tapped (sent by hand from their phone)."""
+
+    doc: dict[str, Any]
+    tabs: ClassVar[tuple[str, ...]] = ("settings",)
+
+    def apply(self, book: Book, ctx: Any) -> Change:
+        doc = self.doc
+        change = Change()
+        who = _who(str(doc.get("address", "")), str(book.settings.get("country") or "TG")) or "un contact choisi"
+        change.journal.append(JournalEntry("rappel envoyé", str(doc.get("tab", "")), str(doc.get("item", "")),
+                                           f"Lien WhatsApp envoyé à {who} : {doc.get('subject', '')}"))
+        return change

@@ -29,11 +29,12 @@ import re
 import time as _time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from functions.books.commands import Command
 from functions.books.records import Ctx
 from functions.errors import StateError
 from functions.reminders import messages, rules
@@ -132,7 +133,7 @@ class Runner:
             if self._act(self.biz.load(ACTION_TABS), self.biz.ctx("système"), day, summary):
                 assert summary.day is not None
                 sent_day = summary.day
-                self.biz.run(lambda book, ctx: self._record(book, sent_day, summary, pending), "système")
+                self.biz.submit(RecordSent(self, sent_day, summary, pending), "système")
             for d, events in pending.items():  # the write landed: these events are in the Journal now
                 doc = self.state.get(COLLECTION, f"recorded:{d}") or {"events": []}
                 self.state.put(COLLECTION, f"recorded:{d}", {"events": sorted(set(doc["events"]) | events)},
@@ -344,3 +345,18 @@ def run(biz: Any, channels: Channels | None = None, *, day: date | None = None, 
     if channels is None:
         channels = Channels.from_env(dict(os.environ) if env is None else env)
     return Runner(biz, channels, budget_seconds=budget_seconds).run(day, dry_run, catch_up)
+
+
+@dataclass(frozen=True)
+class RecordSent(Command):
+    """What a run sent, into the Agenda's columns and the Journal (rebuilt from the claims in the state store,
+    so a run that recorded part of it before a crash records the rest, once)."""
+
+    runner: Any = field(compare=False, repr=False)
+    day: date | None = None
+    summary: Any = field(default=None, compare=False, repr=False)
+    pending: Any = field(default=None, compare=False, repr=False)
+
+    def apply(self, book: Book, ctx: Any) -> Change:
+        assert self.day is not None
+        return self.runner._record(book, self.day, self.summary, self.pending)

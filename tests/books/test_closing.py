@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from functions.books import closing, ledger
+from functions.books.commands import CloseCash
 from functions.errors import ConflictError, InvalidInputError
 
 
 def close(biz, counted, note="", seen=None, key=None):
-    return biz.run(lambda b, c: closing.close_cash(b, c, counted, note, seen), "Awa", idempotency_key=key,
-                   params=["clôture", counted, note, seen])
+    return biz.submit(CloseCash(counted, note, seen), "Awa", idempotency_key=key)
 
 
 def cash(biz):

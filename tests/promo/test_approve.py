@@ -164,15 +164,15 @@ def test_lost_answer_keeps_the_key_uncertain(app_client, abt, biz, mode, status)
 
 def test_journal_failure_is_caught_up_by_the_replay(env, biz, abt):
     calls = {"n": 0}
-    real_run = biz.run
+    real_submit = biz.submit
 
-    def failing_run(*a, **kw):
+    def failing_submit(*a, **kw):
         calls["n"] += 1
         if calls["n"] == 1:
             raise OSError("disque plein")
-        return real_run(*a, **kw)
+        return real_submit(*a, **kw)
 
-    biz.run = failing_run
+    biz.submit = failing_submit
     c = make_app(env, biz).test_client()
     r = post(c, "/promo/approve", approval(), headers=AUTH)
     assert r.status_code == 500 and "disque" not in r.get_data(as_text=True)

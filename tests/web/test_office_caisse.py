@@ -128,18 +128,20 @@ def test_running_balance_filters_and_month_totals(office, clock):
 
 
 def test_the_list_paginates(office):
+    from functions.books.commands import Command
     from functions.books.operations import cash_row
     from functions.store.workbook import Change
 
     biz = office.biz
 
-    def many(book, ctx):
-        change = Change()
-        for i in range(120):
-            change.appends.append(("caisse", cash_row(book, ctx, "Revenu", Decimal(100 + i), description=f"V{i:03d}")))
-        return change
+    class Many(Command):
+        def apply(self, book, ctx):
+            change = Change()
+            for i in range(120):
+                change.appends.append(("caisse", cash_row(book, ctx, "Revenu", Decimal(100 + i), description=f"V{i:03d}")))
+            return change
 
-    biz.run(many, "Awa")
+    biz.submit(Many(), "Awa")
     admin = office.login_admin()
     first = admin.get("/caisse").get_data(as_text=True)
     assert "Page 1 / 3 · 120 ligne(s)" in first and "V119" in first and "V069" not in first
