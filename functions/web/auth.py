@@ -114,7 +114,8 @@ def setup() -> Any:
             st.delete("accounts", "setup")
             raise
     except TTRError as exc:
-        return render_template("web/setup.html", form=form, types=BUSINESS_TYPES, error=exc.message,
+        placed = str(getattr(exc, "field", "")) in SETUP_FIELDS  # shown under its field, not twice
+        return render_template("web/setup.html", form=form, types=BUSINESS_TYPES, error="" if placed else exc.message,
                                errors={str(getattr(exc, "field", "")): exc.message},
                                **form_choices()), exc.status
     registry().set_default_name(settings["business_name"], user["id"])
@@ -122,6 +123,9 @@ def setup() -> Any:
     start_session(user, DEFAULT)
     notify("Bienvenue ! Votre entreprise est prête.")
     return redirect("/", 303)
+
+
+SETUP_FIELDS = ("country", "currency", "timezone", "opening_balance")  # those whose error shows under them
 
 
 def _business_settings(form: Any) -> dict[str, str]:
