@@ -1,0 +1,123 @@
+"""Scenarios of the numbering: proformas in their own series, invoices without gaps per year, avoirs."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from functions.invoices import issue, store
+from functions.receipts import render as receipt
+
+
+def journal(biz):
+    book = biz.load(["journal"])
+    return [str(r["changes"]) for r in book.all_rows("journal") if r["action"] in ("facture", "avoir")]
+
+
+def test_a_proforma_never_consumes_an_invoice_number(ishop):
+    biz = ishop["biz"]
+    pf = issue.proforma(biz, ishop["prestation"], "Awa")
+    assert pf.number == "PF-2026-0001" and pf.kind == "proforma"
+    again = issue.proforma(biz, ishop["prestation"], "Awa")
+    assert again.id == pf.id  # the same quote while nothing changed
+    other = biz.add_prestation({"client_id": ishop["kofi"], "type": "Salle", "start": "20/03/2026"}, "Awa",
+                               lines=[{"article": "Salle", "quantity": "1", "unit_price": "40000"}])
+    assert issue.proforma(biz, other["id"], "Awa").number == "PF-2026-0002"
+    invoice = issue.confirm(biz, ishop["prestation"], "Awa")
+    assert invoice.number == "F-2026-00001"  # two proformas before it took no invoice number
+    assert invoice.content["proforma"] == "PF-2026-0001"
+    assert store.find(biz.state, pf.id).next_number == "F-2026-00001"
+    assert issue.confirm(biz, ishop["prestation"], "Awa").id == invoice.id  # confirmed twice: one invoice
+    assert issue.confirm(biz, other["id"], "Awa").number == "F-2026-00002"
+    lines = journal(biz)
+    assert any(t.startswith("Facture proforma PF-2026-0001 émise") for t in lines)
+    assert any(t.startswith("Facture F-2026-00001 émise") and "PF-2026-0001" in t for t in lines)
+
+
+def test_invoice_numbers_restart_each_year_without_gaps(ishop, clock):
+    biz = ishop["biz"]
+    assert issue.confirm(biz, ishop["prestation"], "Awa").number == "F-2026-00001"
+    assert issue.confirm(biz, ishop["sale"], "Awa").number == "F-2026-00002"
+    clock.when = datetime(2027, 1, 2, 9, 0, tzinfo=UTC)
+    p = biz.add_prestation({"client_id": ishop["kofi"], "type": "Salle", "start": "03/01/2027"}, "Awa",
+                           lines=[{"article": "Salle", "quantity": "1", "unit_price": "40000"}])
+    assert issue.confirm(biz, p["id"], "Awa").number == "F-2027-00001"
+    assert issue.proforma(biz, p["id"], "Awa").number == "PF-2027-0001"
+
+
+def test_a_failed_write_leaves_no_gap(ishop):
+    biz = ishop["biz"]
+    other = biz.add_prestation({"client_id": ishop["kofi"], "type": "Salle", "start": "20/03/2026"}, "Awa",
+                               lines=[{"article": "Salle", "quantity": "1", "unit_price": "40000"}])
+
+    def fail():
+        raise OSError("disque plein")
+
+    biz.recorder.before_write = fail
+    with pytest.raises(OSError):
+        issue.confirm(biz, ishop["prestation"], "Awa")
+    biz.recorder.before_write = None
+    assert store.live(biz.state, "invoice", "prestations", ishop["prestation"]) is None
+    assert issue.confirm(biz, other["id"], "Awa").number == "F-2026-00001"  # the number was not burnt
+    assert issue.confirm(biz, ishop["prestation"], "Awa").number == "F-2026-00002"
+    assert not any("00003" in t for t in journal(biz))
+
+
+def test_a_process_dying_after_storing_its_invoice_is_repaired(ishop):
+    biz = ishop["biz"]
+    first = issue.confirm(biz, ishop["prestation"], "Awa")
+    biz.state.put(store.SERIES, "F-2026", {"last": 0})  # as if it died before moving the counter
+    assert issue.confirm(biz, ishop["sale"], "Awa").number == "F-2026-00002"
+    assert store.find(biz.state, first.id).number == "F-2026-00001"
+
+
+def test_two_concurrent_confirmations_get_consecutive_numbers(tmp_path, clock):
+    from functions.business import Business
+    from functions.state.sqlite import SQLiteStateStore
+    from functions.store.workbook import Workbook
+    from functions.store.xlsx import XlsxBackend
+
+    def open_biz():
+        return Business(Workbook(XlsxBackend(tmp_path / "ttr.xlsx")), SQLiteStateStore(tmp_path / "s.sqlite"),
+                        clock=clock)
+
+    setup = open_biz()
+    setup.init({"business_name": "Chez Awa", "business_type": "Auberge"})
+    ids = [setup.add_prestation({"client": f"Client {i}", "type": "Chambre", "start": "14/03/2026"}, "Awa",
+                                lines=[{"article": "Chambre", "quantity": "1", "unit_price": "25000"}])["id"]
+           for i in range(4)]
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def run(pid):
+        try:
+            numbers.append(issue.confirm(open_biz(), pid, "Awa").number)  # each its own connection
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(pid,)) for pid in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert sorted(numbers) == [f"F-2026-{n:05d}" for n in range(1, 5)]
+
+
+def test_a_cancellation_is_an_avoir_and_the_row_can_be_invoiced_again(ishop):
+    biz = ishop["biz"]
+    invoice = issue.confirm(biz, ishop["prestation"], "Awa")
+    avoir = issue.cancel(biz, invoice.id, "Awa", "Erreur de client")
+    assert avoir.number == "AV-2026-00001" and avoir.kind == "credit"
+    assert avoir.content["cancels"] == invoice.number
+    assert receipt.thaw(avoir.content)["total"] == receipt.thaw(invoice.content)["total"]
+    kept = store.find(biz.state, invoice.id)
+    assert kept.next_kind == "credit" and kept.next_number == "AV-2026-00001"
+    assert kept.digest == invoice.digest  # never deleted, never rewritten
+    again = issue.confirm(biz, ishop["prestation"], "Awa")
+    assert again.number == "F-2026-00002"
+    with pytest.raises(Exception, match="déjà annulée"):
+        issue.cancel(biz, invoice.id, "Awa")
+    assert any("annulée par la facture d'avoir AV-2026-00001 : Erreur de client" in t for t in journal(biz))
