@@ -89,14 +89,3 @@ def check_settings(values: dict[str, str]) -> dict[str, str]:
     """The values with currency, country and time zone checked and normalised (other keys as given)."""
     return {k: CHECKS[k](v) if k in CHECKS and str(v).strip() else v for k, v in values.items()}
 
-
-def problems(settings: dict[str, str]) -> list[str]:
-    """What is wrong in settings read from the sheet (French, one line each): for the sync's report."""
-    out = []
-    for key, check in CHECKS.items():
-        if settings.get(key):
-            try:
-                check(settings[key])
-            except InvalidInputError as exc:
-                out.append(f"Paramètres : {exc.message}")
-    return out
