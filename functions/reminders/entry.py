@@ -96,7 +96,8 @@ def handle_cloud_event(cloud_event: Any, business: Callable[[], Any] | None = No
 
 def handle_http(req: Any, business: Callable[[], Any] | None = None, env: Mapping[str, str] | None = None,
                 channels: Channels | None = None, verifier: IdTokenVerifier | None = None,
-                ) -> tuple[dict[str, Any], int]:
+                spaces: Any = None) -> tuple[dict[str, Any], int]:
+    """Every workspace's reminders (``spaces``: the deployment's ``Workspaces``; built from ``business``)."""
     env = dict(os.environ) if env is None else dict(env)
     try:
         biz = (business or _default_business)()
@@ -104,10 +105,42 @@ def handle_http(req: Any, business: Callable[[], Any] | None = None, env: Mappin
             return {"erreur": "Jeton des rappels invalide (en-tête X-TTR-Token ou jeton OIDC de Google)."}, 401
         day = parse_day(req.args.get("date"))
         dry = _yes(req.args.get("essai")) or _yes(req.args.get("dry_run"))
-        summary = run(biz, channels, day=day, dry_run=dry, env=env)
-        return summary.to_dict(), 200
+        return remind_every(spaces or _spaces(business, env), channels, day=day, dry_run=dry, env=env), 200
     except TTRError as exc:
         return {"erreur": exc.message}, exc.status
+
+
+def _spaces(business: Callable[[], Any] | None, env: Mapping[str, str]) -> Any:
+    from functions.accounts.workspaces import Workspaces
+
+    return Workspaces(business or _default_business, dict(env))
+
+
+def remind_every(spaces: Any, channels: Channels | None, *, day: date | None, dry_run: bool,
+                 env: Mapping[str, str]) -> dict[str, Any]:
+    """The reminders of every workspace of the deployment, each at its own hour in its own time zone, one
+    failing not stopping the others: the default workspace's summary, with one entry per workspace."""
+    from functions.accounts.workspaces import DEFAULT
+    from functions.fleet import run_each
+
+    summaries: dict[str, dict[str, Any]] = {}
+
+    def work(biz: Any) -> list[str]:
+        summary = run(biz, channels, day=day, dry_run=dry_run, env=dict(env))
+        summaries[str(id(biz))] = summary.to_dict()
+        return summary.lines()
+
+    by_space: dict[str, dict[str, Any]] = {}
+    for doc in spaces.all():
+        space = str(doc.get("id") or "")
+        report = run_each(spaces, "Rappels", work, only=space)
+        outcome = report.outcomes[0] if report.outcomes else None
+        key = str(id(spaces.business(space)))
+        by_space[space] = {"id": space, "nom": str(doc.get("name") or space), "ok": bool(outcome and outcome.ok),
+                           **(summaries.get(key, {}) if outcome and outcome.ok else {"resume": outcome.lines if outcome else []})}
+    body = dict(by_space.get(DEFAULT, {}))
+    body["espaces"] = list(by_space.values())
+    return body
 
 
 bp = Blueprint("reminders", __name__)
@@ -119,7 +152,8 @@ def reminders_http() -> Any:
     env = current_app.config.get("TTR_ENV") or {}
     body, status = handle_http(request, current_app.config["TTR_BUSINESS"], env,
                                current_app.config.get("TTR_REMINDER_CHANNELS"),
-                               current_app.config.get("TTR_ID_TOKEN_VERIFIER"))
+                               current_app.config.get("TTR_ID_TOKEN_VERIFIER"),
+                               current_app.config.get("TTR_WORKSPACES"))
     return jsonify(body), status
 
 

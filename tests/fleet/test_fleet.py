@@ -150,3 +150,21 @@ def test_during_a_token_rotation_both_tokens_are_accepted(fleet, monkeypatch):
     for token in ("nouveau-jeton-0123456789", "jeton-de-test-0123456789"):
         assert client.post("/", json={}, headers={"X-TTR-Token": token}).status_code == 200
     assert client.post("/", json={}, headers={"X-TTR-Token": "jeton-de-test"}).status_code == 401
+
+
+def test_the_http_reminders_trigger_serves_every_workspace_and_one_failing_stops_none(fleet):
+    from types import SimpleNamespace
+
+    from functions.reminders import entry
+
+    spaces, abidjan, lagos = fleet
+    broken = spaces.business(lagos)
+    broken.load = lambda *a, **k: (_ for _ in ()).throw(BackendError("Google Sheets indisponible."))
+    req = SimpleNamespace(headers={"X-TTR-Token": "jeton-rappels-0123456789"}, args={"essai": "1"}, base_url="")
+    body, status = entry.handle_http(req, env={"TTR_REMINDER_TOKEN": "jeton-rappels-0123456789"}, spaces=spaces)
+    assert status == 200
+    by_id = {e["id"]: e for e in body["espaces"]}
+    assert set(by_id) == {"principal", abidjan, lagos}
+    assert by_id["principal"]["ok"] and by_id[abidjan]["ok"] and not by_id[lagos]["ok"]
+    assert "indisponible" in " ".join(by_id[lagos]["resume"])
+    assert body["essai"] is True  # the default workspace's own summary, as before
