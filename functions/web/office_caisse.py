@@ -29,7 +29,7 @@ from functions.web.office_common import (
     period,
 )
 
-TYPES = ("Encaissement", "Vente", "Revenu", "Dépense", "Remboursement")
+TYPES = ("Encaissement", "Vente", "Revenu", "Dépense", "Remboursement", ledger.OPENING)
 FIELDS = {"amount": ["Montant"], "category": ["Catégorie"], "target": ["Indiquez la prestation", "Client",
                                                                       "Prestations", "Réservations"],
           "reason": ["Indiquez le motif", "Texte trop long"], "method": ["Moyen"]}
