@@ -55,11 +55,11 @@ def _error(message: str, field: str, code: str) -> InvalidInputError:
 @lru_cache(maxsize=64)
 def exponent(currency: str) -> int:
     """Digits after the decimal point of a currency (ISO 4217 via babel): XOF 0, EUR 2."""
-    from babel.numbers import get_currency_precision
+    from babel.numbers import get_currency_precision, list_currencies
 
     code = (currency or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise _error(f"Devise « {str(currency)[:20]} » invalide : indiquez un code ISO 4217 (ex. XOF, EUR).",
+    if not re.fullmatch(r"[A-Z]{3}", code) or code not in list_currencies():
+        raise _error(f"Devise « {str(currency)[:20]} » inconnue : indiquez un code ISO 4217 (ex. XOF, EUR).",
                      "currency", "bad_currency")
     return int(get_currency_precision(code))
 
