@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from functions.archive import is_checkpoint, named_digest, verify_rows
@@ -107,6 +108,13 @@ def client_history(biz: Any, client_id: str, opener: Opener | None = None) -> li
     return out
 
 
+def archived_books(biz: Any, start: date, end: date, keys: list[str], opener: Opener | None = None) -> list[Any]:
+    """The archive books (tabs ``keys``) of the closed years that a period from ``start`` to ``end`` covers,
+    oldest first — what a report over a closed year adds to the live workbook's rows."""
+    years = {y for y, _ in closings(biz.state) if start.year <= y <= end.year}
+    return [wb.load(keys) for y, wb in sorted(open_archives(biz, opener).items()) if y in years]
+
+
 @dataclass(frozen=True)
 class Size:
     """How big the live workbook is, and whether a close would help."""
@@ -146,4 +154,4 @@ def workbook_size(biz: Any, book: Any | None = None, fresh: bool = False) -> Siz
                 usage.percent if usage else None)
 
 
-__all__ = ["Size", "client_history", "closings", "open_archives", "verify_archives", "workbook_size"]
+__all__ = ["Size", "archived_books", "client_history", "closings", "open_archives", "verify_archives", "workbook_size"]

@@ -84,3 +84,17 @@ def test_an_archive_whole_in_itself_but_not_the_one_named_breaks_the_link(two_ye
     verdict = verify_archives(biz, opened.__getitem__)
     assert not verdict.ok
     assert verdict.message.startswith("Chaîne rompue entre l'archive 2025 et l'archive 2026")
+
+
+def test_a_period_reads_the_archives_of_the_closed_years_it_covers(two_years):
+    from datetime import date
+
+    from functions.archive_read import archived_books
+
+    biz, _ids, archives = two_years
+    books = archived_books(biz, date(2026, 1, 1), date(2026, 12, 31), ["caisse"], archives.__getitem__)
+    years = {r["date"].year for r in books[0].all_rows("caisse")}  # a 2025 payment went with its 2026 prestation
+    assert len(books) == 1 and 2026 in years and max(years) == 2026
+    both = archived_books(biz, date(2025, 6, 1), date(2027, 1, 31), ["caisse"], archives.__getitem__)
+    assert len(both) == 2
+    assert archived_books(biz, date(2027, 1, 1), date(2027, 1, 31), ["caisse"], archives.__getitem__) == []
