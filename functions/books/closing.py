@@ -24,7 +24,7 @@ from functions.books import ledger
 from functions.books.operations import cash_row
 from functions.books.records import Ctx, describe, display
 from functions.errors import ConflictError, InvalidInputError
-from functions.money import format_money
+from functions.money import format_money, parse_amount
 from functions.store.workbook import Book, Change, JournalEntry, Record
 
 SURPLUS = "Écart de caisse (excédent)"
@@ -58,10 +58,7 @@ def counted_amount(book: Book, value: Any) -> Decimal:
     """The counted amount: zero or more, in the business's currency."""
     if value is None or str(value).strip() == "":
         raise InvalidInputError("Montant compté : indiquez le montant compté (0 si la caisse est vide).")
-    try:
-        amount = book.codec.money(value)
-    except InvalidInputError as exc:
-        raise InvalidInputError(f"Montant compté : {exc.message}") from None
+    amount = parse_amount(value, book.codec.currency, field="counted", what="Montant compté") or Decimal(0)
     if amount < 0:
         raise InvalidInputError("Montant compté : il ne peut pas être négatif.")
     if amount >= Decimal(10) ** 13:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from functions import phones
+from functions import money, phones
 from functions.errors import ConflictError, InvalidInputError, NotFoundError
 from functions.store.schema import Tab
 from functions.store.workbook import Book, Change, JournalEntry, Record, RowUpdate
@@ -108,7 +108,11 @@ def validate(book: Book, key: str, data: Mapping[str, Any], *, partial: bool = F
         try:
             if isinstance(raw, str):
                 raw = raw.strip()
-            value = codec.to_value(col.type, raw)
+            value: Any
+            if col.type == "money" and isinstance(raw, str) and raw:  # the message names the column, once
+                value = money.parse_amount(raw, codec.currency, field=k, what=f"« {col.header} »")
+            else:
+                value = codec.to_value(col.type, raw)
             if col.type == "choice" and value:
                 value = codec.parse_choice(col.choices, str(value))
             if col.type == "email" and value:
@@ -119,7 +123,8 @@ def validate(book: Book, key: str, data: Mapping[str, Any], *, partial: bool = F
                 raise InvalidInputError("le montant ne peut pas être négatif")
             out[k] = value
         except InvalidInputError as exc:
-            problems.append(f"« {col.header} » : {exc.message}")
+            text = exc.message.rstrip(".")
+            problems.append(text if text.startswith(f"« {col.header} »") else f"« {col.header} » : {text}")
     if not partial:
         for col in tab.columns:
             if col.computed or col.key in out or col.key == "id":

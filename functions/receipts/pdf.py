@@ -159,7 +159,7 @@ def _layout(w: _Writer, v: dict[str, Any]) -> None:
         w.pair("Total payé" if billed or v.get("prestation") else "Payé", money(v["paid"], cur))
         bal = v["balance"]
         label = "RESTE À PAYER" if bal > 0 else ("AVOIR DU CLIENT" if bal < 0 else "SOLDÉ")
-        w.pair(label, money(abs(bal), cur), 1.25, True)
+        w.pair(label, money(abs(bal), cur) if bal else "rien à payer", 1.25, True)
     if v["payments"]:
         w.rule(3)
         w.para("Historique des paiements", 1.0, True)

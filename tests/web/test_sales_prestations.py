@@ -138,7 +138,7 @@ def test_a_payment_lowers_the_balance_and_cannot_exceed_it(hotel):
     form = {"csrf": csrf_of(html), "idem": idem_of(html), "method": "Carte"}
     r = client.post(f"/prestations/{pid}/paiement", data={**form, "amount": "40000"})
     text = unescape(r.get_data(as_text=True))
-    assert r.status_code == 400 and "dépasse le solde restant (30000)" in text and 'value="40000"' in text
+    assert r.status_code == 400 and "dépasse le solde restant (30\u00a0000\u00a0FCFA)" in text and 'value="40000"' in text
     assert not [k for k in hotel.rows("caisse") if k["prestation_id"] == pid]
     assert client.post(f"/prestations/{pid}/paiement", data={**form, "amount": "10000"}).status_code == 303
     assert client.post(f"/prestations/{pid}/paiement", data={**form, "amount": "10000"}).status_code == 303  # same tap
