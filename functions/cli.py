@@ -345,6 +345,7 @@ def cloture(annee: int, apercu: bool, archive_url: str | None, workbook: str | N
 def _register() -> None:
     """Commands of the modules above the workbook (each in its own package)."""
     from functions.accounts.cli import admin
+    from functions.invoices.cli import facture
     from functions.promo.cli import promo
     from functions.receipts.cli import receipt
     from functions.reminders.cli import remind
@@ -352,6 +353,7 @@ def _register() -> None:
     from functions.trix.cli import trix
 
     main.add_command(admin)
+    main.add_command(facture)
     main.add_command(promo, "promo")
     main.add_command(receipt)
     main.add_command(remind)

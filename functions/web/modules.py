@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 #: "package.module:attribute" of each peer blueprint.
 BLUEPRINTS: list[str] = [
     "functions.receipts.web:bp",
+    "functions.invoices.web:bp",
     "functions.promo.web:bp",
     "functions.reminders.entry:bp",
     "functions.trix.web:bp",
