@@ -39,6 +39,7 @@ def test_proforma_then_invoice_from_the_prestation_page(ishop, clock):
     assert invoice.number == "F-2026-00001" and invoice.content["proforma"] == "PF-2026-0001"
     page = html.unescape(web.get(path).get_data(as_text=True))
     assert "Facture F-2026-00001" in page and "confirmée par la facture F-2026-00001" in page
+    assert "Confirmer en facture" not in page  # invoiced: the page links its invoice instead
     r = web.post(f"/factures/document/{invoice.id}/annuler", data={"csrf": csrf_of(page)})
     assert r.status_code == 403  # admin only
     assert store.find(ishop["biz"].state, invoice.id).next_kind == ""
@@ -68,9 +69,9 @@ def test_an_admin_cancels_and_types_the_identifiers(ishop, clock):
 
 def test_ttr_facture(ishop, tmp_path, monkeypatch):
     from functions.cli import main
-    from functions.state.sqlite import SQLiteStateStore
+    from functions.store.xlsx import XlsxBackend
 
-    if not isinstance(ishop["biz"].state, SQLiteStateStore):
+    if not isinstance(ishop["biz"].workbook.backend, XlsxBackend):
         pytest.skip("the command opens the files named by the settings: the .xlsx variant runs it")
     monkeypatch.setenv("TTR_WORKBOOK", str(tmp_path / "ttr.xlsx"))
     monkeypatch.setenv("TTR_STATE", str(tmp_path / "s.sqlite"))
