@@ -11,6 +11,7 @@ import html as html_lib
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 
@@ -95,18 +96,22 @@ def demo_shell():
 @pytest.mark.parametrize("role", ["admin", "employee"])
 def test_every_page_reads_in_french(demo_shell, role):
     client = demo_shell.login_admin() if role == "admin" else demo_shell.login_employee()
-    problems, read = [], 0
+    problems, read, shared = [], 0, 0
     for name, path in pages(demo_shell.biz).items():
         r = client.get(path)
         if r.status_code in (302, 303, 403):
             continue
         read += 1
-        text = visible_text(r.get_data(as_text=True))
+        body = r.get_data(as_text=True)
+        text = visible_text(body)
+        for link in re.findall(r'href="https://wa\.me/[^"?]*\?text=([^"]*)"', body):  # WhatsApp texts too
+            text += "\n" + unquote(html_lib.unescape(link))
+            shared += 1
         if name == "manuel":  # the manual quotes what people type: « 25.000 » is an example of input
             text = re.sub(r"«[^»]*»", " ", text)
         problems += [f"{name}: nombre brut {n!r}" for n in unformatted(text)]
         problems += [f"{name}: mot anglais {w!r}" for w in english(text)]
-    assert read >= (25 if role == "admin" else 10)
+    assert read >= (25 if role == "admin" else 10) and shared >= 1
     assert not problems, "\n".join(sorted(set(problems)))
 
 
