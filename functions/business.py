@@ -8,7 +8,6 @@ idempotency key makes a retried action (a double tap, a redelivered event) retur
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -121,12 +120,6 @@ class Business:
             return change
 
         return apply
-
-    def run(self, fn: Callable[[Book, records.Ctx], Change], actor: str, *, idempotency_key: str | None = None,
-            params: Any = None) -> dict[str, Any]:
-        """Transitional: a function as a command (callers are moving to ``submit``)."""
-        fingerprint = hashlib.sha256(json.dumps(params, default=str, sort_keys=True).encode()).hexdigest()
-        return self._pipeline(fn, actor, fingerprint, idempotency_key, ACTION_TABS)
 
     def _pipeline(self, fn: Callable[[Book, records.Ctx], Change], actor: str, fingerprint: str,
                   idempotency_key: str | None, tabs: Sequence[str]) -> dict[str, Any]:
@@ -402,10 +395,11 @@ class Business:
         from functions.store.codec import clean_text
 
         given = check_settings({k: clean_text(str(v), k) for k, v in (settings or {}).items()})
-        existing = {}
+        existing, rows = {}, []
         titles = self.workbook.resolve_titles(self.workbook.backend.titles()) if _exists(self.workbook) else {}
         if "settings" in titles:
-            existing = self.workbook.parse_settings(self.workbook.backend.read([titles["settings"]])[titles["settings"]])
+            rows = self.workbook.backend.read([titles["settings"]])[titles["settings"]]
+            existing = self.workbook.parse_settings(rows)
         merged = {**existing, **given}
         wanted = self.workbook.schema.tab("prestations").title_for(merged.get("business_type"))
         if given.get("business_type") and titles.get("prestations", wanted) != wanted \
@@ -418,11 +412,23 @@ class Business:
             specs = [s if s.title != self.workbook.schema.tab("prestations").title_for(merged.get("business_type"))
                      else _retitle(s, titles["prestations"]) for s in specs]
         report = self.workbook.backend.setup(specs)
+        if "settings" in titles:  # an existing workbook: a setting added to the schema since gets its row
+            self._add_missing_settings(rows, merged)
         if report.created_file or not titles:
             for key in ID_TABS:
                 if snapshot.load(self.state, key) is None:
                     snapshot.save(self.state, key, {})
         return report
+
+
+    def _add_missing_settings(self, grid: list[list[Any]], values: dict[str, str]) -> None:
+        """Append the Paramètres rows the schema has and the tab lacks (their value as read: the default),
+        journaled: settings added by a new version appear in an existing workbook at ``ttr init``."""
+        present = {str(r[0]).strip() for r in grid[1:] if r and r[0] not in (None, "")}
+        missing = {s.key: values.get(s.key, s.default) for s in self.workbook.schema.tab("settings").settings
+                   if s.label not in present}
+        if missing:
+            self.set_settings(missing, "système")
 
 
 def _idem_key(key: str) -> str:

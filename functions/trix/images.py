@@ -19,9 +19,11 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from functions.books.commands import Command
 from functions.books.records import describe, require
 from functions.business import Business
 from functions.errors import InvalidInputError, NotFoundError, TTRError
@@ -137,6 +139,18 @@ def set_image(book: Book, article_id: str, url: str) -> Change:
     return change
 
 
+@dataclass(frozen=True)
+class SetImage(Command):
+    """The article's ``Image`` cell set to a generated image's link (journaled)."""
+
+    article_id: str
+    url: str
+    tabs: ClassVar[tuple[str, ...]] = ("settings", "stock")
+
+    def apply(self, book: Book, ctx: Any) -> Change:
+        return set_image(book, self.article_id, self.url)
+
+
 def generate(biz: Business, article_id: str, settings: TrixSettings, *, actor: str, public_url: str,
              client: Any = None, store: ImageStorage | None = None, env: Mapping[str, str] | None = None,
              storage_session: Any = None) -> dict[str, Any]:
@@ -168,7 +182,7 @@ def generate(biz: Business, article_id: str, settings: TrixSettings, *, actor: s
     store.save(name, raw, MIME[kind])
     url = f"{public_url.rstrip('/')}/trix/images/{name}"
     try:
-        biz.run(lambda book, ctx: set_image(book, article_id, url), actor, params=["image", article_id, url])
+        biz.submit(SetImage(article_id, url), actor)
     except Exception:
         try:
             store.delete(name)  # the link could not be written: no orphan file
