@@ -121,3 +121,23 @@ def test_a_cancellation_is_an_avoir_and_the_row_can_be_invoiced_again(ishop):
     with pytest.raises(Exception, match="déjà annulée"):
         issue.cancel(biz, invoice.id, "Awa")
     assert any("annulée par la facture d'avoir AV-2026-00001 : Erreur de client" in t for t in journal(biz))
+
+
+def test_ttr_init_adds_the_new_settings_rows_to_an_existing_workbook(biz):
+    title = biz.load(["settings"]).title("settings")
+    labels = ("NIF / NCC / NINEA", "RCCM", "Mention légale des factures", "N° FNE (facture normalisée)",
+              "Validité des proformas (jours)")
+    rows = biz.workbook.backend.read([title])[title]
+    kept = [r for r in rows if not r or str(r[0]) not in labels]
+    from functions.store.backend import ReplaceTab
+
+    biz.workbook.backend.write([ReplaceTab(title, kept[1:])])  # a workbook made before invoices existed
+    biz.forget()
+    assert biz.load(["settings"]).settings["proforma_days"] == "30"  # a missing row reads as its default
+    biz.init()
+    after = [str(r[0]) for r in biz.workbook.backend.read([title])[title] if r]
+    assert all(after.count(label) == 1 for label in labels)
+    assert biz.load(["settings"]).settings["proforma_days"] == "30"
+    biz.init()  # once only
+    assert [str(r[0]) for r in biz.workbook.backend.read([title])[title] if r] == after
+    assert biz.verify_journal().ok
