@@ -27,6 +27,13 @@ from functions.store.workbook import Book, Change
 #: The tabs an action may need (a command may name fewer).
 ACTION_TABS: tuple[str, ...] = ("settings", "clients", "prestations", "lines", "caisse", "stock", "movements",
                                 "agenda", "investments", "types", "team")
+#: What a command that moves money for a client or a prestation reads: their figures, the allocation of a
+#: payment on account (``allocation.settle``) and the receipt (``receipts.render``) come from these.
+ACCOUNT_TABS: tuple[str, ...] = ("settings", "clients", "prestations", "lines", "caisse")
+#: What a command that only adds a Caisse row reads (its running balance, its receipt).
+CASH_TABS: tuple[str, ...] = ("settings", "caisse")
+#: What a command that only moves stock reads (quantities come from the movements).
+STOCK_TABS: tuple[str, ...] = ("settings", "stock", "movements")
 
 
 def _canon(value: Any) -> Any:
@@ -103,11 +110,14 @@ class AddPrestation(Command):
     lines: tuple[Mapping[str, Any], ...] = ()
     paid_now: Any = None
     method: str | None = None
+    reference: str = ""  # the first payment's transaction reference (mobile money)
+    discount: Mapping[str, Any] = field(default_factory=dict)  # value, reason, employee (functions.books.discounts)
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
         from functions.books import operations as ops
 
-        return ops.add_prestation(book, ctx, self.data, self.lines, self.paid_now, self.method)
+        return ops.add_prestation(book, ctx, self.data, self.lines, self.paid_now, self.method,
+                                  reference=self.reference, discount=self.discount)
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,7 @@ class EditPrestation(Command):
 
 @dataclass(frozen=True)
 class SetStatus(Command):
+    tabs: ClassVar[tuple[str, ...]] = ACCOUNT_TABS
     prestation_id: str
     status: str
 
@@ -144,6 +155,7 @@ class SetStatus(Command):
 # -- money -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RecordPayment(Command):
+    tabs: ClassVar[tuple[str, ...]] = ACCOUNT_TABS
     amount: Any
     options: Mapping[str, Any] = field(default_factory=dict)  # prestation_id, client_id, method, note…
 
@@ -155,6 +167,7 @@ class RecordPayment(Command):
 
 @dataclass(frozen=True)
 class Refund(Command):
+    tabs: ClassVar[tuple[str, ...]] = ACCOUNT_TABS
     amount: Any
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -166,6 +179,7 @@ class Refund(Command):
 
 @dataclass(frozen=True)
 class Expense(Command):
+    tabs: ClassVar[tuple[str, ...]] = CASH_TABS
     amount: Any
     category: str
     description: str = ""
@@ -179,6 +193,7 @@ class Expense(Command):
 
 @dataclass(frozen=True)
 class Revenue(Command):
+    tabs: ClassVar[tuple[str, ...]] = CASH_TABS
     amount: Any
     description: str = ""
     method: str | None = None
@@ -194,15 +209,18 @@ class QuickSale(Command):
     items: tuple[tuple[str, Any], ...]
     method: str | None = None
     client_id: str = ""
+    reference: str = ""
+    discount: Mapping[str, Any] = field(default_factory=dict)  # value, reason, employee
 
     def apply(self, book: Book, ctx: Ctx) -> Change:
         from functions.books import operations as ops
 
-        return ops.quick_sale(book, ctx, self.items, self.method, self.client_id)
+        return ops.quick_sale(book, ctx, self.items, self.method, self.client_id, self.reference, self.discount)
 
 
 @dataclass(frozen=True)
 class CloseCash(Command):
+    tabs: ClassVar[tuple[str, ...]] = CASH_TABS
     counted: Any
     note: str = ""
     seen_expected: Any = None
@@ -216,6 +234,7 @@ class CloseCash(Command):
 # -- stock -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AdjustStock(Command):
+    tabs: ClassVar[tuple[str, ...]] = STOCK_TABS
     article_id: str
     kind: str
     quantity: Any
@@ -229,6 +248,7 @@ class AdjustStock(Command):
 
 @dataclass(frozen=True)
 class NewArticle(Command):
+    tabs: ClassVar[tuple[str, ...]] = STOCK_TABS
     data: Mapping[str, Any]
     initial: Any = None
 
@@ -254,7 +274,7 @@ class NewArticle(Command):
 
 
 __all__ = [
-    "ACTION_TABS", "AddPrestation", "AddRecord", "AdjustStock", "CloseCash", "Command", "DeleteRecord",
+    "ACCOUNT_TABS", "ACTION_TABS", "CASH_TABS", "STOCK_TABS", "AddPrestation", "AddRecord", "AdjustStock", "CloseCash", "Command", "DeleteRecord",
     "EditPrestation", "Expense", "NewArticle", "QuickSale", "RecordPayment", "Refund", "RestoreRecord",
     "Revenue", "SetStatus", "UpdateRecord",
 ]

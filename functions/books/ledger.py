@@ -121,7 +121,9 @@ def rounded(amount: Decimal, quantum: Decimal | None) -> Decimal:
 def line_total(line: Row | Mapping[str, Any], quantum: Decimal | None = None) -> Decimal:
     qty = line["quantity"] if line["quantity"] is not None else Decimal(1)
     price = line["unit_price"] if line["unit_price"] is not None else ZERO
-    return rounded(Decimal(qty) * price, quantum)
+    off = line.get("discount") if isinstance(line, Mapping) else line["discount"]  # a remise on the line
+    off = off if isinstance(off, Decimal) else ZERO
+    return rounded(Decimal(qty) * price, quantum) - off
 
 
 def line_totals(lines: Iterable[Row], quantum: Decimal | None = None) -> dict[str, Decimal]:

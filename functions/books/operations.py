@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from functions.books import ledger
+from functions.books import discounts, ledger, tax
 from functions.books.records import Ctx, add, describe, display, require, taken_ids, validate
 from functions.errors import InsufficientStockError, InvalidInputError
 from functions.money import format_money
@@ -19,7 +19,7 @@ from functions.store.codec import plain
 from functions.store.schema import fold
 from functions.store.workbook import Book, Change, JournalEntry, Record
 
-METHODS = ("Espèces", "Mobile Money", "Carte", "Virement", "Chèque")
+METHODS = ("Espèces", "Mobile Money", "Carte", "Virement", "Chèque")  # the former fixed list (methods.LEGACY)
 
 
 def positive_amount(book: Book, value: Any, what: str = "Montant", field: str = "amount") -> Decimal:
@@ -48,17 +48,24 @@ def _unit(book: Book, article_id: str) -> Any:
     return article["unit"] if article is not None else ""
 
 
-def _method(book: Book, method: str | None) -> str:
-    return book.codec.parse_choice(METHODS, method or "Espèces")
+def _payment(book: Book, type_: str, method: str | None, reference: Any = "") -> dict[str, Any]:
+    """Moyen (the business's list), Référence (no duplicate per operator) and, for money received by mobile
+    money, Contrôle « Déclaré » (``functions.books.methods``)."""
+    from functions.books import methods
+
+    fields = methods.payment_fields(book, method, reference)
+    if type_ not in ledger.MONEY_IN:
+        fields.pop("check", None)
+    return fields
 
 
 def cash_row(book: Book, ctx: Ctx, type_: str, amount: Decimal, **fields: Any) -> dict[str, Any]:
     values = {
         "id": ctx.new_id("caisse", taken_ids(book, "caisse")), "date": ctx.now, "type": type_, "amount": amount,
-        "method": _method(book, fields.pop("method", None)), "created_by": ctx.actor,
+        **_payment(book, type_, fields.pop("method", None), fields.pop("reference", "")), "created_by": ctx.actor,
     }
     values.update({k: v for k, v in fields.items() if v not in (None, "")})
-    return values
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _cash_change(book: Book, values: dict[str, Any], action: str) -> Change:
@@ -77,7 +84,7 @@ def _text(value: Any, limit: int = 500) -> str:
 
 
 def record_payment(book: Book, ctx: Ctx, amount: Any, *, prestation_id: str = "", client_id: str = "",
-                   method: str | None = None, note: str = "") -> Change:
+                   method: str | None = None, note: str = "", reference: str = "") -> Change:
     """An Encaissement against a prestation (not beyond what remains) or a client: a payment on account, which
     the pipeline allocates to the client's unpaid prestations, oldest first (``functions.books.allocation``)."""
     value = positive_amount(book, amount)
@@ -95,12 +102,13 @@ def record_payment(book: Book, ctx: Ctx, amount: Any, *, prestation_id: str = ""
                 f"({format_money(totals.balance, book.codec.currency)}). "
                 "Rien n'a été enregistré."
             )
-        row = cash_row(book, ctx, "Encaissement", value, method=method, prestation_id=p.id,
+        row = cash_row(book, ctx, "Encaissement", value, method=method, reference=reference, prestation_id=p.id,
                        client_id=p["client_id"], category="Paiement",
                        description=_text(note) or f"Paiement {p['number'] or p.id} — {p['client'] or ''}".strip(" —"))
     else:
         c = require(book, "clients", client_id)
-        row = cash_row(book, ctx, "Encaissement", value, method=method, client_id=c.id, category="Paiement",
+        row = cash_row(book, ctx, "Encaissement", value, method=method, reference=reference, client_id=c.id,
+                       category="Paiement",
                        description=_text(note) or f"Paiement de {c['name']}")
     return _cash_change(book, row, "paiement")
 
@@ -193,9 +201,30 @@ def stock_adjust(book: Book, ctx: Ctx, article_id: str, kind: str, quantity: Any
     return change
 
 
+def _discounted(book: Book, lines: list[discounts.Line], discount: Mapping[str, Any] | None
+                ) -> tuple[discounts.Ticket, str, list[str]]:
+    """The ticket of ``lines`` with the discount asked (``value``, ``reason``, ``employee``), checked against the
+    rules; (ticket, reason, warnings for an admin)."""
+    d = dict(discount or {})
+    currency = book.codec.currency
+    whole = discounts.parse(d.get("value"), currency)
+    t = discounts.ticket(lines, whole, currency)
+    reason = _text(d.get("reason"), 200)
+    warnings = discounts.check(t, book.settings, currency, employee=bool(d.get("employee")), reason=reason)
+    return t, reason, warnings
+
+
+def _warn(change: Change, tab: str, row_id: str, warnings: list[str]) -> None:
+    if warnings:
+        change.result["warning"] = " ; ".join(warnings)
+        change.journal.append(JournalEntry("avertissement", tab, row_id, " ; ".join(warnings)))
+
+
 def quick_sale(book: Book, ctx: Ctx, items: Sequence[tuple[str, Any]], method: str | None = None,
-               client_id: str = "") -> Change:
-    """Vente Rapide: a stock movement per article and one Caisse Vente row; refused when stock is short."""
+               client_id: str = "", reference: str = "", discount: Mapping[str, Any] | None = None) -> Change:
+    """Vente Rapide: a stock movement per article and one Caisse Vente row; refused when stock is short. A
+    discount on the whole sale is spread over its lines (``functions.books.discounts``); with TVA on, the row
+    carries the tax it includes (``functions.books.tax``)."""
     if not items:
         raise InvalidInputError("Choisissez au moins un article à vendre.")
     wanted: dict[str, Decimal] = {}
@@ -204,8 +233,8 @@ def quick_sale(book: Book, ctx: Ctx, items: Sequence[tuple[str, Any]], method: s
     available = _available(book)
     taken = taken_ids(book, "movements")
     change = Change()
-    total = Decimal(0)
     labels = []
+    lines: list[discounts.Line] = []
     sale_ref = ctx.new_id("caisse", taken_ids(book, "caisse"))
     for article_id, qty in wanted.items():
         article = require(book, "stock", article_id)
@@ -216,24 +245,43 @@ def quick_sale(book: Book, ctx: Ctx, items: Sequence[tuple[str, Any]], method: s
                 f"Stock insuffisant pour « {article['article']} » : {display(available[article.id])} "
                 f"disponible(s), {display(qty)} demandé(s). Rien n'a été vendu."
             )
-        line = ledger.rounded(qty * article["sale_price"], book.codec.quantum)
-        if line <= 0:
+        line = sale_line(book, article, qty)
+        if line.gross <= 0:
             raise InvalidInputError(f"« {article['article']} » : {display(qty)} à ce prix fait 0 {book.codec.currency}. "
                                     "Rien n'a été vendu.", field="quantity", code="zero")
-        total += line
+        lines.append(line)
         labels.append(f"{display(qty)} × {article['article']}")
         row = movement_row(book, ctx, article, -qty, "Vente", sale_ref, taken)
         change.appends.append(("movements", row))
+    t, reason, warnings = _discounted(book, lines, discount)
+    if t.total <= 0:
+        raise InvalidInputError("Une remise de 100 % n'est pas une vente : enregistrez plutôt une Sortie de stock.",
+                                field="discount", code="over_100")
     client = require(book, "clients", client_id) if client_id else None
+    rates = tax.breakdown(zip(t.totals, [ln.rate for ln in lines], strict=True), book.codec.currency)
+    off = discounts.describe(t, reason, book.codec.currency)
     cash = {
         "id": sale_ref, "date": ctx.now, "type": "Vente", "category": "Vente rapide",
-        "description": "Vente rapide : " + ", ".join(labels), "amount": total, "method": _method(book, method),
-        "client_id": client.id if client else None, "created_by": ctx.actor,
+        "description": "Vente rapide : " + ", ".join(labels) + (f" ; {off}" if off else ""), "amount": t.total,
+        **_payment(book, "Vente", method, reference), "client_id": client.id if client else None,
+        "discount": t.discount or None, "discount_reason": reason if t.discount else None,
+        "tax": tax.total_tax(rates) if tax.enabled(book.settings) else None, "created_by": ctx.actor,
     }
+    cash = {k: v for k, v in cash.items() if v is not None}
     change.appends.append(("caisse", cash))
     change.journal.append(JournalEntry("vente", "caisse", sale_ref, describe(book.schema.tab("caisse"), None, cash)))
-    change.result.update({"caisse_id": sale_ref, "total": total})
+    _warn(change, "caisse", sale_ref, warnings)
+    change.result.update({"caisse_id": sale_ref, "total": t.total})
     return change
+
+
+def sale_line(book: Book, article: Record, qty: Decimal) -> discounts.Line:
+    """A quick-sale line before discount: the article's price the client pays (TTC), its cost and TVA rate."""
+    rate = tax.rate_of(book.settings, article)
+    unit = tax.ttc(book.settings, article["sale_price"], rate, book.codec.currency)
+    cost = article["purchase_price"]
+    return discounts.Line(str(article["article"]), ledger.rounded(qty * unit, book.codec.quantum),
+                          ledger.rounded(qty * cost, book.codec.quantum) if cost is not None else None, None, rate)
 
 
 def link_or_create_client(book: Book, ctx: Ctx, name: str, pending: list[Record] | None = None,
@@ -247,9 +295,11 @@ def link_or_create_client(book: Book, ctx: Ctx, name: str, pending: list[Record]
 
 
 def add_prestation(book: Book, ctx: Ctx, data: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] = (),
-                   paid_now: Any = None, method: str | None = None) -> Change:
+                   paid_now: Any = None, method: str | None = None, *, reference: str = "",
+                   discount: Mapping[str, Any] | None = None) -> Change:
     """A prestation with its number, its client (linked by name or created), its lines and a first
-    payment, in one change."""
+    payment, in one change. A line may carry its own ``discount`` (« 10 % », « 500 »); ``discount`` (value,
+    reason, employee) is on the whole prestation, spread over the lines (``functions.books.discounts``)."""
     data = dict(data)
     values = validate(book, "prestations", {k: v for k, v in data.items() if k not in ("number", "phone")})
     if values.get("start") and values.get("end") and values["end"] < values["start"]:
@@ -270,14 +320,35 @@ def add_prestation(book: Book, ctx: Ctx, data: Mapping[str, Any], lines: Sequenc
     values["created_at"], values["created_by"] = ctx.now, ctx.actor
     line_rows = []
     taken = taken_ids(book, "lines")
+    asked = dict(discount or {})
+    if not lines and discounts.parse(asked.get("value"), book.codec.currency) and values.get("total") is not None:
+        lines = [{"article": values.get("type") or book.title("prestations").rstrip("s"), "quantity": 1,
+                  "unit_price": values["total"]}]  # a discount needs a line to sit on
+    priced: list[discounts.Line] = []
     for raw in lines:
+        raw = dict(raw)
+        own = discounts.parse(raw.pop("discount", None), book.codec.currency)
+        raw.pop("discount_reason", None)
         line = validate(book, "lines", {**raw, "prestation_id": values["id"]})
         if ledger.line_total(line, book.codec.quantum) <= 0:
             raise InvalidInputError(f"Ligne « {line.get('article') or '?'} » : une ligne à 0 {book.codec.currency} ou "
                                     "moins n'est pas une vente (quantité et prix au-dessus de zéro).",
                                     field="lines", code="zero")
         line["id"] = ctx.new_id("lines", taken)
+        priced.append(_priced(book, line, own))
         line_rows.append(line)
+    if any(ln.ask for ln in priced) or asked.get("value"):
+        t, reason, warnings = _discounted(book, priced, asked)
+        if t.total <= 0:
+            raise InvalidInputError("Remise : le montant total ne peut pas devenir nul.", field="discount",
+                                    code="over_100")
+        for line, off in zip(line_rows, t.discounts, strict=True):
+            if off:
+                line.update(discount=off, discount_reason=reason)
+        _warn(change, "prestations", values["id"], warnings)
+        if t.discount:
+            change.journal.append(JournalEntry("remise", "prestations", values["id"],
+                                               discounts.describe(t, reason, book.codec.currency)))
     if line_rows:
         values["total"] = sum((ledger.line_total(r, book.codec.quantum) for r in line_rows), Decimal(0))
     if values.get("total") is None:
@@ -290,12 +361,28 @@ def add_prestation(book: Book, ctx: Ctx, data: Mapping[str, Any], lines: Sequenc
         amount = positive_amount(book, paid_now, "Montant payé")
         if amount > values["total"]:
             raise InvalidInputError("Le montant payé dépasse le montant total. Rien n'a été enregistré.")
-        row = cash_row(book, ctx, "Encaissement", amount, method=method, prestation_id=values["id"],
-                       client_id=values["client_id"], category="Paiement",
+        row = cash_row(book, ctx, "Encaissement", amount, method=method, reference=reference,
+                       prestation_id=values["id"], client_id=values["client_id"], category="Paiement",
                        description=f"Paiement {values['number']} — {values['client']}")
         change.extend(_cash_change(book, row, "paiement"))
     change.result.update({"id": values["id"], "number": values["number"], "client_id": values["client_id"]})
     return change
+
+
+def _priced(book: Book, line: dict[str, Any], own: discounts.Ask | None) -> discounts.Line:
+    """A prestation line as a ticket line: its TTC price (prices entered HT get the tax added, written on the
+    line), its TVA rate (written on the line when TVA is on), its cost from the article or type."""
+    ref = str(line.get("article_id") or "")
+    source = book.find("stock", ref) or book.find("types", ref) if ref else None
+    rate = tax.rate_of(book.settings, source)
+    if line.get("unit_price") is not None:
+        line["unit_price"] = tax.ttc(book.settings, line["unit_price"], rate, book.codec.currency)
+    if tax.enabled(book.settings):
+        line["vat_rate"] = rate
+    qty = line["quantity"] if line.get("quantity") is not None else Decimal(1)
+    cost = source["purchase_price"] if source is not None else None
+    return discounts.Line(str(line.get("article") or ""), ledger.line_total(line, book.codec.quantum),
+                          ledger.rounded(qty * cost, book.codec.quantum) if cost is not None else None, own, rate)
 
 
 def set_status(book: Book, ctx: Ctx, prestation_id: str, status: str) -> Change:

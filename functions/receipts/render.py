@@ -29,6 +29,8 @@ from functions.store.workbook import Book, Record
 BASIS = ("kind", "title", "reference", "prestation", "client", "description", "method", "status", "cashier", "when",
          "lines", "total", "paid", "balance", "this_amount", "payments", "allocations", "credit_left", "prestations",
          "totals_label")
+#: Added later: in the basis only when present, so the receipts issued before them keep their basis.
+EXTRA_BASIS = ("payment_reference", "discount", "discount_reason", "taxes")
 TITLES = {"payment": "Reçu de paiement", "sale": "Reçu de vente", "revenue": "Reçu de recette",
           "refund": "Reçu de remboursement", "statement": "Relevé de compte"}
 ZERO = Decimal(0)
@@ -113,7 +115,9 @@ def _prestation_lines(book: Book, p: Record, word: str) -> list[dict[str, Any]]:
     lines = [ln for ln in book.rows("lines") if ln["prestation_id"] == p.id]
     if lines:
         return [{"article": ln["article"], "quantity": ln["quantity"] if ln["quantity"] is not None else Decimal(1),
-                 "unit_price": ln["unit_price"], "total": ledger.line_total(ln, book.codec.quantum)}
+                 "unit_price": ln["unit_price"], "total": ledger.line_total(ln, book.codec.quantum),
+                 **({"discount": ln["discount"], "reason": str(ln["discount_reason"] or "")} if ln["discount"] else {}),
+                 **({"rate": ln["vat_rate"]} if isinstance(ln["vat_rate"], Decimal) else {})}
                 for ln in lines]
     label = " — ".join(str(v) for v in (p["type"] or word, _stay(p)) if v)
     return [{"article": label, "quantity": Decimal(1), "unit_price": p["total"] or ZERO, "total": p["total"] or ZERO}]
@@ -136,14 +140,23 @@ def _payments(book: Book, rows: list[Record]) -> list[dict[str, Any]]:
 
 
 def _sale_lines(book: Book, row: Record) -> list[dict[str, Any]]:
+    from functions.books import discounts, tax
+
     moves = [m for m in book.all_rows("movements") if m["reference"] == row.id and m["reason"] == "Vente"]
     stock = {s.id: s for s in book.all_rows("stock")}
     lines = []
     for m in moves:
         sold = -Decimal(m["quantity"] or 0)
-        price = stock[m["article_id"]]["sale_price"] if m["article_id"] in stock else None
-        lines.append({"article": m["article"], "quantity": sold, "unit_price": price,
+        article = stock.get(str(m["article_id"] or ""))
+        rate = tax.rate_of(book.settings, article) if article is not None else ZERO
+        price = article["sale_price"] if article is not None else None
+        price = tax.ttc(book.settings, price, rate, book.codec.currency) if price is not None else None
+        lines.append({"article": m["article"], "quantity": sold, "unit_price": price, "rate": rate,
                       "total": ledger.rounded(sold * price, book.codec.quantum) if price is not None else None})
+    off = row["discount"] if isinstance(row["discount"], Decimal) else ZERO
+    if off and lines and all(ln["total"] is not None for ln in lines) and off <= sum(ln["total"] for ln in lines):
+        shares = discounts.allocate([ln["total"] for ln in lines], off, book.codec.currency)  # as the sale did
+        lines = [dict(ln, discount=d, total=ln["total"] - d) if d else ln for ln, d in zip(lines, shares, strict=True)]
     if not lines or sum((ln["total"] or ZERO for ln in lines), ZERO) != ledger.amount(row):
         # prices changed since the sale (or lines unknown): show what was sold, and the amount paid
         lines = [dict(ln, unit_price=None, total=None) for ln in lines] or \
@@ -179,6 +192,7 @@ def content(book: Book, kind: str, row_id: str, number: str, now: datetime | Non
             return None
         _cash(book, row, kind, data, word)
     data["title"] = data.get("title") or TITLES.get(kind, "Reçu")
+    _taxes(book, data)
     data["settled"] = data["balance"] is not None and data["balance"] <= 0
     return data
 
@@ -238,7 +252,8 @@ def digest(frozen: dict[str, Any]) -> str:
 
 def basis(data: dict[str, Any]) -> str:
     """The digest of what the document says about its rows (a change of it issues a new receipt)."""
-    return digest(freeze({k: data.get(k) for k in BASIS}))
+    extra = {k: data[k] for k in EXTRA_BASIS if data.get(k)}
+    return digest(freeze({**{k: data.get(k) for k in BASIS}, **extra}))
 
 
 def _prestation(book: Book, p: Record, data: dict[str, Any], word: str) -> None:
@@ -262,6 +277,10 @@ def _cash(book: Book, row: Record, kind: str, data: dict[str, Any], word: str) -
     amount = ledger.amount(row)
     data.update(when=row["date"], cashier=row["created_by"] or "", this_amount=amount, description=row["description"] or "",
                 method=row["method"] or "", reference=f"Caisse {row.id}")
+    if row["reference"]:
+        data["payment_reference"] = str(row["reference"])
+    if row["discount"]:
+        data.update(discount=row["discount"], discount_reason=str(row["discount_reason"] or ""))
     p = book.find("prestations", row["prestation_id"]) if row["prestation_id"] else None
     client_id = row["client_id"] or (p["client_id"] if p is not None else None)
     data["client"] = _client(book, client_id, str(p["client"] or "") if p is not None else "")
@@ -285,6 +304,23 @@ def _cash(book: Book, row: Record, kind: str, data: dict[str, Any], word: str) -
         data["status"] = "Remboursé"
     else:  # a partial payment must not read as « paid in full »
         data["status"] = "Paiement partiel" if data.get("balance", ZERO) > 0 else "Payé"
+
+
+def _taxes(book: Book, data: dict[str, Any]) -> None:
+    """HT, TVA and TTC per rate of the document's lines, when TVA is on (``functions.books.tax``)."""
+    from functions.books import tax
+
+    if data.get("discount") is None:  # a prestation's: the sum of its lines' remises
+        off = sum((ln.get("discount") or ZERO for ln in data["lines"]), ZERO)
+        if off:
+            data["discount"] = off
+            data["discount_reason"] = next((ln["reason"] for ln in data["lines"] if ln.get("reason")), "")
+    if not tax.enabled(book.settings) or not data["lines"] or data["kind"] == "statement":
+        return
+    pairs = [(ln["total"], ln.get("rate", ZERO)) for ln in data["lines"] if ln.get("total") is not None]
+    if pairs:
+        data["taxes"] = [{"rate": r.rate, "ht": r.ht, "tva": r.tva, "ttc": r.ttc}
+                         for r in tax.breakdown(pairs, book.codec.currency)]
 
 
 def _on_account(book: Book, row: Record, kind: str, data: dict[str, Any], amount: Decimal) -> None:

@@ -140,6 +140,16 @@ class Codec:
                 return found
 
             return choice
+        if type_ == "text" and choices:  # suggested spellings (a dropdown); any other text is kept as typed
+            from functions.store.schema import fold
+
+            spelled = {fold(c): c for c in choices}
+
+            def suggested(cell: Cell) -> object:
+                typed = self._text(cell)
+                return spelled.get(fold(typed), typed) if typed else typed
+
+            return suggested
         if type_ in TEXT_TYPES:
             def text(cell: Cell) -> object:
                 if cell.__class__ is str and cell.isprintable() and len(cell) <= MAX_TEXT:

@@ -10,9 +10,8 @@ from typing import Any
 
 from flask import render_template, request
 
-from functions.books import closing, ledger
+from functions.books import closing, ledger, methods
 from functions.books.commands import CloseCash
-from functions.books.operations import METHODS
 from functions.errors import TTRError
 from functions.store.workbook import Book, Record
 from functions.templating import money
@@ -118,7 +117,8 @@ def _page(errors: dict[str, str] | None = None, form: dict[str, str] | None = No
     return render_template(
         "web/office/caisse.html", book=book, cur=book.settings.get("currency") or "XOF", rows=page, pager=pager,
         balances=balances, cash=ledger.cash_balance(rows), args=args, period=per, types=TYPES,
-        categories=categories(book), used_categories=distinct(r["category"] for r in rows), methods=METHODS,
+        categories=categories(book), used_categories=distinct(r["category"] for r in rows),
+        methods=methods.methods(book.settings), declared=methods.declared_rows(rows), verify_key=new_key(),
         totals=totals, month=f"{year:04d}-{month:02d}", refund_targets=refund_targets(book),
         errors=errors or {}, form=form or {}, which=which,
         keys={name: new_key() for name in ("depense", "revenu", "remboursement")},  # one per form, not per page
@@ -173,8 +173,20 @@ def refund() -> Any:
     return _act("remboursement", run, lambda r, f: "Remboursement enregistré.")
 
 
-for view in (caisse, expense, revenue, refund):
-    view.ttr_module = "caisse"  # type: ignore[attr-defined]
+@bp.post("/caisse/verifier/<caisse_id>")
+def verify(caisse_id: str) -> Any:
+    """« Vérifié » : the owner saw this mobile-money payment in the operator's wallet."""
+    biz = business()
+    try:
+        biz.submit(methods.VerifyPayment(caisse_id), actor(), idempotency_key=form_key())
+    except TTRError as exc:
+        return done(exc.message, "office.caisse")
+    return done(f"Paiement {caisse_id} vérifié sur le compte de l'opérateur.", "office.caisse")
+
+
+for view in (caisse, expense, revenue, refund, verify):
+    view.ttr_module = "caisse"  # type: ignore[attr-defined,union-attr]
+verify.ttr_access = "admin"  # type: ignore[attr-defined,union-attr]
 
 
 # -- clôture de caisse ---------------------------------------------------------------------------------------
@@ -183,9 +195,10 @@ def _closing_page(errors: dict[str, str] | None = None, form: dict[str, str] | N
     book = biz.book()
     exp = closing.expected(book.all_rows("caisse"))
     past = [_closing_line(j, book) for j in reversed(book.all_rows("journal")) if j["action"] == closing.ACTION][:10]
+    now = biz.now()
     return render_template("web/office/cloture.html", book=book, cur=book.settings.get("currency") or "XOF",
                            expected=exp, past=past, errors=errors or {}, form=form or {}, key=new_key(),
-                           now=biz.now()), status
+                           now=now, operators=methods.day_totals(book.all_rows("caisse"), now.date())), status
 
 
 @bp.get("/caisse/cloture")

@@ -111,8 +111,13 @@ def new_prestation() -> Any:
 
 def _add_prestation(biz: Any, data: dict[str, Any], lines: list[dict[str, Any]], paid: Any, method: str | None,
                     key: str | None) -> dict[str, Any]:
-    """``Business.add_prestation`` (a client created on the spot keeps the phone typed with it)."""
-    return biz.add_prestation(dict(data), sf.actor(), lines=lines, paid_now=paid, method=method, idempotency_key=key)
+    """``AddPrestation`` (a client created on the spot keeps the phone typed with it), with the reference of the
+    first payment and the discount asked."""
+    from functions.books.commands import AddPrestation
+
+    command = AddPrestation(dict(data), tuple(lines), paid, method, sf.reference_of(request.form),
+                            sf.discount_of(request.form))
+    return biz.submit(command, sf.actor(), idempotency_key=key)
 
 
 @bp.route("/prestations/<pid>/modifier", methods=["GET", "POST"])
@@ -212,7 +217,7 @@ def prestation_payment(pid: str) -> Any:
     form = request.form.to_dict()
     try:
         biz.record_payment(form.get("amount", ""), sf.actor(), prestation_id=p.id, method=form.get("method") or None,
-                           idempotency_key=form.get("idem") or None)
+                           reference=sf.reference_of(form), idempotency_key=form.get("idem") or None)
     except TTRError as exc:
         book = biz.book()
         top, errors = sf.placed(exc, "amount")
@@ -226,6 +231,7 @@ def prestation_payment(pid: str) -> Any:
 # -- Vente Rapide (from the dashboard) -------------------------------------------------------------------
 @bp.post("/vente-rapide")
 def quick_sale() -> Any:
+    from functions.books.commands import QuickSale
     from functions.web.sales_home import dashboard
 
     biz = sf.business()
@@ -235,10 +241,11 @@ def quick_sale() -> Any:
         return dashboard(biz, sale_form=form, error="Touchez l'article à vendre.", status=400)
     key = form.get("idem", "").strip()
     try:
-        result = biz.quick_sale([(article, form.get("quantity") or "1")], sf.actor(), method=form.get("method") or None,
-                                idempotency_key=f"{key}:{article}" if key else None)
+        command = QuickSale(((article, form.get("quantity") or "1"),), form.get("method") or None, "",
+                            sf.reference_of(form), sf.discount_of(form))
+        result = biz.submit(command, sf.actor(), idempotency_key=f"{key}:{article}" if key else None)
     except TTRError as exc:
-        top, errors = sf.placed(exc, "quantity")
+        top, errors = sf.placed(exc, "quantity", "discount", "discount_reason", "reference", "method")
         return dashboard(biz, sale_form=form, error=top, errors=errors, status=exc.status)
     return redirect(url_for("home", vente=result["caisse_id"]) + "#vente-rapide", 303)
 

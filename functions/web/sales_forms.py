@@ -16,11 +16,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 
 from functions import money
-from functions.books import ledger
-from functions.books.operations import METHODS
+from functions.books import ledger, methods
 from functions.business import Business
 from functions.errors import InvalidInputError, TTRError
 from functions.store.workbook import Book, Record
@@ -235,7 +234,27 @@ def placed(exc: TTRError, *fields: str) -> tuple[str, dict[str, str]]:
 
 
 def method_choices() -> tuple[str, ...]:
-    return METHODS
+    """The business's payment methods (Paramètres « Moyens de paiement », else its country's operators)."""
+    return methods.methods(business().book().settings)
+
+
+def mobile_methods() -> tuple[str, ...]:
+    """The methods whose payments carry an operator's transaction reference (the forms show the field)."""
+    return tuple(m for m in method_choices() if methods.is_mobile(m))
+
+
+def reference_of(form: Mapping[str, str]) -> str:
+    """The transaction reference typed with a payment (checked by ``functions.books.methods``)."""
+    return (form.get("reference") or "").strip()
+
+
+def discount_of(form: Mapping[str, str]) -> dict[str, Any]:
+    """The discount asked on a whole sale or prestation: value (« 10 % » or an amount), reason, and whether
+    the employee's limit applies (anyone but an admin)."""
+    value = (form.get("discount") or "").strip()
+    if not value:
+        return {}
+    return {"value": value, "reason": (form.get("discount_reason") or "").strip(), "employee": g.get("role") != "admin"}
 
 
 # -- the prestation form ---------------------------------------------------------------------------------
@@ -330,7 +349,11 @@ def parse_lines(book: Book, form: Mapping[str, str], errors: dict[str, str]) -> 
         if money.round_money(qty * unit, book.codec.currency) <= 0:
             errors[f"line_{i}"] = f"« {label} » : une ligne à 0 {money.label(book.codec.currency)} n'est pas une vente."
             continue
-        lines.append({"article": label, "article_id": ref[2:], "quantity": qty, "unit_price": unit})
+        line = {"article": label, "article_id": ref[2:], "quantity": qty, "unit_price": unit}
+        off = (form.get(f"line_discount_{i}") or "").strip()
+        if off:
+            line["discount"] = off  # « 10 % » or an amount: checked with the whole ticket (books.discounts)
+        lines.append(line)
     return lines
 
 
