@@ -19,14 +19,11 @@ def facture(row_id: str, proforma: bool, fne: str, cancel: str | None, workbook:
             state: str | None) -> None:
     """Émettre la facture (numérotée sans trou par année) ou la facture proforma d'une prestation ou d'une
     vente, et afficher son numéro et son lien. Une facture déjà émise est affichée telle quelle."""
-    from functions.config import Config, open_business
+    from functions.cli import _config
+    from functions.config import open_business
     from functions.invoices import issue, store
 
-    config = Config.from_env()
-    if workbook:
-        config.workbook = workbook
-    if state:
-        config.state = state
+    config = _config(workbook, state)
     try:
         biz = open_business(config)
         if cancel:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.receipts.pdf import _Writer
-from functions.receipts.render import qty
+from functions.receipts.pdf import _Writer, line_parts
 from functions.templating import day, money
 
 
@@ -30,14 +29,10 @@ def _layout(w: _Writer, v: dict[str, Any]) -> None:
     meta = [("Date", day(v["when"])), ("Référence", v.get("reference") or ""), ("Détail", v.get("description") or ""),
             ("Proforma", v.get("proforma") or ""), ("Annule la facture", v.get("cancels") or ""),
             ("Motif", v.get("reason") or ""), ("Client", (v.get("client") or {}).get("name", ""))]
-    for label, value in meta:
-        if value:
-            w.pair(label, value, 0.95)
-    w.rule(3)
+    w.meta(meta)
     for line in v["lines"]:
-        total = money(line["total"], cur) if line["total"] is not None else ""
-        price = f" × {money(line['unit_price'], cur)}" if line["unit_price"] is not None else ""
-        w.pair(f"{line['article']}  —  {qty(line['quantity'])}{price}", total)
+        count, price, total = line_parts(line, cur)
+        w.pair(f"{line['article']}  —  {count}{price}", total)
     w.rule(3)
     w.pair("Montant de l'avoir" if v["kind"] == "credit" else "Total", money(v["total"], cur), 1.1, True)
     if v["kind"] == "invoice":

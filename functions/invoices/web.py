@@ -1,98 +1,24 @@
-"""The invoice pages: ``/f/<id>`` (and ``/f/<id>.pdf``, A4) public by unguessable link, and the actions.
+"""The invoice actions of the web app, and the public pages (``functions.invoices.pages``) registered with them.
 
-A document page reads only the state store (the frozen content and its digest: principle 12) and never writes;
-unknown, malformed and altered ids get the receipts' 404 page, and one address gets at most the receipts' rate
-of pages a minute (its own counter). The actions (``POST /factures/<row id>/proforma``, ``…/facture``, an admin's
+The actions (``POST /factures/<row id>/proforma``, ``…/facture``, an admin's
 ``POST /factures/document/<id>/annuler`` and ``POST /factures/parametres``) go through ``functions.invoices.issue``
 and ``Business.set_settings``; the prestation page lists a row's documents with ``invoice_documents(row_id)``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, redirect, request, url_for
+from flask import Blueprint, current_app, g, redirect, request, url_for
 
 from functions.errors import InvalidInputError, TTRError
-from functions.invoices import issue, store
-from functions.receipts import store as receipts
-from functions.receipts import web as receipt_web
+from functions.invoices import issue, pages, store
 
 bp = Blueprint("invoices", __name__)
-NEXT_TEXT = {"invoice": "Cette proforma a été confirmée par la facture",
-             "proforma": "Cette proforma a été remplacée par la proforma",
-             "credit": "Cette facture est annulée par la facture d'avoir"}
+bp.register_blueprint(pages.bp)  # /f/<id>: endpoint ``invoices.pages.show``
 SETTINGS = {"tax_id": ("NIF / NCC / NINEA", 60), "rccm": ("RCCM", 60), "legal_mention": ("Mention légale", 500),
             "fne_number": ("N° FNE", 60), "proforma_days": ("Validité des proformas (jours)", 3)}
 NEXT_SHORT = {"invoice": "confirmée par la facture", "proforma": "remplacée par", "credit": "annulée par l'avoir"}
-
-
-def load_view(biz: Any, doc_id: str, base: str) -> dict[str, Any] | None:
-    """The page data of a document, from the state store only; None for anything that must 404."""
-    from functions.invoices.render import page
-    from functions.receipts.render import digest, thaw
-
-    document = store.find(biz.state, doc_id)
-    if document is None or digest(document.content) != document.digest:
-        return None
-    data = page(thaw(document.content), store.link(base, document.id))
-    if document.next_kind:
-        data["next"] = {"kind": document.next_kind, "text": NEXT_TEXT[document.next_kind],
-                        "number": document.next_number, "url": store.link(base, document.next_id),
-                        "on": _when(document.next_on)}
-    return data
-
-
-def _when(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _limiter() -> receipt_web.Limiter:
-    ext = current_app.extensions
-    if "ttr_invoice_limiter" not in ext:
-        count, window = current_app.config.get("TTR_RECEIPT_RATE") or receipt_web.RATE
-        ext["ttr_invoice_limiter"] = receipt_web.Limiter(int(count), float(window))
-    return ext["ttr_invoice_limiter"]  # type: ignore[no-any-return]
-
-
-def show(doc_id: str) -> Response:
-    from functions.accounts.throttle import client_address
-
-    env = current_app.config.get("TTR_ENV") or {}
-    address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
-                             env.get("TTR_TRUSTED_PROXIES"))
-    if wait := _limiter().retry_after(address):
-        return receipt_web.too_many(wait)
-    pdf = request.args.get("pdf") == "1"
-    if doc_id.endswith(".pdf"):
-        doc_id, pdf = doc_id[:-4], True
-    if not store.valid_id(doc_id):
-        return receipt_web.not_found()
-    base = receipts.public_url(env)
-    data = load_view(current_app.config["TTR_BUSINESS"](), doc_id, base)
-    if data is None:  # a document of another workspace (links carry no workspace: ids are random)
-        everyone = current_app.config.get("TTR_BUSINESSES")
-        for biz in (everyone().values() if everyone else ()):
-            if (data := load_view(biz, doc_id, base)) is not None:
-                break
-    if data is None:
-        return receipt_web.not_found()
-    if pdf:
-        from functions.invoices.pdf import render_pdf
-
-        response = Response(render_pdf(data), mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'attachment; filename="{data["number"]}.pdf"'
-        return receipt_web._respond(response)
-    body = receipt_web.environment().get_template("invoices/document.html").render(v=data, pdf_href=f"{doc_id}.pdf")
-    return receipt_web._respond(Response(body, mimetype="text/html"))
-
-
-show.ttr_access = "public"  # type: ignore[attr-defined]
-bp.add_url_rule("/f/<doc_id>", "show", show, methods=["GET"])
 
 
 # -- actions (logged in) ------------------------------------------------------------------------------------
@@ -108,7 +34,7 @@ def _actor() -> str:
 
 def _done(document: store.Document) -> Any:
     _biz().forget()
-    return redirect(url_for("invoices.show", doc_id=document.id), 303)
+    return redirect(url_for("invoices.pages.show", doc_id=document.id), 303)
 
 
 def _failed(exc: TTRError) -> Any:
@@ -187,7 +113,7 @@ def helpers() -> dict[str, Any]:
         for tab in ("prestations", "caisse"):
             for d in store.of_row(biz.state, tab, row_id):
                 out.append({"id": d.id, "kind": d.kind, "number": d.number, "title": store.TITLES[d.kind],
-                            "url": url_for("invoices.show", doc_id=d.id), "next": NEXT_SHORT.get(d.next_kind, ""),
+                            "url": url_for("invoices.pages.show", doc_id=d.id), "next": NEXT_SHORT.get(d.next_kind, ""),
                             "next_number": d.next_number, "live": not d.next_kind})
         return out
 

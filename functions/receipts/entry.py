@@ -13,16 +13,18 @@ from typing import Any
 from flask import Flask, Response
 
 from functions.errors import TTRError
+from functions.invoices.pages import bp as invoice_pages
 from functions.receipts.web import bp, not_found
 
 _app: Flask | None = None
 
 
 def create_app(business: Callable[[], Any], env: dict[str, str]) -> Flask:
-    """A Flask app that serves only the receipt pages (for the function, and for tests)."""
+    """A Flask app that serves only the receipt and invoice pages (for the function, and for tests)."""
     app = Flask(__name__)
     app.config.update(TTR_BUSINESS=business, TTR_BUSINESSES=lambda: {"default": business()}, TTR_ENV=env)
     app.register_blueprint(bp)
+    app.register_blueprint(invoice_pages)  # /f/<id>: proformas, invoices and credit notes, same rules
 
     @app.errorhandler(404)
     def unknown(_: Any) -> Response:

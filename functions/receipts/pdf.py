@@ -81,6 +81,13 @@ class _Writer:
         self.pdf.cell(rw, h, right_text, align="R", new_x="LMARGIN", new_y="NEXT")
         self.pdf.set_y(max(end, self.pdf.get_y()))
 
+    def meta(self, items: list[tuple[str, Any]]) -> None:
+        """The label/value pairs that have a value, then a rule."""
+        for label, value in items:
+            if value:
+                self.pair(label, value, 0.95)
+        self.rule(3)
+
     def rule(self, gap: float = 1.5) -> None:
         y = self.pdf.get_y() + gap / 2
         self.pdf.line(self.margin, y, self.margin + self.inner, y)
@@ -109,6 +116,13 @@ class _Writer:
         self.pdf.set_y(y0 + size + 1)
 
 
+def line_parts(line: dict[str, Any], cur: str) -> tuple[str, str, str]:
+    """(quantity, `` × unit price``, total) of a document line, as printed."""
+    total = money(line["total"], cur) if line["total"] is not None else ""
+    price = f" × {money(line['unit_price'], cur)}" if line["unit_price"] is not None else ""
+    return qty(line["quantity"]), price, total
+
+
 def _layout(w: _Writer, v: dict[str, Any]) -> None:
     cur = v["currency"]
     center = "L" if w.fmt == "a4" else "C"
@@ -130,14 +144,9 @@ def _layout(w: _Writer, v: dict[str, Any]) -> None:
             ("Référence", v["reference"]), ("Pour", v.get("prestation") or ""),
             ("Client", (v["client"] or {}).get("name", "")), ("Moyen", v.get("method") or ""),
             ("Statut", v["status"]), ("Caissier", v["cashier"])]
-    for label, value in meta:
-        if value:
-            w.pair(label, value, 0.95)
-    w.rule(3)
+    w.meta(meta)
     for line in v["lines"]:
-        total = money(line["total"], cur) if line["total"] is not None else ""
-        count = qty(line["quantity"])
-        price = f" × {money(line['unit_price'], cur)}" if line["unit_price"] is not None else ""
+        count, price, total = line_parts(line, cur)
         if w.fmt == "a4":
             w.pair(f"{line['article']}  —  {count}{price}", total)
         else:

@@ -49,9 +49,7 @@ def ishop(biz, monkeypatch):
 
 @pytest.fixture
 def client(ishop):
-    from functions.invoices.web import bp
     from functions.receipts.entry import create_app
 
-    app: Flask = create_app(lambda: ishop["biz"], {"TTR_PUBLIC_URL": BASE})
-    app.register_blueprint(bp)
+    app: Flask = create_app(lambda: ishop["biz"], {"TTR_PUBLIC_URL": BASE})  # the receipt function's app
     return app.test_client()
