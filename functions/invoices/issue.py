@@ -42,12 +42,15 @@ class IssueDocument(Command):
         if found is None:
             raise NotFoundError(f"Aucune prestation ni vente d'ID « {self.row_id} » : vérifiez l'ID.")
         tab, _ = found
+        p = book.find("prestations", self.row_id) if tab == "prestations" else None
+        if p is not None and p["status"] == "Annulée":
+            raise InvalidInputError("Cette prestation est annulée : changez son statut avant de la facturer.")
         data = render.content(book, self.kind, tab, self.row_id, self.number, ctx.now, fne=self.fne,
                               proforma=self.proforma)
         if data is None:  # pragma: no cover - source_kind found it in the same read
             raise NotFoundError(f"Ligne « {self.row_id} » introuvable.")
-        if self.kind == "invoice" and not data["lines"]:
-            raise InvalidInputError("Cette prestation n'a rien à facturer : ajoutez une ligne ou un montant.")
+        if not data["total"] or data["total"] <= 0:
+            raise InvalidInputError("Le montant total est nul : ajoutez une ligne ou un montant avant de facturer.")
         change = Change()
         what = render.TITLES[self.kind]
         detail = f"{what} {self.number} émise : total {money(data['total'], data['currency'])}"

@@ -141,3 +141,16 @@ def test_ttr_init_adds_the_new_settings_rows_to_an_existing_workbook(biz):
     biz.init()  # once only
     assert [str(r[0]) for r in biz.workbook.backend.read([title])[title] if r] == after
     assert biz.verify_journal().ok
+
+
+def test_nothing_to_invoice_is_refused_and_takes_no_number(ishop):
+    biz = ishop["biz"]
+    cancelled = biz.add_prestation({"client_id": ishop["kofi"], "type": "Salle", "start": "20/03/2026"}, "Awa",
+                                   lines=[{"article": "Salle", "quantity": "1", "unit_price": "40000"}])
+    biz.set_status(cancelled["id"], "Annulée", "Awa")
+    with pytest.raises(Exception, match="annulée"):
+        issue.proforma(biz, cancelled["id"], "Awa")
+    with pytest.raises(Exception, match="Aucune prestation ni vente"):
+        issue.confirm(biz, ishop["coca"], "Awa")  # a stock article is neither
+    assert issue.confirm(biz, ishop["prestation"], "Awa").number == "F-2026-00001"
+    assert issue.proforma(biz, ishop["prestation"], "Awa").number == "PF-2026-0001"
