@@ -17,9 +17,9 @@ from typing import Any
 from functions.archive import is_checkpoint, named_digest, verify_rows
 from functions.audit.journal import Verdict, journal_key
 from functions.books import year_end
-from functions.errors import TTRError
+from functions.errors import TTRError, WorkbookError
 from functions.store.backend import Backend
-from functions.store.workbook import Record, Workbook
+from functions.store.workbook import Book, Record, Workbook
 
 Opener = Callable[[str], Backend]
 
@@ -39,11 +39,11 @@ def _default_opener(spec: str) -> Backend:
     return open_backend(spec)
 
 
-def open_archives(biz: Any, opener: Opener | None = None) -> dict[int, Workbook]:
-    """The archive workbook of every closed year (opened, not read: a read happens when asked)."""
+def open_archives(biz: Any, opener: Opener | None = None, years: set[int] | None = None) -> dict[int, Workbook]:
+    """The archive workbook of every closed year (or of ``years``), opened, not read: a read happens when asked."""
     opener = opener or _default_opener
     return {year: Workbook(opener(str(doc.get("spec") or doc["archive"])), biz.workbook.schema)
-            for year, doc in closings(biz.state)}
+            for year, doc in closings(biz.state) if years is None or year in years}
 
 
 def verify_archives(biz: Any, opener: Opener | None = None) -> Verdict:
@@ -108,11 +108,30 @@ def client_history(biz: Any, client_id: str, opener: Opener | None = None) -> li
     return out
 
 
+def archives_from(biz: Any, start: date, keys: list[str], opener: Opener | None = None) -> dict[int, Book]:
+    """The archive books (tabs ``keys``) that a period starting on ``start`` needs, by closed year: every
+    closed year from ``start``'s on — an archive holds the rows of its year and of earlier ones that moved with
+    it (a prestation still open at an earlier close, its payments with it), never of later years. Earlier
+    closed years count through their « À nouveau » rows (``functions.reports.history``). An archive that cannot
+    be read stops the caller with what to do, rather than give figures with a year missing."""
+    years = {y for y, _ in closings(biz.state) if y >= start.year}
+    if not years:
+        return {}
+    out: dict[int, Book] = {}
+    for year, wb in sorted(open_archives(biz, opener, years).items()):
+        try:
+            out[year] = wb.load(keys)
+        except (TTRError, OSError) as exc:
+            raise WorkbookError(f"L'archive de l'exercice {year} est illisible ({getattr(exc, 'message', exc)}) : "
+                                "les chiffres de cette période en ont besoin. Remettez le fichier d'archive à sa "
+                                "place (ou rendez la Google Sheet accessible), puis recommencez.") from None
+    return out
+
+
 def archived_books(biz: Any, start: date, end: date, keys: list[str], opener: Opener | None = None) -> list[Any]:
-    """The archive books (tabs ``keys``) of the closed years that a period from ``start`` to ``end`` covers,
-    oldest first — what a report over a closed year adds to the live workbook's rows."""
-    years = {y for y, _ in closings(biz.state) if start.year <= y <= end.year}
-    return [wb.load(keys) for y, wb in sorted(open_archives(biz, opener).items()) if y in years]
+    """The archive books (tabs ``keys``) a period from ``start`` to ``end`` reads, oldest first (see
+    ``archives_from``: ``end`` bounds nothing, a later archive can hold rows of the period)."""
+    return list(archives_from(biz, start, keys, opener).values())
 
 
 @dataclass(frozen=True)
@@ -154,4 +173,4 @@ def workbook_size(biz: Any, book: Any | None = None, fresh: bool = False) -> Siz
                 usage.percent if usage else None)
 
 
-__all__ = ["Size", "archived_books", "client_history", "closings", "open_archives", "verify_archives", "workbook_size"]
+__all__ = ["Size", "archived_books", "archives_from", "client_history", "closings", "open_archives", "verify_archives", "workbook_size"]

@@ -18,7 +18,7 @@ import click
 def rapport(periode: str, fmt: str, sortie: Path | None, workbook: str | None) -> None:
     """Rapport d'une période : chiffre d'affaires, dépenses, résultat, caisse, impayés, stock, occupation."""
     from functions.config import Config, open_business
-    from functions.reports import exports, figures, periods, view
+    from functions.reports import exports, figures, history, periods, view
 
     config = Config.from_env()
     if workbook:
@@ -28,7 +28,7 @@ def rapport(periode: str, fmt: str, sortie: Path | None, workbook: str | None) -
     start, sep, end = periode.partition(":")
     p = periods.period(None, today, start, end) if sep else periods.period(periode, today)
     book = biz.book()
-    report = figures.compute(book, p, today)
+    report = figures.compute(history.period_book(biz, p.start, book), p, today)  # closed years: their archives
     if fmt == "texte":
         click.echo(f"{report.business} — {exports.title(report)}")
         for t in view.tables(report):

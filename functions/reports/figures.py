@@ -8,6 +8,9 @@ allows very small businesses:
 * dépenses = Σ Dépense of the period, by ``Catégorie``; résultat = recettes − dépenses, which is also the
   cash that came in minus the cash that went out (``signed_cash``), so the P&L and the cash flow agree;
 * opening balance = Σ ``signed_cash`` of the rows dated before the period; closing = opening + in − out;
+* the « À nouveau » rows of a closed year (dated 1 January 00:00 of the next year, ``books.year_end``) are
+  the opening cash of the periods that start on or after that day, never a sale, an expense nor a payment of
+  the period; a report over a closed year reads its archive instead (``history.period_book``);
 * sales by payment method: money in and refunds per ``Moyen``;
 * sales by article: each quick sale's Caisse amount shared among its Mouvements (by quantity × sale price,
   the remainder on the last, so the articles add up to the Caisse), plus the ``Lignes`` of the period's
@@ -59,6 +62,7 @@ class Report:
     opening: Decimal = ZERO
     money_in: Decimal = ZERO
     money_out: Decimal = ZERO
+    carried: Decimal = ZERO  # « À nouveau » rows inside the period: a closed year's archive was not read
     undated: int = 0
     top_clients: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)  # name, billed, paid
     ageing: ageing_mod.Ageing | None = None
@@ -81,7 +85,7 @@ class Report:
 
     @property
     def closing(self) -> Decimal:
-        return self.opening + self.money_in - self.money_out
+        return self.opening + self.carried + self.money_in - self.money_out
 
 
 def grain_for(p: Period) -> str:
@@ -126,10 +130,14 @@ def compute(book: Book, p: Period, today: date, grain: str | None = None, as_of:
                     p, today, grain)
     rows = book.all_rows("caisse")
     cash = frames.caisse(rows)
-    period_cash = frames.in_period(cash, p.start, p.end)
-    before = cash[cash["day"].map(lambda d: d is not None and d < p.start)] if len(cash) else cash
+    carried = cash["type"] == ledger.CARRIED
+    period_cash = frames.in_period(cash[~carried], p.start, p.end) if len(cash) else cash
+    before = cash[cash["day"].map(lambda d: d is not None and d < p.start)
+                  | (carried & cash["day"].map(lambda d: d == p.start))] if len(cash) else cash
     report.undated = int(cash["day"].isna().sum()) if len(cash) else 0
     report.opening = frames.total(before["cash"]) if len(before) else ZERO
+    later = frames.in_period(cash[carried], p.start + timedelta(days=1), p.end) if len(cash) else cash
+    report.carried = frames.total(later["cash"]) if len(later) else ZERO
     report.by_kind = frames.sums(period_cash, "type", "amount")
     report.money_in = sum((report.by_kind.get(k, ZERO) for k in ledger.MONEY_IN), ZERO)
     report.money_out = sum((report.by_kind.get(k, ZERO) for k in ledger.MONEY_OUT), ZERO)

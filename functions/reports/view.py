@@ -75,8 +75,9 @@ def _tables(r: Report) -> list[dict[str, Any]]:
          + [[f"Dépenses : {c}", -v] for c, v in r.expenses_by_category]
          + [["Total des dépenses", -r.expenses], ["Résultat", r.result]]},
         {"key": "caisse", "title": "Caisse", "headers": ["Poste", "Montant"], "kinds": ["text", m],
-         "rows": [[f"Solde au {text.day(r.period.start)}", r.opening], ["Entrées", r.money_in],
-                  ["Sorties", -r.money_out], [f"Solde au {text.day(r.period.end)}", r.closing]]},
+         "rows": [[f"Solde au {text.day(r.period.start)}", r.opening]]
+         + ([["À nouveau d'un exercice clôturé (archive non lue)", r.carried]] if r.carried else [])
+         + [["Entrées", r.money_in], ["Sorties", -r.money_out], [f"Solde au {text.day(r.period.end)}", r.closing]]},
         {"key": "periode", "title": f"Recettes et dépenses {text.GRAIN_LABELS[r.grain]}",
          "headers": ["Période", "Recettes", "Dépenses"], "kinds": ["text", m, m],
          "rows": [[text.bucket(b.start, r.grain), b.sales, b.expenses] for b in r.series]},

@@ -19,7 +19,7 @@ from functions.business import Business
 from functions.errors import InvalidInputError
 from functions.trix.config import TrixSettings
 from functions.trix.errors import TrixBudgetError, TrixRequestTooLargeError, provider_error
-from functions.trix.figures import TABS, Figures
+from functions.trix.figures import TABS, for_business
 from functions.trix.prompt import opening, tool_arguments
 from functions.trix.tools import SPECS, run_tool, specs_for
 
@@ -111,7 +111,7 @@ def _answer(biz: Business, history: list[dict[str, str]], settings: TrixSettings
     import openai
 
     book = biz.load(TABS)
-    figures = Figures(book, biz.now())
+    figures = for_business(biz, book)  # a period over a closed year reads its archive
     convo: list[dict[str, Any]] = [*opening(figures), *history]
     client = client or settings.client()
     for round_ in range(settings.max_rounds + 1):

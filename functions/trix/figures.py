@@ -8,6 +8,7 @@ many items there are in all. Nothing here writes.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -31,7 +32,11 @@ class Figures:
     book: Book
     now: datetime
     links: list[dict[str, str]] = field(default_factory=list)  # wa.me links drafted during the conversation
+    #: The book a period starting on a day reads (``functions.reports.history.period_book``: the closed
+    #: years' archives it covers); None: the live workbook only.
+    history: Callable[[date], Book] | None = None
     _reports: dict[tuple[date, date], Any] = field(default_factory=dict, repr=False)
+    _books: dict[int, Book] = field(default_factory=dict, repr=False)
 
     @property
     def today(self) -> date:
@@ -59,18 +64,28 @@ class Figures:
         return ledger.stock_quantities(self.book.rows("stock"), self.book.all_rows("movements"))
 
     # -- the tools' figures ------------------------------------------------------------------------------
+    def period_book(self, p: Period) -> Book:
+        """The live book, with the archives of the closed years a period starting then covers (read once per
+        conversation: which archives a period needs depends only on its first year)."""
+        if self.history is None:
+            return self.book
+        if p.start.year not in self._books:
+            self._books[p.start.year] = self.history(p.start)
+        return self._books[p.start.year]
+
     def report(self, p: Period) -> Any:
         """The Rapports figures of the period (``functions.reports``): TRIX says what the page shows."""
         from functions.reports.figures import compute
 
         key = (p.start, p.end)
         if key not in self._reports:
-            self._reports[key] = compute(self.book, p, self.today)
+            self._reports[key] = compute(self.period_book(p), p, self.today)
         return self._reports[key]
 
     def kpis(self, p: Period) -> dict[str, Any]:
         r = self.report(p)
-        prestations = [x for x in self.book.rows("prestations") if x["start"] in p]
+        book = self.period_book(p)
+        prestations = [x for x in book.rows("prestations") if x["start"] in p]
         return {
             "periode": p.json(),
             "entrees": self.money(r.money_in),
@@ -80,7 +95,8 @@ class Figures:
             "depenses": self.money(r.expenses),
             "remboursements": self.money(r.by_kind.get("Remboursement", Decimal(0))),
             "resultat_net": self.money(r.result),
-            "nombre_operations_caisse": sum(1 for x in self.caisse if x["date"] in p),
+            "nombre_operations_caisse": sum(1 for x in book.all_rows("caisse") if x["date"] in p
+                                            and x["type"] != ledger.CARRIED),
             "prestations_commencees": sum(1 for x in prestations if x["status"] != "Annulée"),
             "prestations_annulees": sum(1 for x in prestations if x["status"] == "Annulée"),
             "nouveaux_clients": sum(1 for c in self.book.rows("clients") if c["created_at"] in p),
@@ -172,7 +188,7 @@ class Figures:
 
     def cash_by_category(self, p: Period, limit: int) -> dict[str, Any]:
         groups: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-        for r in self.caisse:
+        for r in self.period_book(p).all_rows("caisse"):
             if r["date"] in p:
                 g = groups[(str(r["type"]), str(r["category"] or "(sans catégorie)"))]
                 g[0] += 1
@@ -219,6 +235,14 @@ class Figures:
                 "adresse": s.get("address", ""), "email": s.get("email", ""), "site_web": s.get("website", ""),
                 "onglet_prestations": self.book.title("prestations"),
                 "categories_depenses": s.get("expense_categories", "")}
+
+
+def for_business(biz: Any, book: Book) -> Figures:
+    """The figures of a conversation: ``book`` now, and a period over a closed year reads its archive
+    (``functions.reports.history``), so TRIX gives the Rapports page's numbers for every year."""
+    from functions.reports.history import period_book
+
+    return Figures(book, biz.now(), history=lambda start: period_book(biz, start, book))
 
 
 def _day(value: Any) -> str:

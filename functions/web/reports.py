@@ -29,7 +29,9 @@ def _report() -> tuple[Any, Any, str]:
     except InvalidInputError as exc:
         error, choice = exc.message, "this_month"
         p = periods.period("this_month", today)
-    return figures.compute(book, p, today), book, error or choice
+    from functions.reports.history import period_book
+
+    return figures.compute(period_book(biz, p.start, book), p, today), book, error or choice  # closed years too
 
 
 def page() -> Any:

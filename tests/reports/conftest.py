@@ -17,9 +17,20 @@ Today is Saturday 14 March 2026. What happened (amounts in FCFA):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+
+from functions.archive import close_year
+from functions.business import Business
+from functions.state.memory import MemoryStateStore
+from functions.store.backend import MemoryBackend
+from functions.store.workbook import Workbook
+from functions.store.xlsx import XlsxBackend
+from tests.archive.conftest import fill_year
+from tests.conftest import Clock
 
 ACTOR = "Awa"
 
@@ -79,3 +90,26 @@ def kekeli(biz, clock):
 
 
 TODAY = date(2026, 3, 14)
+
+
+def closed_years(tmp_path: Path) -> tuple[Business, dict[str, str], Callable[[int], Path], Clock]:
+    """An auberge's 2025 (a stay settled, one still open into 2026 and paid in May 2026, a payment on account,
+    stock, a quick sale, rent), sales in 2026, and a way to close a year into ``<tmp>/ttr-<année>.xlsx``."""
+    clock = Clock(datetime(2025, 3, 2, 9, 0, tzinfo=UTC))
+    biz = Business(Workbook(MemoryBackend()), MemoryStateStore(), clock=clock, editor=lambda: "Awa (feuille)")
+    biz.init({"business_name": "Chez Awa", "business_type": "Auberge", "currency": "XOF"})
+    ids = fill_year(biz, clock)  # ends on 10/01/2026 with a quick sale of one Coca
+    biz.expense("7000", "Transport", "Awa", method="Espèces")  # 10/01/2026
+    clock.when = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    biz.set_status(ids["open"], "Terminée", "Awa")
+    biz.record_payment("60000", "Awa", prestation_id=ids["open"], method="Mobile Money")
+    biz.quick_sale([(ids["coca"], 2)], "Awa", method="Mobile Money")
+    clock.when = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+
+    def close(year: int) -> Path:
+        path = tmp_path / f"ttr-{year}.xlsx"
+        close_year(biz, year, lambda: XlsxBackend(path), path.name, spec=str(path))
+        biz.forget()
+        return path
+
+    return biz, ids, close, clock
