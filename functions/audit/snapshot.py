@@ -47,8 +47,10 @@ def load(state: StateStore, tab_key: str) -> TabSnapshot | None:
 
 
 def drop(state: StateStore, tab_key: str) -> None:
-    """Forget a tab's snapshot: the next sync takes a new baseline instead of journaling every row."""
+    """Forget a tab's snapshot: the next sync takes a new baseline instead of journaling every row (so it
+    cannot be a sync with nothing new: its mark goes too)."""
     state.put_blob(f"snapshot.{tab_key}", b"")
+    state.delete("sync", "mark")
 
 
 def save(state: StateStore, tab_key: str, snap: TabSnapshot) -> None:

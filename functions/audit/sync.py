@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from functions.audit import merge as stale
+from functions.audit.journal import Head
 from functions.audit.snapshot import TabSnapshot, canon, row_canon
 from functions.books import dashboard, ledger
 from functions.books.derive import apply_updates, computed_updates, derive, pending_records
@@ -29,11 +31,12 @@ from functions.books.quarantine import (
 )
 from functions.books.records import Ctx, describe, display, taken_ids
 from functions.errors import RowError
+from functions.state.base import StateStore
 from functions.store.backend import Op
 from functions.store.workbook import Book, Change, JournalEntry, Record, RowUpdate, TabRows
 
 LEDGER_TABS = ("caisse", "movements")
-__all__ = ["ID_TABS", "SyncReport", "plan", "validate_rows"]
+__all__ = ["ID_TABS", "SyncReport", "mark_synced", "plan", "unchanged_since_sync", "validate_rows"]
 
 
 @dataclass
@@ -352,3 +355,42 @@ def _restored_computed_notes(book: Book, snapshots: Mapping[str, TabSnapshot | N
                     notes.append(_system("correction", key, r.id, f"{tab.column(k).header} est calculé : "
                                          f"{typed or '∅'} saisi → {canon(want) or '∅'} restauré"))
     return notes
+
+
+# -- a sync with nothing new: a version check, no values ---------------------------------------------------
+MARK = ("sync", "mark")
+
+
+def _errors_doc(errors: list[RowError]) -> list[list[Any]]:
+    return [[e.tab, e.row, e.reason] for e in errors]
+
+
+def _errors_of(doc: list[list[Any]]) -> list[RowError]:
+    return [RowError(str(t), int(r) if r is not None else None, str(why)) for t, r, why in doc]
+
+
+def mark_synced(state: StateStore, version: str | None, day: date, report: SyncReport) -> None:
+    """After a sync: the workbook's version as it left it, the day (the dashboard's « today ») and the Journal
+    length, with the rows still to fix (what a sync with nothing new reports again)."""
+    if version is None:
+        state.delete(*MARK)
+        return
+    state.put(*MARK, {"version": version, "day": day.isoformat(), "head": Head.load(state).count,
+                      "errors": _errors_doc(report.errors), "quarantined": _errors_doc(report.quarantined),
+                      "warnings": _errors_doc(report.warnings)})
+
+
+def unchanged_since_sync(state: StateStore, version: str | None, day: date) -> SyncReport | None:
+    """The report of a sync with nothing to do, when nothing changed since the last one: the same workbook
+    version (any edit, by a person or the toolkit, changes it), the same day, the same Journal length, no
+    action waiting to be merged into the snapshots and no half-done commit. None: run the sync."""
+    if version is None:
+        return None
+    mark = state.get(*MARK)
+    if not mark or mark.get("version") != version or mark.get("day") != day.isoformat():
+        return None
+    if Head.load(state).count != mark.get("head") or state.get("journal", "pending") is not None \
+            or state.list("snapshot_patch"):
+        return None
+    return SyncReport(errors=_errors_of(mark.get("errors", [])), quarantined=_errors_of(mark.get("quarantined", [])),
+                      warnings=_errors_of(mark.get("warnings", [])))

@@ -212,6 +212,11 @@ class QuickSale(Command):
     reference: str = ""
     discount: Mapping[str, Any] = field(default_factory=dict)  # value, reason, employee
 
+    @property  # type: ignore[misc]
+    def tabs(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The stock and the Caisse; a sale to a client reads the client's account too."""
+        return tuple(dict.fromkeys(STOCK_TABS + CASH_TABS + (ACCOUNT_TABS if self.client_id else ())))
+
     def apply(self, book: Book, ctx: Ctx) -> Change:
         from functions.books import operations as ops
 

@@ -150,6 +150,7 @@ class Workbook:
         self.backend = backend
         self.schema = schema or load_schema()
         self._memo: dict[tuple[Any, ...], tuple[list[list[Cell]], list[Record | RowError | None]]] = {}
+        self._typed: dict[tuple[Any, ...], tuple[object, TabRows]] = {}  # by the backend's token of the grid
 
     # -- titles ----------------------------------------------------------------------------------------
     def resolve_titles(self, existing: Sequence[str]) -> dict[str, str]:
@@ -164,6 +165,12 @@ class Workbook:
         return out
 
     # -- reading ---------------------------------------------------------------------------------------
+    def version(self) -> str | None:
+        """A cheap token that changes with any change to the workbook, by anyone (the zip directory of an
+        ``.xlsx``); None when the backend has none (every sync then reads the values)."""
+        version = getattr(self.backend, "version", None)
+        return version() if callable(version) else None
+
     def load(self, keys: Iterable[str] | None = None) -> Book:
         titles = self.resolve_titles(self.backend.titles())
         wanted = list(keys) if keys is not None else [t.key for t in self.schema]
@@ -179,7 +186,9 @@ class Workbook:
             codec = Codec(settings.get("currency") or "XOF")
         except InvalidInputError as exc:
             raise RowError(titles["settings"], None, exc.message) from None
-        tabs = {k: self.parse_tab(self.schema.tab(k), titles[k], grids[titles[k]], codec) for k in wanted}
+        tokens: dict[str, object] = getattr(self.backend, "tokens", {})
+        tabs = {k: self.parse_tab(self.schema.tab(k), titles[k], grids[titles[k]], codec, tokens.get(titles[k]))
+                for k in wanted}
         return Book(self.schema, settings, codec, tabs, {titles[k]: grids[titles[k]] for k in wanted})
 
     def parse_settings(self, grid: list[list[Cell]]) -> dict[str, str]:
@@ -196,7 +205,9 @@ class Workbook:
             values[key] = value
         return values
 
-    def parse_tab(self, tab: Tab, title: str, grid: list[list[Cell]], codec: Codec) -> TabRows:
+    def parse_tab(self, tab: Tab, title: str, grid: list[list[Cell]], codec: Codec, token: object = None) -> TabRows:
+        """The typed rows of a tab. ``token`` (from a backend that keeps its grids, see ``XlsxBackend.tokens``)
+        names the grid: the same token as last time is the same grid, whose typed rows are kept whole."""
         header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
         missing = [c.header for c in tab.columns if c.header not in header]
         if missing:
@@ -211,6 +222,10 @@ class Workbook:
         # Rows equal to the ones at the same place in the previous read keep their typed record: after an
         # action only the rows it touched (and the rows it appended) are typed again.
         memo_key = (tab.key, title, codec.currency, tuple(header))
+        typed = self._typed.get(memo_key)
+        if token is not None and typed is not None and typed[0] is token:
+            t = typed[1]
+            return TabRows(tab, title, header, list(t.records), list(t.errors), t.blank_rows)
         previous = self._memo.get(memo_key)
         old_rows, old_outcomes = previous if previous is not None else ([], [])
         outcomes: list[Record | RowError | None] = []
@@ -228,6 +243,9 @@ class Workbook:
             else:
                 out.records.append(outcome)
         self._memo[memo_key] = (grid[1:], outcomes)
+        if token is not None:
+            self._typed[memo_key] = (token, TabRows(tab, title, header, list(out.records), list(out.errors),
+                                                    out.blank_rows))
         return out
 
     @staticmethod

@@ -1,6 +1,9 @@
 """The local ``.xlsx`` workbook backend: the embedded default (open the file in LibreOffice or Excel).
 
-Reads go through python-calamine (a whole workbook in a fraction of a second). A write never loads the
+Reads go through python-calamine (a whole workbook in a fraction of a second), and only for the tabs whose
+sheet part changed: the zip's central directory gives each part's CRC-32 and size, so a tab whose part (and
+the parts every tab depends on: workbook, shared strings, styles) is unchanged since it was last read or
+written keeps its grid, without reading the file. A write never loads the
 workbook with openpyxl (seconds at 10k rows): under a sidecar lock (``<path>.lock``) it rewrites only the
 sheet parts of the tabs it touches inside the zip, copies every other member's compressed bytes as they
 are, and replaces the file atomically (temp file in the same folder, fsync, ``os.replace``, fsync of the
@@ -11,7 +14,6 @@ uses openpyxl, and rewrites nothing when the workbook already matches the contra
 from __future__ import annotations
 
 import glob
-import hashlib
 import io
 import os
 import tempfile
@@ -92,24 +94,34 @@ class XlsxBackend(Backend):
         self.path = os.path.abspath(os.fspath(path))
         self.lock_timeout = lock_timeout
         self.requests = {"read": 0, "write": 0}
-        # Grids of the file as last read or written, by the file's digest: an unchanged file is not parsed
-        # again (the toolkit's own writes keep it warm; any other change to the file drops it).
-        self._cache_sig: bytes | None = None
-        self._cache: dict[str, Grid] = {}
+        self.traffic = {"down": 0, "up": 0}  # bytes of the file read and written (bench/)
+        # Grids of the tabs as last read or written, each with the signature of its part (CRC-32 and size from
+        # the zip's central directory, and those of the parts every tab depends on): a tab whose signature is
+        # unchanged is not read again (the toolkit's own writes keep it warm; any other change drops it).
+        self._cache: dict[str, tuple[tuple[object, ...], Grid]] = {}
+        # The zip's directory as last seen, and what it says: titles in order, title -> part, shared parts.
+        self._titles: tuple[tuple[object, ...], list[str], dict[str, str], tuple[str, ...]] | None = None
+        #: A token per tab that changes whenever the grid ``read`` returns for it changes: ``Workbook`` keeps
+        #: the typed rows of a tab whose token is unchanged (``parse_tab``).
+        self.tokens: dict[str, object] = {}
 
     # -- file access ---------------------------------------------------------------------------------------
-    def _load(self) -> bytes:
+    def _file(self) -> IO[bytes]:
         try:
-            with open(self.path, "rb") as f:
-                data = f.read()
+            return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
         except FileNotFoundError:
             raise WorkbookMissingError(
                 f"Classeur introuvable : {self.path}. Créez-le avec « ttr init » ou vérifiez TTR_WORKBOOK."
             ) from None
         except OSError as exc:
             raise WorkbookCorruptError(f"Impossible de lire le classeur {self.path} : {exc.strerror}.") from exc
+
+    def _load(self) -> bytes:
+        with self._file() as f:
+            data = f.read()
         if not data.startswith(b"PK\x03\x04"):
             raise self._corrupt()
+        self.traffic["down"] += len(data)
         return data
 
     def _corrupt(self) -> WorkbookCorruptError:
@@ -195,28 +207,65 @@ class XlsxBackend(Backend):
         """Worksheet titles in workbook order; none while the file does not exist (before ``setup``)."""
         if not os.path.exists(self.path):
             return []
-        return self._worksheets(self._workbook(self._load()))
+        with self._open() as (f, zf):
+            return list(self._names(f, zf)[0])
 
-    def _cached(self, data: bytes) -> dict[str, Grid]:
-        sig = hashlib.blake2b(data, digest_size=16).digest()
-        if sig != self._cache_sig:
-            self._cache_sig, self._cache = sig, {}
-        return self._cache
+    def version(self) -> str:
+        """A digest of the zip's directory (every part's name, CRC-32 and sizes): any change to the file
+        changes it, and reading it reads no values."""
+        import hashlib
+
+        with self._open() as (_, zf):
+            return hashlib.blake2b(repr(_version(zf)).encode(), digest_size=16).hexdigest()
+
+    @contextmanager
+    def _open(self) -> Iterator[tuple[IO[bytes], zipfile.ZipFile]]:
+        """The file and its zip directory (reading the directory only: the parts are read when needed). One
+        open file throughout, so a file replaced meanwhile is never mixed with the one being read."""
+        f = self._file()
+        try:
+            if f.read(4) != b"PK\x03\x04":
+                raise self._corrupt()
+            try:
+                zf = zipfile.ZipFile(f)
+            except (zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise self._corrupt() from exc
+            yield f, zf
+        finally:
+            f.close()
+
+    def _names(self, f: IO[bytes], zf: zipfile.ZipFile) -> tuple[list[str], dict[str, str], tuple[object, ...]]:
+        """(worksheet titles in order, title -> sheet part, the signature every tab's depends on)."""
+        version = _version(zf)
+        if self._titles is None or self._titles[0] != version:
+            try:
+                pkg = open_package(zf)
+            except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, OSError) as exc:
+                raise self._corrupt() from exc
+            common = tuple(n for n in (pkg.main, pkg.styles, pkg.shared) if n)
+            self._titles = (version, list(pkg.sheets), dict(pkg.sheets), common)
+        _, names, parts, common = self._titles
+        return names, parts, tuple(_member_signature(zf, n) for n in common)
 
     def read(self, titles: Sequence[str] | None = None) -> dict[str, Grid]:
         self.requests["read"] += 1
-        data = self._load()
-        cache = self._cached(data)
-        wb = self._workbook(data)
-        names = self._worksheets(wb)
-        out: dict[str, Grid] = {}
-        for t in list(titles) if titles is not None else names:
-            if t not in names:
-                raise _missing_tab(t)
-            if t not in cache:
-                cache[t] = self._grid(wb, t)
-            out[t] = list(cache[t])  # rows are shared, never changed in place (see _plan)
-        return out
+        with self._open() as (f, zf):
+            names, parts, shared = self._names(f, zf)
+            wanted = list(titles) if titles is not None else names
+            for t in wanted:
+                if t not in names:
+                    raise _missing_tab(t)
+            sigs = {t: (_member_signature(zf, parts[t]), shared) for t in wanted}
+            stale = [t for t in wanted if t not in self._cache or self._cache[t][0] != sigs[t]]
+            if stale:
+                f.seek(0)
+                data = f.read()
+                self.traffic["down"] += len(data)
+                wb = self._workbook(data)
+                for t in stale:
+                    self._cache[t] = (sigs[t], self._grid(wb, t))
+                    self.tokens[t] = object()
+        return {t: list(self._cache[t][1]) for t in wanted}  # rows are shared, never changed in place (_plan)
 
     def write(self, ops: Sequence[Op]) -> None:
         self.requests["write"] += 1
@@ -232,7 +281,8 @@ class XlsxBackend(Backend):
                 pkg = open_package(zf)
             except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
                 raise self._corrupt() from exc
-            cache = self._cached(data)
+            sigs = self._signatures(zf, pkg)
+            cache = {t: g for t, (sig, g) in self._cache.items() if sigs.get(t) == sig}
             sheets = _SheetSource(self, data, pkg, ops, cache)
             edits = self._plan(ops, sheets)
             if not any(e.cells or e.replaced for e in edits.values()):
@@ -246,9 +296,24 @@ class XlsxBackend(Backend):
             _write_zip(buffer, data, zf, parts)
             new = buffer.getvalue()
             self._replace(lambda f: _put(f, new))
-            kept = {t: g for t, g in cache.items() if t not in sheets.grids}
-            kept.update({t: trim_grid(g) for t, g in sheets.grids.items() if t in sheets.complete})
-            self._cache_sig, self._cache = hashlib.blake2b(new, digest_size=16).digest(), kept
+            self.traffic["up"] += len(new)
+            # What the new file holds, by the signatures of its parts: untouched tabs keep their grid (a style
+            # added for new cells changes no value), tabs written whole take the grid the ops were applied to.
+            written = zipfile.ZipFile(io.BytesIO(new))
+            new_sigs = self._signatures(written, pkg)
+            kept = {t: (new_sigs[t], g) for t, g in cache.items() if t not in sheets.grids}
+            for t, g in sheets.grids.items():
+                self.tokens[t] = object()
+                if t in sheets.complete:
+                    kept[t] = (new_sigs[t], trim_grid(g))
+            self._cache = kept
+            common = tuple(n for n in (pkg.main, pkg.styles, pkg.shared) if n)
+            self._titles = (_version(written), list(pkg.sheets), dict(pkg.sheets), common)
+
+    @staticmethod
+    def _signatures(zf: zipfile.ZipFile, pkg: Package) -> dict[str, tuple[object, ...]]:
+        shared = tuple(_member_signature(zf, n) for n in (pkg.main, pkg.styles, pkg.shared) if n)
+        return {t: (_member_signature(zf, part), shared) for t, part in pkg.sheets.items()}
 
     def _plan(self, ops: Sequence[Op], sheets: _SheetSource) -> dict[str, SheetEdit]:
         """The cells every op sets, checked like ``apply_ops_to_grids``; raises before anything is written."""
@@ -364,6 +429,16 @@ class _SheetSource:
             raise _missing_tab(title)
         self.complete.add(title)
         return self.backend._grid(self._wb, title) or [[]]
+
+
+def _version(zf: zipfile.ZipFile) -> tuple[object, ...]:
+    """Every member's name, CRC-32 and size: equal for two reads of an unchanged file."""
+    return tuple((i.filename, i.CRC, i.file_size, i.compress_size) for i in zf.infolist())
+
+
+def _member_signature(zf: zipfile.ZipFile, name: str) -> tuple[object, ...]:
+    info = zf.NameToInfo.get(name)
+    return (name,) if info is None else (name, info.CRC, info.file_size, info.compress_size)
 
 
 def _put(f: IO[bytes], data: bytes) -> None:

@@ -74,6 +74,7 @@ class Package:
 
     zf: zipfile.ZipFile
     sheets: dict[str, str] = field(default_factory=dict)  # title -> member name
+    main: str = "xl/workbook.xml"
     styles: str | None = None
     shared: str | None = None
     _strings: list[str] | None = None
@@ -111,7 +112,7 @@ def open_package(zf: zipfile.ZipFile) -> Package:
     except KeyError as exc:
         raise WorkbookCorruptError() from exc
     rels = _rels(zf, main)
-    pkg = Package(zf)
+    pkg = Package(zf, main=main)
     for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
         a = attrs(tag)
         rid = next((v for k, v in a.items() if k == "id" or k.endswith(":id")), "")

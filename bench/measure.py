@@ -1,0 +1,129 @@
+"""Counters for the bench: state store calls, HTTP traffic at the fake Sheets API's side, peak memory.
+
+``CountingState`` wraps any ``StateStore`` and counts the calls that reach it (each one is a round trip on
+Firestore: a ``lock`` is two, taking it and giving it back; renewals from the lease thread are counted apart).
+``CountingWsgi`` sits in front of the fake Sheets API's WSGI app and counts requests and bytes as they are sent
+on the wire, both ways, so whatever the Google client does, the figures are the fake's view of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+sys.path.insert(0, __file__.rsplit("/bench/", 1)[0])
+
+from functions.state.base import Doc, StateStore  # noqa: E402
+
+
+class CountingState(StateStore):
+    """Every call of the ``StateStore`` interface counted, then passed to ``inner``."""
+
+    def __init__(self, inner: StateStore) -> None:
+        self.inner = inner
+        self.calls = 0
+        self.by_name: dict[str, int] = {}
+        self._guard = threading.Lock()
+
+    def _count(self, name: str) -> None:
+        with self._guard:
+            self.calls += 1
+            self.by_name[name] = self.by_name.get(name, 0) + 1
+
+    def __getattr__(self, name: str) -> Any:  # extensions of a backend (e.g. a batch), counted once per call
+        attr = getattr(self.inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*a: Any, **kw: Any) -> Any:
+            self._count(name)
+            return attr(*a, **kw)
+
+        return call
+
+    def get(self, collection: str, key: str) -> Doc | None:
+        self._count(f"get {collection}")
+        return self.inner.get(collection, key)
+
+    def put(self, collection: str, key: str, value: Doc, ttl_seconds: float | None = None) -> None:
+        self._count(f"put {collection}")
+        self.inner.put(collection, key, value, ttl_seconds)
+
+    def create(self, collection: str, key: str, value: Doc, ttl_seconds: float | None = None) -> bool:
+        self._count(f"create {collection}")
+        return self.inner.create(collection, key, value, ttl_seconds)
+
+    def delete(self, collection: str, key: str) -> None:
+        self._count(f"delete {collection}")
+        self.inner.delete(collection, key)
+
+    def update(self, collection: str, key: str, fn: Callable[[Doc | None], Doc | None]) -> Doc | None:
+        self._count(f"update {collection}")
+        return self.inner.update(collection, key, fn)
+
+    def list(self, collection: str, prefix: str = "") -> list[tuple[str, Doc]]:
+        self._count(f"list {collection}")
+        return self.inner.list(collection, prefix)
+
+    def next_number(self, counter: str, count: int = 1) -> int:
+        self._count(f"next_number {counter}")
+        return self.inner.next_number(counter, count)
+
+    def hit(self, key: str, window_seconds: float) -> int:
+        self._count("hit")
+        return self.inner.hit(key, window_seconds)
+
+    @contextlib.contextmanager
+    def lock(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30) -> Iterator[None]:
+        self._count(f"lock {name}")
+        with self.inner.lock(name, ttl_seconds, timeout_seconds):
+            try:
+                yield
+            finally:
+                self._count(f"unlock {name}")
+
+    def put_blob(self, key: str, data: bytes) -> None:
+        self._count(f"put_blob {key}")
+        self.inner.put_blob(key, data)
+
+    def get_blob(self, key: str) -> bytes | None:
+        self._count(f"get_blob {key}")
+        return self.inner.get_blob(key)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class CountingWsgi:
+    """Requests, reads (GET), writes (anything else) and bytes of bodies as sent, both ways."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.requests = self.reads = self.writes = self.down = self.up = 0
+        self._guard = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        with self._guard:
+            self.requests += 1
+            if environ.get("REQUEST_METHOD") == "GET":
+                self.reads += 1
+            else:
+                self.writes += 1
+            self.up += size
+        for chunk in self.app(environ, start_response):
+            with self._guard:
+                self.down += len(chunk)
+            yield chunk
+
+    def totals(self) -> tuple[int, int, int, int, int]:
+        return self.requests, self.reads, self.writes, self.down, self.up
+
+
+def peak_mb() -> int:
+    """This process's peak resident memory so far, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
