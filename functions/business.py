@@ -17,7 +17,7 @@ from functions.audit import snapshot
 from functions.audit.journal import Head, Verdict, journal_key, verify
 from functions.audit.merge import since
 from functions.audit.recorder import Recorder
-from functions.audit.sync import ID_TABS, SyncReport, plan
+from functions.audit.sync import ID_TABS, SyncReport, mark_synced, plan, unchanged_since_sync
 from functions.books import commands as cmd
 from functions.books import ledger, records
 from functions.books.allocation import settle
@@ -283,7 +283,14 @@ class Business:
             return len(ops)
 
     # -- sync ------------------------------------------------------------------------------------------
-    def sync(self) -> SyncReport:
+    def sync(self, complete: bool = False) -> SyncReport:
+        """Journal what people changed and complete the workbook. Nothing changed since the last sync (the
+        workbook's version, the day, the Journal): the last report, without reading any value, unless
+        ``complete`` (``ttr sync --complet``), which reads and recomputes everything."""
+        if not complete:
+            quiet = unchanged_since_sync(self.state, self.workbook.version(), self.now().date())
+            if quiet is not None:
+                return quiet
         with self.state.lock("workbook", ttl_seconds=6, timeout_seconds=120):
             book = self.load()
             head = self.recorder.head(book)
@@ -310,6 +317,7 @@ class Business:
             if report.writes or baseline:
                 self._rebuild_snapshots(book, change, None if report.writes else baseline)
             report.baseline = baseline
+            mark_synced(self.state, self.workbook.version(), self.now().date(), report)
             return report
 
     def _lost_journal_rows(self, book: Book, head: Head) -> list[list[str]]:

@@ -270,9 +270,11 @@ def _serve(config: Config, host: str, port: int, *, schedule: bool = True, sync_
 @main.command()
 @WORKBOOK
 @STATE
-def sync(workbook: str | None, state: str | None) -> None:
+@click.option("--complet", "complete", is_flag=True,
+              help="Tout relire et tout recalculer, même si rien n'a changé depuis la dernière synchronisation.")
+def sync(workbook: str | None, state: str | None, complete: bool) -> None:
     """Compléter le classeur (ID, liens, colonnes calculées, tableau de bord) et journaliser les modifications."""
-    report = open_business(_config(workbook, state)).sync()
+    report = open_business(_config(workbook, state)).sync(complete=complete)
     for line in report.lines():
         click.echo(line)
     if report.baseline:
