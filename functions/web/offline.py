@@ -271,7 +271,10 @@ def build(kind: str, fields: dict[str, Any]) -> cmd.Command:
             if not isinstance(item, dict):
                 raise InvalidInputError("Article invalide.")
             pairs.append((_text(item, "id", 40), _text(item, "quantite", 30) or "1"))
-        return cmd.QuickSale(tuple(pairs), method, _text(fields, "client", 40))
+        remise = _text(fields, "remise", 20)  # a discount on the whole sale, with its reason (books.discounts)
+        discount = {"value": remise, "reason": _text(fields, "motif_remise"), "employee": g.get("role") != "admin"}
+        return cmd.QuickSale(tuple(pairs), method, _text(fields, "client", 40), _text(fields, "reference", 40),
+                             discount if remise else {})
     if kind == "depense":
         return cmd.Expense(_text(fields, "montant", 40), _text(fields, "categorie"), _text(fields, "description", 500),
                            method)
@@ -280,7 +283,8 @@ def build(kind: str, fields: dict[str, Any]) -> cmd.Command:
     if kind == "paiement":
         where = {"prestation_id": _text(fields, "prestation", 40)} if _text(fields, "prestation", 40) else {
             "client_id": _text(fields, "client", 40)}
-        return cmd.RecordPayment(_text(fields, "montant", 40), {**where, "method": method})
+        return cmd.RecordPayment(_text(fields, "montant", 40), {**where, "method": method,
+                                                                "reference": _text(fields, "reference", 40)})
     return cmd.AdjustStock(_text(fields, "article", 40), _text(fields, "mouvement", 40), _text(fields, "quantite", 30),
                            _text(fields, "motif", 200))
 

@@ -2,7 +2,7 @@
 localhost, every step through the web pages:
 
 first-run setup (« Hôtel ») → a room type (Paramètres) → two drinks in stock (one with an initial quantity,
-one with an « Entrée » adjustment) → a booking for a new client with a Mobile Money deposit → check-in
+one with an « Entrée » adjustment) → a booking for a new client with a Flooz deposit → check-in
 (« Effectuée ») → two drinks from the Vente Rapide → an expense → clôture de caisse with a small shortage →
 the dashboard's figures → the Journal (each step, in order, by the admin) → the deposit's receipt, opened
 from its link by someone not logged in.
@@ -166,7 +166,7 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
             assert "À vendre" in row and qty in row, row
         look(page, "stock")
 
-        # 3. a booking for a new client, two nights, 20 000 paid now by Mobile Money
+        # 3. a booking for a new client, two nights, 20 000 paid now by Flooz
         go(page, "nav >> text=Réservations")
         look(page, "reservations-vide")
         go(page, "text=Nouvelle réservation")
@@ -176,7 +176,7 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
         page.fill("#start", today.isoformat())
         page.fill("#end", (today + timedelta(days=2)).isoformat())
         page.fill("#paid_now", "20 000")
-        page.select_option("#method", "Mobile Money")
+        page.select_option("#method", "Flooz")
         look(page, "reservation-formulaire")
         go(page, "button:has-text('Enregistrer')")
         assert re.search(r"/prestations/P\w+$", page.url), page.url
@@ -213,7 +213,7 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
         look(page, "caisse-depense-saisie")
         go(page, "text=Enregistrer la dépense")
         assert "Dépense enregistrée (Nourriture et boissons)." in page.inner_text(".notice")
-        balance = 20000 + 500 + 400 - 700  # the Mobile Money deposit counts in the balance…
+        balance = 20000 + 500 + 400 - 700  # the Flooz deposit counts in the balance…
         assert fcfa(balance) in page.inner_text(".cards")
         expected = 500 + 400 - 700  # … but only the cash is in the drawer
         look(page, "caisse")
@@ -238,7 +238,7 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
         assert figures == {
             f"Ventes de {month}": fcfa(20000 + 500 + 400),  # the deposit and the two drinks
             f"Dépenses de {month}": fcfa(700 + 50),  # the expense and the closing's shortage, both money out
-            "Solde de caisse": fcfa(20000 + counted),  # Mobile Money + the drawer as counted
+            "Solde de caisse": fcfa(20000 + counted),  # Flooz + the drawer as counted
             "Soldes impayés": fcfa(50000 - 20000),
         }, figures
         board = page.inner_text("main")
@@ -278,7 +278,7 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
         assert "Référence : Livraison du brasseur" in text[5]
         assert "Nom : Afi Dossou" in text[6] and entries[7][2] == entries[9][2] == booking_id
         assert f"Montant total : {fcfa(50000)}" in text[7] and "Statut : En attente" in text[7]
-        assert "Type : Encaissement" in text[8] and f"Montant : {fcfa(20000)} ; Moyen : Mobile Money" in text[8]
+        assert "Type : Encaissement" in text[8] and f"Montant : {fcfa(20000)} ; Moyen : Flooz" in text[8]
         assert text[9] == "Statut : En attente → Effectuée"
         assert f"1 × Bière Flag ; Montant : {fcfa(500)} ; Moyen : Espèces" in text[10]
         assert f"1 × Coca ; Montant : {fcfa(400)} ; Moyen : Espèces" in text[11]
@@ -291,7 +291,7 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
         # 10. the deposit's receipt, from its link in the Caisse, opened by someone not logged in
         go(page, "nav >> text=Caisse")
         deposit = page.locator("tbody tr", has_text="Encaissement")
-        assert "Afi Dossou" in deposit.inner_text() and "Mobile Money" in deposit.inner_text()
+        assert "Afi Dossou" in deposit.inner_text() and "Flooz" in deposit.inner_text()
         receipt = deposit.locator("a", has_text="Reçu").get_attribute("href")
         assert re.fullmatch(re.escape(base) + r"/r/[A-Za-z0-9_-]{22,64}", receipt), receipt
         guest = browser.new_context(**phone).new_page()
@@ -299,7 +299,7 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
         guest.goto(receipt)
         assert guest.url == receipt and "Déconnexion" not in guest.content()  # public: no session needed
         sheet = guest.inner_text("main")
-        for line in ("REÇU DE PAIEMENT", "Pour\tRéservation N° 00001", "Client\tAfi Dossou", "Moyen\tMobile Money",
+        for line in ("REÇU DE PAIEMENT", "Pour\tRéservation N° 00001", "Client\tAfi Dossou", "Moyen\tFlooz",
                      f"Caissier\t{ADMIN}", f"Montant reçu\t{fcfa(20000)}", f"Total\t{fcfa(50000)}",
                      f"Total payé\t{fcfa(20000)}", f"Reste à payer\t{fcfa(30000)}", f"Copie authentique : {receipt}"):
             assert line in sheet.replace("\n", "\t"), (line, sheet)

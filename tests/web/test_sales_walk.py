@@ -137,7 +137,7 @@ def test_a_hotel_day_at_360px(server):
         page.fill("#start", today.isoformat())
         page.fill("#end", (today + timedelta(days=2)).isoformat())
         page.fill("#paid_now", "20000")
-        page.select_option("#method", "Mobile Money")
+        page.select_option("#method", "Flooz")
         look(page, "reservation-formulaire")
         with page.expect_navigation():
             page.click("button[type=submit]")
@@ -156,11 +156,11 @@ def test_a_hotel_day_at_360px(server):
         assert page.inner_text("button[aria-current=true]") == "Effectuée"
         look(page, "reservation-arrivee")
 
-        # 3. two drinks from the Vente Rapide: 2 × Bière (quantity chosen, Mobile Money)
+        # 3. two drinks from the Vente Rapide: 2 × Bière (quantity chosen, Flooz, an operator of Togo)
         menu(page, "Accueil")
         look(page, "vente-rapide")
         page.fill("#sale-qty", "2")
-        page.select_option("#sale-method", "Mobile Money")
+        page.select_option("#sale-method", "Flooz")
         with page.expect_navigation():
             page.click(f"button[name=article][value={drinks['Bière Flag']}]")
         assert "Vente enregistrée" in page.inner_text(".sold") and "2 × Bière Flag" in page.inner_text(".sold")
@@ -214,7 +214,7 @@ def test_a_hotel_day_at_360px(server):
     biz.forget()
     book = biz.load()
     sales = [k for k in book.rows("caisse") if k["type"] == "Vente"]
-    assert sorted((k["amount"], k["method"]) for k in sales) == [(Decimal(400), "Espèces"), (Decimal(1000), "Mobile Money")]
+    assert sorted((k["amount"], k["method"]) for k in sales) == [(Decimal(400), "Espèces"), (Decimal(1000), "Flooz")]
     assert all(k["receipt"] for k in sales)
     assert biz.verify_journal().ok
     assert len(list(ARTIFACTS.glob("*.png"))) == len(shots) == 11

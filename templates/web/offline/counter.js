@@ -313,9 +313,13 @@
       return cart[id] + " × " + a.nom;
     });
     var items = ids.map(function (id) { return { id: id, quantite: String(cart[id]) }; });
-    var method = $("vente-moyen").value;
+    var method = $("vente-moyen").value, remise = $("vente-remise").value.trim();
+    var fields = { articles: items, moyen: method, reference: $("vente-reference").value.trim(), remise: remise,
+                   motif_remise: $("vente-motif").value.trim() };
     cart = {};
-    queue("vente", { articles: items, moyen: method }, "Vente : " + labels.join(", ") + " — " + $("total").textContent);
+    ["vente-reference", "vente-remise", "vente-motif"].forEach(function (id) { $(id).value = ""; });
+    queue("vente", fields, "Vente : " + labels.join(", ") + " — " + $("total").textContent +
+      (remise ? " (remise " + remise + ")" : ""));
   });
   document.querySelectorAll("form[data-type]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

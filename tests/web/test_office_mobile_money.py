@@ -1,0 +1,53 @@
+"""Caisse pages and mobile money: the declared payments listed for the owner, « Vérifié » (admin only,
+journaled), and the clôture listing each operator's total of the day."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from functions.books.commands import QuickSale
+from tests.web.test_office_caisse import caisse_rows, form_of, make_office
+
+
+@pytest.fixture
+def office(biz, clock):
+    biz.set_setting("country", "TG", "Awa")
+    coca = biz.add("stock", {"article": "Coca", "for_sale": "Oui", "sale_price": "500"}, "Awa")["id"]
+    biz.stock_adjust(coca, "Entrée", 10, "Awa")
+    shell = make_office(biz, clock)
+    shell.coca = coca
+    return shell
+
+
+def test_the_owner_verifies_a_declared_flooz_payment(office):
+    biz = office.biz
+    sale = biz.submit(QuickSale(((office.coca, 2),), "Flooz", "", "FLZ42"), "Kofi Agbo")
+    kofi = office.login_employee()
+    page = kofi.get("/caisse").get_data(as_text=True)
+    assert "Mobile money à vérifier" in page and "réf. FLZ42" in page
+    assert f'action="/caisse/verifier/{sale["caisse_id"]}"' not in page  # the cashier does not verify
+    admin = office.login_admin()
+    page = admin.get("/caisse").get_data(as_text=True)
+    hidden = form_of(page, f"/caisse/verifier/{sale['caisse_id']}")
+    assert kofi.post(f"/caisse/verifier/{sale['caisse_id']}", data=hidden).status_code == 403
+    r = admin.post(f"/caisse/verifier/{sale['caisse_id']}", data=hidden)
+    assert r.status_code == 303
+    row = next(x for x in caisse_rows(biz) if x.id == sale["caisse_id"])
+    assert row["check"] == "Vérifié"
+    assert "Mobile money à vérifier" not in admin.get("/caisse").get_data(as_text=True)
+    journal = biz.load(["journal"]).all_rows("journal")[-1]
+    assert (journal["action"], journal["actor"]) == ("vérifié", "Awa Mensah")
+
+
+def test_the_closing_lists_each_operator_of_the_day(office):
+    biz = office.biz
+    biz.submit(QuickSale(((office.coca, 2),), "Flooz", "", "A1"), "Awa")
+    biz.submit(QuickSale(((office.coca, 1),), "Mixx by Yas", "", "B1"), "Awa")
+    biz.submit(QuickSale(((office.coca, 1),)), "Awa")
+    page = office.login_employee().get("/caisse/cloture").get_data(as_text=True)
+    table = page[page.index('id="operateurs"'):page.index("</table>", page.index('id="operateurs"'))]
+    assert table.index("Espèces") < table.index("Flooz") < table.index("Mixx by Yas")
+    assert "1\u00a0000\u00a0FCFA déclaré, à vérifier" in table
+    assert Decimal(1000) == sum(r["amount"] for r in caisse_rows(biz) if r["method"] == "Flooz")
