@@ -103,8 +103,11 @@ def new_prestation() -> Any:
     try:
         result = _add_prestation(biz, data, lines, paid, form.get("method") or None, form.get("idem") or None)
     except TTRError as exc:
-        return _form_page(biz.book(), form, sf.field_errors(exc.message, sf.PRESTATION_FIELDS), error=exc.message,
-                          status=exc.status)
+        errors = sf.field_errors(exc.message, sf.PRESTATION_FIELDS)
+        name = getattr(exc, "field", "")
+        if name in ("discount", "discount_reason", "reference"):
+            errors[name] = exc.message
+        return _form_page(biz.book(), form, errors, error=exc.message, status=exc.status)
     notify(_created(biz.book(), result["id"], paid))
     return redirect(url_for("sales.prestation", pid=result["id"]), 303)
 
@@ -220,7 +223,7 @@ def prestation_payment(pid: str) -> Any:
                            reference=sf.reference_of(form), idempotency_key=form.get("idem") or None)
     except TTRError as exc:
         book = biz.book()
-        top, errors = sf.placed(exc, "amount")
+        top, errors = sf.placed(exc, "amount", "reference", "method")
         return _detail(book, _prestation(book, pid), pay=form, error=top, errors=errors, status=exc.status)
     book = biz.book()
     notify(f"Paiement enregistré : {money(money_parse(book, form.get('amount', '')), book.codec.currency)}. Reste à "

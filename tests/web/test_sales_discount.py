@@ -36,3 +36,29 @@ def test_the_same_reference_twice_is_refused_under_its_field(hotel):  # noqa: F8
     r = sell(admin, hotel.beer, method="Flooz", reference="zx9")
     html = r.get_data(as_text=True)
     assert r.status_code == 400 and 'id="err-reference"' in html and "déjà enregistrée pour Flooz" in html
+
+
+def test_a_prestation_from_the_form_with_a_line_discount_a_whole_discount_and_a_reference(hotel):  # noqa: F811
+    admin = hotel.login_admin()
+    html = page(admin, "/prestations/nouvelle")
+    r = admin.post("/prestations/nouvelle", data={
+        "csrf": csrf_of(html), "idem": idem_of(html), "client_name": "Afi", "start": "2026-03-14", "status": "En attente",
+        "line_article_0": f"T:{hotel.double}", "line_qty_0": "2", "line_discount_0": "10 %",
+        "line_article_1": f"S:{hotel.beer}", "line_qty_1": "3",
+        "discount": "1 000", "discount_reason": "séjour long", "paid_now": "10000", "method": "Flooz",
+        "reference": "PF-778"})
+    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    pid = r.headers["Location"].rsplit("/", 1)[-1]
+    lines = [ln for ln in hotel.rows("lines") if ln["prestation_id"] == pid]
+    # 50 000 − 10 % = 45 000 and 1 500; 1 000 spread: 45 000/46 500 → 968, the last line takes 32
+    assert [(ln["discount"], ln["total"]) for ln in lines] == [(Decimal(5968), Decimal(44032)),
+                                                               (Decimal(32), Decimal(1468))]
+    p = next(x for x in hotel.rows("prestations") if x.id == pid)
+    assert p["total"] == Decimal(45500) == Decimal(46500) - 1000
+    pay = next(x for x in hotel.rows("caisse") if x["prestation_id"] == pid)
+    assert (pay["method"], pay["reference"], pay["check"]) == ("Flooz", "PF-778", "Déclaré")
+    detail = page(admin, f"/prestations/{pid}")
+    again = admin.post(f"/prestations/{pid}/paiement", data={"csrf": csrf_of(detail), "idem": idem_of(detail),
+                                                             "amount": "1000", "method": "Flooz", "reference": "pf-778"})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 400 and 'id="err-reference"' in html and "déjà enregistrée" in html
