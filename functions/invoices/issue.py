@@ -10,6 +10,7 @@ and so is its live proforma while it says the same and is still valid.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,11 @@ from functions.invoices import render, store
 from functions.receipts import render as receipt
 from functions.store.workbook import Book, Change, JournalEntry
 from functions.templating import money
+
+
+def mark(doc_id: str) -> str:
+    """What the Journal says of a document's id: enough to tell two documents apart, nothing of its link."""
+    return hashlib.sha256(doc_id.encode()).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ class IssueDocument(Command):
             detail += f", valable jusqu'au {data['valid_until'].strftime('%d/%m/%Y')}"
         if self.proforma:
             detail += f" (confirme la proforma {self.proforma})"
-        change.journal.append(JournalEntry("facture", tab, self.row_id, f"{detail} — document {self.doc_id[:8]}"))
+        change.journal.append(JournalEntry("facture", tab, self.row_id, f"{detail} — document {mark(self.doc_id)}"))
         change.result.update(tab=tab, content=json.dumps(receipt.freeze(data), ensure_ascii=False))
         return change
 
@@ -80,7 +86,7 @@ class CancelInvoice(Command):
         change = Change()
         why = f" : {self.reason}" if self.reason else ""
         change.journal.append(JournalEntry("avoir", self.tab, self.row_id, f"Facture {self.invoice_number} annulée "
-                                           f"par la facture d'avoir {self.number}{why} — document {self.doc_id[:8]}"))
+                                           f"par la facture d'avoir {self.number}{why} — document {mark(self.doc_id)}"))
         return change
 
 

@@ -18,7 +18,8 @@ the counter has not moved, and the next document takes the same number — no nu
 dies after storing the document but before moving the counter is repaired by the next allocation (the numbers
 index is the truth: a number taken there is skipped). A process that dies after its Journal row landed but
 before storing the document leaves that row naming a number the next document takes: the number is still given
-to exactly one document, and both Journal rows carry the document id that tells them apart.
+to exactly one document, and both Journal rows carry a mark of their document's id (a digest, never the link)
+that tells them apart.
 
 Collections: ``invoices`` (key: document id), ``invoice_rows`` (key: ``<kind>.<tab>.<row id>``: the live
 proforma or invoice of a row), ``invoice_numbers`` (key: the number), ``invoice_series`` (key: ``F-2026``).

@@ -154,3 +154,11 @@ def test_nothing_to_invoice_is_refused_and_takes_no_number(ishop):
         issue.confirm(biz, ishop["coca"], "Awa")  # a stock article is neither
     assert issue.confirm(biz, ishop["prestation"], "Awa").number == "F-2026-00001"
     assert issue.proforma(biz, ishop["prestation"], "Awa").number == "PF-2026-0001"
+
+
+def test_the_journal_names_documents_without_their_links(ishop):
+    biz = ishop["biz"]
+    invoice = issue.confirm(biz, ishop["prestation"], "Awa")
+    rows = journal(biz)
+    assert any(issue.mark(invoice.id) in t for t in rows)
+    assert not any(invoice.id[:6] in t for t in rows)
