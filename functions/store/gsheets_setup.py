@@ -23,7 +23,8 @@ from functions.store.gsheets_cells import cell_data
 GREY = {"red": 0.93, "green": 0.93, "blue": 0.93}
 PIXELS_PER_CHAR = 7
 ROW_STEP = 200  # empty rows kept below the data of a new tab, and added at a time when a write needs room
-FORMAT_KEY, FORMAT_VERSION = "ttr-format", 2  # 2: text columns are TEXT-formatted
+FORMAT_KEY, FORMAT_VERSION = "ttr-format", 3  # 2: text columns are TEXT-formatted; 3: dropdowns set again (the
+# Caisse « Moyen » lists the mobile-money operators, not the former fixed five)
 
 
 class KnownTab(Protocol):
@@ -48,6 +49,17 @@ def format_request(sheet_id: int, index: int, col: ColumnSpec) -> dict[str, Any]
     fmt = {"numberFormat": {"type": col.number_format.type, "pattern": col.number_format.pattern}}
     return {"repeatCell": {"range": below, "cell": {"userEnteredFormat": fmt},
                            "fields": "userEnteredFormat.numberFormat"}}
+
+
+def validation_request(sheet_id: int, index: int, col: ColumnSpec) -> dict[str, Any] | None:
+    """The dropdown of one column below the header (None when it has no choices)."""
+    if not col.choices:
+        return None
+    below = {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": index, "endColumnIndex": index + 1}
+    return {"setDataValidation": {"range": below, "rule": {
+        "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": c} for c in col.choices]},
+        "showCustomUi": True, "strict": True,
+    }}}
 
 
 def column_requests(sheet_id: int, index: int, col: ColumnSpec) -> list[dict[str, Any]]:
@@ -75,11 +87,8 @@ def column_requests(sheet_id: int, index: int, col: ColumnSpec) -> list[dict[str
     if col.computed:  # written by the sync: typing over it shows a warning first
         out.append({"addProtectedRange": {"protectedRange": {"range": below, "warningOnly": True, "description":
                     f"« {col.header} » est calculé par TTR Gestion : une valeur saisie sera remplacée"}}})
-    if col.choices:
-        out.append({"setDataValidation": {"range": below, "rule": {
-            "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": c} for c in col.choices]},
-            "showCustomUi": True, "strict": True,
-        }}})
+    if (rule := validation_request(sheet_id, index, col)) is not None:
+        out.append(rule)
     return out
 
 
@@ -111,9 +120,11 @@ def setup_requests(
         tab = known[spec.title]
         header = headers.get(spec.title, [])
         missing = [c for c in spec.columns if c.header not in header]
-        if upgrade:  # formats of the columns already there (no value changes)
-            out += [r for i, h in enumerate(header) if (col := _column(spec, h)) and (r := format_request(
-                tab.sheet_id, i, col))]
+        if upgrade:  # formats and dropdowns of the columns already there (no value changes)
+            for i, h in enumerate(header):
+                if (col := _column(spec, h)) is not None:
+                    out += [r for r in (format_request(tab.sheet_id, i, col), validation_request(tab.sheet_id, i, col))
+                            if r is not None]
         if missing:
             start = len(header)
             if start + len(missing) > tab.column_count:

@@ -21,7 +21,7 @@ from functions.store.backend import MemoryBackend
 from functions.store.workbook import Workbook
 
 
-@pytest.fixture(params=["memory", "xlsx"])
+@pytest.fixture(params=["memory", "xlsx", "gsheets"])
 def shop(request, tmp_path, clock):
     if request.param == "memory":
         backend = MemoryBackend()
@@ -29,7 +29,7 @@ def shop(request, tmp_path, clock):
         biz.init({"business_name": "Boutique Awa", "business_type": "Boutique", "currency": "XOF", "country": "TG"})
         yield _stock(biz)
         return
-    module = importlib.import_module("tests.store.factory_xlsx")
+    module = importlib.import_module(f"tests.store.factory_{request.param}")
     with module.make(tmp_path) as (backend, _person):
         biz = Business(Workbook(backend), MemoryStateStore(), clock=clock, editor=lambda: "Awa (feuille)")
         biz.init({"business_name": "Boutique Awa", "business_type": "Boutique", "currency": "XOF", "country": "TG"})
