@@ -157,13 +157,6 @@ def compute(book: Book, p: Period, today: date, grain: str | None = None, as_of:
     return report
 
 
-def sales_series(book: Book, p: Period, grain: str = "day") -> list[Bucket]:
-    """Recettes and dépenses per day (week, month) of the period, alone (the dashboard's trend)."""
-    report = Report("", book.codec.currency, "", p, p.end, grain)
-    _series(report, frames.in_period(frames.caisse(book.all_rows("caisse")), p.start, p.end))
-    return report.series
-
-
 def _series(report: Report, period_cash: Any) -> None:
     grain = report.grain
     starts = bucket_starts(report.period, grain)

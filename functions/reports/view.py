@@ -1,7 +1,7 @@
 """What the page, the PDF and TRIX show of a ``Report``: its charts, its tables and its key figures.
 
-``dashboard_trend(book, today)`` is the small chart of the dashboard (recettes of the last 30 days), for
-whoever owns the dashboard to place.
+``dashboard_trend(book, today)`` is the small chart of the Tableau de bord (recettes of the last 30 days),
+computed without pandas (``books.trend``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from markupsafe import Markup
 
 from functions.reports import charts, text
 from functions.reports.ageing import BUCKETS
-from functions.reports.figures import Report, sales_series
-from functions.reports.periods import Period
+from functions.reports.figures import Report
 from functions.store.workbook import Book
 
 
@@ -134,8 +133,15 @@ def cell(value: Any, kind: str, currency: str) -> str:
 
 
 def dashboard_trend(book: Book, today: date) -> Markup:
-    """The dashboard's trend chart: recettes (money in − refunds) of each of the last 30 days, as inline SVG."""
-    p = Period(today - timedelta(days=29), today, "30 derniers jours")
-    series = sales_series(book, p, "day")
-    return charts.trend("Recettes des 30 derniers jours", [(text.bucket(b.start, "day"), b.sales) for b in series],
+    """The dashboard's trend chart: recettes (money in − refunds) of each of the last 30 days, as inline SVG
+    (``books.trend``: no pandas on the page a quick sale comes back to). After a close in the window, from
+    the cut: the days before it are in the archive."""
+    from functions.books import trend
+
+    rows = book.all_rows("caisse")
+    first = today - timedelta(days=29)
+    start = trend.window_start(rows, first, today)
+    title = "Recettes des 30 derniers jours" if start == first else \
+        f"Recettes depuis le {text.day(start)} (exercice précédent clôturé)"
+    return charts.trend(title, [(text.bucket(d, "day"), v) for d, v in trend.daily_sales(rows, start, today)],
                         book.codec.currency)

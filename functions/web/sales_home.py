@@ -71,8 +71,16 @@ def dashboard(biz: Business, *, sale_form: dict[str, str] | None = None, error: 
                            unpaid=k.unpaid[:5] if "unpaid" in show else [], sale=sale, form=form, error=error, errors=errors or {}, methods=sf.method_choices(),
                            idem=sf.idempotency_token(), name=book.settings.get("business_name"),
                            title=book.title("prestations"), month=_month(now),
-                           sales="sales" in current_app.blueprints, size=_size(biz, book))
+                           sales="sales" in current_app.blueprints, size=_size(biz, book),
+                           trend=_trend(book, now) if "cash" in show else None)
     return html, status
+
+
+def _trend(book: Book, now: datetime) -> Any:
+    """The last 30 days' recettes as inline SVG, for whoever sees the month's figures (no pandas: ``books.trend``)."""
+    from functions.reports.view import dashboard_trend
+
+    return sf.cached(book, f"trend:{now.date().isoformat()}", lambda b: dashboard_trend(b, now.date()))
 
 
 def _size(biz: Business, book: Book) -> str | None:
