@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.receipts.pdf import _Writer, line_parts
+from functions.receipts.render import qty
 from functions.templating import day, money
 
 
@@ -33,7 +34,15 @@ def _layout(w: _Writer, v: dict[str, Any]) -> None:
     for line in v["lines"]:
         count, price, total = line_parts(line, cur)
         w.pair(f"{line['article']}  —  {count}{price}", total)
+        if line.get("discount"):
+            w.pair("    dont remise", f"-{money(line['discount'], cur)}", 0.85)
     w.rule(3)
+    if v.get("discount"):
+        reason = f" ({v['discount_reason']})" if v.get("discount_reason") else ""
+        w.pair(f"Remise{reason}", f"-{money(v['discount'], cur)}")
+    for t in v.get("taxes") or []:
+        w.pair(f"TVA {qty(t['rate'])} % : HT {money(t['ht'], cur)} - TVA {money(t['tva'], cur)}",
+               f"TTC {money(t['ttc'], cur)}", 0.9)
     w.pair("Montant de l'avoir" if v["kind"] == "credit" else "Total", money(v["total"], cur), 1.1, True)
     if v["kind"] == "invoice":
         w.pair("Déjà payé", money(v["paid"], cur))

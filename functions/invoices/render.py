@@ -18,6 +18,8 @@ from functions.store.workbook import Book
 
 NOT_FNE = "Ce document n'est pas une facture normalisée (FNE)."
 DEFAULT_VALIDITY_DAYS = 30
+#: What the receipt's content says of remises and TVA (``functions.receipts.render``), carried when present.
+TAX_AND_DISCOUNT = ("discount", "discount_reason", "taxes")
 
 
 def identifiers(settings: dict[str, str], fne: str = "") -> dict[str, str]:
@@ -52,6 +54,7 @@ def content(book: Book, kind: str, tab: str, row_id: str, number: str, now: date
     s = book.settings
     data = {k: base[k] for k in ("business", "currency", "country", "word", "lines", "client", "reference",
                                  "description", "total", "paid", "balance", "cashier")}
+    data.update({k: base[k] for k in TAX_AND_DISCOUNT if base.get(k)})  # remises and TVA, as the receipt says
     data.update(kind=kind, title=TITLES[kind], number=number, when=now, terms=s.get("receipt_terms", ""),
                 ids=identifiers(s, fne), source=row_id, proforma=proforma, valid_until=None, cancels=None)
     if tab == "prestations":
@@ -73,7 +76,7 @@ def credit(invoice: dict[str, Any], number: str, now: datetime, invoice_number: 
 def basis(data: dict[str, Any]) -> str:
     """What a proforma says about its row (a new proforma is issued only when this changed)."""
     return receipt.digest(receipt.freeze({k: data.get(k) for k in ("lines", "total", "client", "reference",
-                                                                   "description", "ids")}))
+                                                                   "description", "ids", *TAX_AND_DISCOUNT)}))
 
 
 def page(data: dict[str, Any], url: str) -> dict[str, Any]:

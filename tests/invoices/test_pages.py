@@ -116,3 +116,19 @@ def test_the_pdf_is_a4_with_identifiers_and_the_fne_mention(ishop, client, tmp_p
     pf = issue.proforma(ishop["biz"], ishop["sale"], "Awa")
     text = pdf_text(client.get(f"/f/{pf.id}?pdf=1").data, tmp_path)
     assert "Facture proforma — valable jusqu'au 13/04/2026" in text and "PF-2026-0001" in text
+
+
+def test_remises_and_tva_appear_on_the_invoice_page_and_pdf(ishop, client, tmp_path):
+    biz = ishop["biz"]
+    biz.set_settings({"vat_enabled": "Oui", "vat_rate": "18"}, "Awa")
+    from functions.books.commands import AddPrestation
+
+    p = biz.submit(AddPrestation({"client_id": ishop["kofi"], "type": "Salle", "start": "20/03/2026"},
+                                 ({"article": "Salle", "quantity": "1", "unit_price": "11800"},),
+                                 discount={"value": "1180", "reason": "fidélité"}), "Awa")
+    invoice = issue.confirm(biz, p["id"], "Awa")
+    page = " ".join(re.sub(r"<[^>]+>", " ", text(client.get(f"/f/{invoice.id}").get_data(as_text=True))).split())
+    assert "dont remise −1 180 FCFA" in page and "Remise (fidélité) −1 180 FCFA" in page
+    assert "TVA 18 % : HT 9 000 FCFA · TVA 1 620 FCFA TTC 10 620 FCFA" in page  # 10 620 TTC = 9 000 HT + 18 %
+    pdf = pdf_text(client.get(f"/f/{invoice.id}.pdf").data, tmp_path)
+    assert "TVA 18 % : HT 9 000 FCFA" in pdf and "TTC 10 620 FCFA" in pdf and "dont remise" in pdf
