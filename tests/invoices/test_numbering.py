@@ -162,3 +162,46 @@ def test_the_journal_names_documents_without_their_links(ishop):
     rows = journal(biz)
     assert any(issue.mark(invoice.id) in t for t in rows)
     assert not any(invoice.id[:6] in t for t in rows)
+
+
+def test_a_changed_or_expired_proforma_is_replaced(ishop, clock):
+    from datetime import timedelta
+
+    biz = ishop["biz"]
+    first = issue.proforma(biz, ishop["prestation"], "Awa")
+    line = next(r for r in biz.load(["lines"]).all_rows("lines") if r["article"] == "Petit-déjeuner")
+    biz.update("lines", line.id, {"quantity": "3"}, "Awa")
+    second = issue.proforma(biz, ishop["prestation"], "Awa")
+    assert second.number == "PF-2026-0002" and receipt.thaw(second.content)["total"] == 57500
+    old = store.find(biz.state, first.id)
+    assert (old.next_kind, old.next_number) == ("proforma", "PF-2026-0002")
+    assert receipt.thaw(old.content)["total"] == 55000  # the first quote still says what it said
+    clock.when += timedelta(days=31)
+    third = issue.proforma(biz, ishop["prestation"], "Awa")  # expired: a new quote
+    assert third.number == "PF-2026-0003"
+    assert issue.confirm(biz, ishop["prestation"], "Awa").content["proforma"] == "PF-2026-0003"
+
+
+def test_the_same_row_confirmed_twice_at_once_is_one_invoice(tmp_path, clock):
+    from functions.business import Business
+    from functions.state.sqlite import SQLiteStateStore
+    from functions.store.workbook import Workbook
+    from functions.store.xlsx import XlsxBackend
+
+    def open_biz():
+        return Business(Workbook(XlsxBackend(tmp_path / "ttr.xlsx")), SQLiteStateStore(tmp_path / "s.sqlite"),
+                        clock=clock)
+
+    setup = open_biz()
+    setup.init({"business_name": "Chez Awa", "business_type": "Auberge"})
+    pid = setup.add_prestation({"client": "Ama", "type": "Chambre", "start": "14/03/2026"}, "Awa",
+                               lines=[{"article": "Chambre", "quantity": "1", "unit_price": "25000"}])["id"]
+    found: list[str] = []
+    threads = [threading.Thread(target=lambda: found.append(issue.confirm(open_biz(), pid, "Awa").id))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(found) == 3 and len(set(found)) == 1
+    assert len([t for t in journal(setup) if t.startswith("Facture F-")]) == 1
