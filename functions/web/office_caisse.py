@@ -226,3 +226,67 @@ def close_cash() -> Any:
 
 closing_page.ttr_module = "caisse"  # type: ignore[attr-defined]
 close_cash.ttr_module = "caisse"  # type: ignore[attr-defined]
+
+
+# -- moyens de paiement, remises et TVA (admin) ------------------------------------------------------------
+PAYMENT_SETTINGS = ("payment_methods", "discount_max_employee", "vat_enabled", "vat_rate", "vat_prices")
+
+
+def payment_settings(form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The Paramètres values of the page's form, and the errors by field (nothing saved when there is one)."""
+    from functions import money
+    from functions.books import tax
+    from functions.errors import InvalidInputError
+
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    try:
+        values["payment_methods"] = ", ".join(methods.parse_list(form.get("payment_methods", "")))
+    except InvalidInputError as exc:
+        errors["payment_methods"] = exc.message
+    try:
+        limit = money.parse_number(form.get("discount_max_employee", ""), field="discount_max_employee",
+                                   what="Remise maximale des employés")
+        if limit is None or not 0 <= limit <= 100:
+            raise InvalidInputError("Remise maximale des employés : un pourcentage entre 0 et 100.")
+        values["discount_max_employee"] = money.format_number(limit).replace("\u00a0", "")
+    except InvalidInputError as exc:
+        errors["discount_max_employee"] = exc.message
+    values["vat_enabled"] = "Oui" if form.get("vat_enabled") == "Oui" else "Non"
+    values["vat_prices"] = "HT" if form.get("vat_prices") == "HT" else "TTC"
+    try:
+        rate = tax.parse_rate(form.get("vat_rate", ""))
+        values["vat_rate"] = str(rate if rate is not None else tax.DEFAULT_RATE)
+    except InvalidInputError as exc:
+        errors["vat_rate"] = exc.message
+    return values, errors
+
+
+def _payments_page(form: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    book = business().book()
+    s = book.settings
+    current = {"payment_methods": "\n".join(methods.methods(s)), "discount_max_employee": s.get("discount_max_employee")
+               or "10", "vat_enabled": s.get("vat_enabled") or "Non", "vat_rate": s.get("vat_rate") or "18",
+               "vat_prices": s.get("vat_prices") or "TTC"}
+    return render_template("web/office/payments.html", book=book, form=form or current, errors=errors or {},
+                           country=s.get("country", ""), defaults=methods.BY_COUNTRY), status
+
+
+@bp.get("/caisse/moyens")
+def payments_settings() -> Any:
+    return _payments_page()
+
+
+@bp.post("/caisse/moyens")
+def payments_save() -> Any:
+    form = request.form.to_dict()
+    values, errors = payment_settings(form)
+    if errors:
+        return _payments_page(form, errors, 400)
+    changed = business().set_settings(values, actor())
+    return done("Moyens de paiement, remises et TVA enregistrés." if changed else "Rien n'a changé.",
+                "office.payments_settings")
+
+
+for view in (payments_settings, payments_save):
+    view.ttr_access = "admin"  # type: ignore[attr-defined]

@@ -108,7 +108,7 @@ def new_prestation() -> Any:
         if name in ("discount", "discount_reason", "reference"):
             errors[name] = exc.message
         return _form_page(biz.book(), form, errors, error=exc.message, status=exc.status)
-    notify(_created(biz.book(), result["id"], paid))
+    notify(_created(biz.book(), result["id"], paid) + (f" Attention : {result['warning']}." if result.get("warning") else ""))
     return redirect(url_for("sales.prestation", pid=result["id"]), 303)
 
 
@@ -250,6 +250,8 @@ def quick_sale() -> Any:
     except TTRError as exc:
         top, errors = sf.placed(exc, "quantity", "discount", "discount_reason", "reference", "method")
         return dashboard(biz, sale_form=form, error=top, errors=errors, status=exc.status)
+    if result.get("warning"):  # an admin sold below cost: recorded, and said
+        notify(f"Attention : {result['warning']}.")
     return redirect(url_for("home", vente=result["caisse_id"]) + "#vente-rapide", 303)
 
 

@@ -51,3 +51,28 @@ def test_the_closing_lists_each_operator_of_the_day(office):
     assert table.index("Espèces") < table.index("Flooz") < table.index("Mixx by Yas")
     assert "1\u00a0000\u00a0FCFA déclaré, à vérifier" in table
     assert Decimal(1000) == sum(r["amount"] for r in caisse_rows(biz) if r["method"] == "Flooz")
+
+
+def test_the_admin_edits_methods_discount_limit_and_tva(office):
+    from functions.books import methods, tax
+
+    biz = office.biz
+    assert office.login_employee().get("/caisse/moyens").status_code == 403
+    admin = office.login_admin()
+    page = admin.get("/caisse/moyens").get_data(as_text=True)
+    assert "Mixx by Yas\nFlooz" in page  # Togo's list, to edit
+    hidden = form_of(page, "/caisse/moyens")
+    bad = admin.post("/caisse/moyens", data={**hidden, "payment_methods": "Espèces\nWave", "discount_max_employee": "150",
+                                             "vat_enabled": "Oui", "vat_rate": "18", "vat_prices": "TTC"})
+    assert bad.status_code == 400 and 'id="discount_max_employee-err"' in bad.get_data(as_text=True)
+    assert methods.methods(biz.load(["settings"]).settings)[1] == "Mixx by Yas"  # nothing saved
+    ok = admin.post("/caisse/moyens", data={**hidden, "payment_methods": "Espèces\nWave\nwave\nOrange Money",
+                                            "discount_max_employee": "15", "vat_enabled": "Oui", "vat_rate": "18",
+                                            "vat_prices": "HT"})
+    assert ok.status_code == 303
+    s = biz.load(["settings"]).settings
+    assert methods.methods(s) == ("Espèces", "Wave", "Orange Money")
+    assert (s["discount_max_employee"], tax.enabled(s), tax.prices_ht(s), tax.default_rate(s)) == \
+        ("15", True, True, Decimal(18))
+    assert any(j["action"] == "paramètre" and "Moyens de paiement" in j["changes"]
+               for j in biz.load(["journal"]).all_rows("journal"))

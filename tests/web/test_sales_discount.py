@@ -62,3 +62,12 @@ def test_a_prestation_from_the_form_with_a_line_discount_a_whole_discount_and_a_
                                                              "amount": "1000", "method": "Flooz", "reference": "pf-778"})
     html = again.get_data(as_text=True)
     assert again.status_code == 400 and 'id="err-reference"' in html and "déjà enregistrée" in html
+
+
+def test_an_admin_selling_below_cost_is_told(hotel):  # noqa: F811
+    hotel.biz.update("stock", hotel.beer, {"purchase_price": "400"}, "Awa")
+    admin = hotel.login_admin()
+    r = sell(admin, hotel.beer, discount="30 %", discount_reason="fin de série")
+    assert r.status_code == 303
+    home = admin.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Attention : « Bière Flag » vendu sous son prix d&#39;achat (350" in home
