@@ -106,7 +106,8 @@ def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receip
     if "lines" in book.tabs:
         out["lines"] = {lid: {"total": t} for lid, t in ledger.line_totals(lines, q).items()}
     if "caisse" in book.tabs:
-        out["caisse"] = {cid: {"cash_balance": v} for cid, v in ledger.running_cash(caisse).items()}
+        running = ledger.running_cash(caisse) if only is None else running_cash_of(caisse, only.get("caisse", set()))
+        out["caisse"] = {cid: {"cash_balance": v} for cid, v in running.items()}
     if "stock" in book.tabs and "movements" in book.tabs:
         stock = keep("stock", rows("stock"))
         wanted = {s.id for s in stock}
@@ -118,6 +119,30 @@ def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receip
     for key, links in (receipt_links or {}).items():
         for rid, link in links.items():  # type: ignore[attr-defined]
             out.setdefault(key, {}).setdefault(rid, {})["receipt"] = link
+    return out
+
+
+def running_cash_of(caisse: list[Record], ids: set[str]) -> dict[str, Decimal]:
+    """``ledger.running_cash`` of the rows ``ids`` and of every row after the earliest of them (by date, then
+    position): the rows before it are only summed, not sorted. The same values, at the cost of one pass."""
+    when, signed = ledger.when, ledger.signed_cash
+    marks = [(when(r), i) for i, r in enumerate(caisse) if r.id in ids]
+    if not marks:
+        return {}
+    first = min(marks)
+    balance = Decimal(0)
+    later: list[tuple[Any, int, Record]] = []
+    for i, r in enumerate(caisse):
+        w = when(r)
+        if (w, i) < first:
+            balance += signed(r)
+        else:
+            later.append((w, i, r))
+    later.sort(key=lambda t: (t[0], t[1]))
+    out: dict[str, Decimal] = {}
+    for _, _, r in later:
+        balance += signed(r)
+        out[r.id] = balance
     return out
 
 
