@@ -15,7 +15,7 @@ The rules peers get wrong (DESIGN.md, discounts), held here once:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -191,4 +191,11 @@ def describe(t: Ticket, reason: str, currency: str) -> str:
     return f"remise {money.format_money(t.discount, currency)}" + (f" ({reason.strip()})" if reason.strip() else "")
 
 
-__all__ = ["Ask", "Line", "Ticket", "allocate", "check", "describe", "employee_max", "parse", "ticket"]
+def given(caisse: Iterable[Any], lines: Iterable[Any]) -> Decimal:
+    """Σ of the remises of a period, for the reports: on quick sales (Caisse « Remise ») and on prestation lines
+    (Lignes « Remise »). Pass the rows of the period."""
+    total = sum((r["discount"] for r in caisse if r["type"] == "Vente" and isinstance(r["discount"], Decimal)), ZERO)
+    return total + sum((ln["discount"] for ln in lines if isinstance(ln["discount"], Decimal)), ZERO)
+
+
+__all__ = ["Ask", "given", "Line", "Ticket", "allocate", "check", "describe", "employee_max", "parse", "ticket"]

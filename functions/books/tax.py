@@ -65,7 +65,7 @@ def ttc(settings: Mapping[str, Any], price: Decimal, rate: Decimal, currency: st
 
 @dataclass(frozen=True)
 class Rate:
-    rate: Decimal
+    rate: Decimal | None  # None: quick sales, whose rows carry their tax but not its split by rate
     ht: Decimal
     tva: Decimal
     ttc: Decimal
@@ -88,4 +88,20 @@ def total_tax(rates: Iterable[Rate]) -> Decimal:
     return sum((r.tva for r in rates), ZERO)
 
 
-__all__ = ["Rate", "breakdown", "default_rate", "enabled", "parse_rate", "prices_ht", "rate_of", "total_tax", "ttc"]
+def collected(sales: Iterable[Any], lines: Iterable[Any], currency: str) -> list[Rate]:
+    """The TVA of a period, for the reports: the Caisse Vente rows carry the tax they include (« TVA », one
+    line of rate ``None`` = several rates), the prestation lines their own rate (« TVA % »). ``sales`` and
+    ``lines`` are the rows of the period (lines of prestations that are not Annulée)."""
+    from functions.books import ledger
+
+    out = breakdown(((ledger.line_total(ln, money.quantum(currency)), Decimal(ln["vat_rate"]))
+                     for ln in lines if isinstance(ln["vat_rate"], (Decimal, int))), currency)
+    rows = [r for r in sales if isinstance(r["tax"], Decimal)]
+    if rows:
+        ttc_sales = sum((ledger.amount(r) for r in rows), ZERO)
+        tva = sum((r["tax"] for r in rows), ZERO)
+        out.append(Rate(None, ttc_sales - tva, tva, ttc_sales))
+    return out
+
+
+__all__ = ["Rate", "collected", "breakdown", "default_rate", "enabled", "parse_rate", "prices_ht", "rate_of", "total_tax", "ttc"]

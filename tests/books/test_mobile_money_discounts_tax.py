@@ -246,3 +246,20 @@ def test_moyen_typed_by_hand_is_read_with_its_listed_spelling_or_kept(biz):
         g.append(row)
     rows = {r.id: r for r in biz.load().rows("caisse")}
     assert (rows["K1"]["method"], rows["K2"]["method"]) == ("Flooz", "Djamo")
+
+
+def test_period_totals_of_discounts_and_tva_for_the_reports(shop):
+    from functions.books import discounts
+
+    biz = shop["biz"]
+    biz.set_settings({"vat_enabled": "Oui", "vat_rate": "18"}, "Awa")
+    sale(shop, [(shop["coca"], 2)], discount={"value": "100", "reason": "ami"})
+    biz.submit(AddPrestation({"client": "Ama"}, ({"article": "Coupe", "quantity": 1, "unit_price": "5900",
+                                                  "discount": "10 %"},), discount={"value": "", "reason": "fidèle"}),
+               "Awa")
+    book = biz.book()
+    assert discounts.given(book.all_rows("caisse"), book.rows("lines")) == Decimal(100 + 590)
+    rates = tax.collected([r for r in book.all_rows("caisse") if r["type"] == "Vente"], book.rows("lines"), "XOF")
+    # the line: 5 310 TTC at 18 % → 4 500 HT + 810; the sale: 900 TTC → 763 HT + 137
+    assert [(r.rate, r.ht, r.tva, r.ttc) for r in rates] == [(Decimal(18), Decimal(4500), Decimal(810), Decimal(5310)),
+                                                              (None, Decimal(763), Decimal(137), Decimal(900))]
