@@ -93,6 +93,8 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
     for tab, row_id, kind, index, row in wanted:
         issued = known[tab].get(row_id)
         data = render.content(after, kind, row_id, "", now)
+        if data is not None and tab == "caisse" and data.get("prestation"):
+            _invoice_of(biz, after, row_id, data)
         if data is None and issued is not None and index is None:  # its row is gone (deleted): so is the page
             store.revoke(biz.state, issued.id)
             continue
@@ -113,6 +115,16 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
             if typed and not ANY_LINK.search(typed):
                 change.journal.append(JournalEntry("correction", tab, row_id, f"Reçu est calculé : {typed} saisi → "
                                                    f"{url} restauré", actor="système", source="système"))
+
+
+def _invoice_of(biz: Any, book: Book, row_id: str, data: dict[str, Any]) -> None:
+    """A payment of an invoiced prestation names its invoice (``functions.invoices``) on its receipt."""
+    from functions.invoices.store import live
+
+    row = book.find("caisse", row_id)
+    invoice = live(biz.state, "invoice", "prestations", str(row["prestation_id"] or "")) if row is not None else None
+    if invoice is not None:
+        data["invoice"] = invoice.number
 
 
 def behind(book: Book, change: Change) -> list[tuple[str, Record]]:

@@ -141,7 +141,7 @@ def _layout(w: _Writer, v: dict[str, Any]) -> None:
     w.para(v["title"].upper(), 1.25, True, center)
     w.para(v["number"], 1.1, True, center)
     meta = [("Situation au" if v["kind"] == "statement" else "Date", day(v["when"]) if v["when"] else ""),
-            ("Référence", v["reference"]), ("Pour", v.get("prestation") or ""),
+            ("Référence", v["reference"]), ("Pour", v.get("prestation") or ""), ("Facture", v.get("invoice") or ""),
             ("Client", (v["client"] or {}).get("name", "")), ("Moyen", v.get("method") or ""),
             ("Statut", v["status"]), ("Caissier", v["cashier"])]
     w.meta(meta)

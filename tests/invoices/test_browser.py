@@ -106,6 +106,7 @@ def test_a_proforma_becomes_an_invoice_paid_in_two_parts(tmp_path):
             page.goto(link)
             text = page.inner_text("main")
             assert ("Reste à payer" in text) == (i == 1)
+            assert "F-2026-00001" in text  # the receipt names the invoice it pays
             look(page, f"recu-{i}")
 
         # the invoice says what it said when it was issued

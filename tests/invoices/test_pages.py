@@ -132,3 +132,17 @@ def test_remises_and_tva_appear_on_the_invoice_page_and_pdf(ishop, client, tmp_p
     assert "TVA 18 % : HT 9 000 FCFA · TVA 1 620 FCFA TTC 10 620 FCFA" in page  # 10 620 TTC = 9 000 HT + 18 %
     pdf = pdf_text(client.get(f"/f/{invoice.id}.pdf").data, tmp_path)
     assert "TVA 18 % : HT 9 000 FCFA" in pdf and "TTC 10 620 FCFA" in pdf and "dont remise" in pdf
+
+
+def test_a_payment_of_an_invoice_gets_a_receipt_naming_it(ishop, client, tmp_path):
+    biz = ishop["biz"]
+    before = biz.load(["caisse"]).all_rows("caisse")
+    invoice = issue.confirm(biz, ishop["prestation"], "Awa")
+    pay = biz.record_payment("15000", "Awa", prestation_id=ishop["prestation"], method="Espèces")
+    link = biz.load(["caisse"]).find("caisse", pay["caisse_id"])["receipt"]
+    page = text(client.get("/r/" + link.rsplit("/", 1)[-1]).get_data(as_text=True))
+    assert f'<dt>Facture</dt><dd id="facture">{invoice.number}</dd>' in page and "Reçu de paiement" in page
+    assert f"Facture {invoice.number}" in pdf_text(client.get("/r/" + link.rsplit("/", 1)[-1] + ".pdf").data, tmp_path)
+    first = next(r for r in before if r["prestation_id"] == ishop["prestation"])  # paid before the invoice
+    old = text(client.get("/r/" + first["receipt"].rsplit("/", 1)[-1]).get_data(as_text=True))
+    assert 'id="facture"' not in old
