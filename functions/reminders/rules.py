@@ -10,6 +10,7 @@ Settings are read from ``Paramètres``: the rows of the schema (``timezone``, ``
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -35,6 +36,7 @@ EXTRA_SETTINGS: dict[str, tuple[str, str]] = {
     "reminder_summary": ("Résumé du matin", "Oui"),
     "reminder_unpaid": ("Rappels de solde aux clients", "Non"),
     "reminder_unpaid_days": ("Délai des rappels de solde (jours)", "7"),
+    "reminder_month_report": ("Rapport du mois dans le résumé", "Non"),
     "whatsapp_language": ("Langue des modèles WhatsApp", "fr"),
     "whatsapp_template_agenda": ("Modèle WhatsApp : rappel agenda", "ttr_rappel_agenda"),
     "whatsapp_template_stock": ("Modèle WhatsApp : stock bas", "ttr_stock_bas"),
@@ -69,13 +71,16 @@ class Settings:
     language: str
     templates: dict[str, str]
     warnings: tuple[str, ...] = ()
+    month_report: bool = False  # last month's report in the summary of the 1st (« Rapport du mois dans le résumé »)
+    public_url: str = ""  # the app's public address (TTR_PUBLIC_URL): the summary links the report's PDF there
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     @classmethod
-    def from_book(cls, book: Book) -> Settings:
+    def from_book(cls, book: Book, public_url: str | None = None) -> Settings:
+        """``public_url``: the app's public address; by default ``TTR_PUBLIC_URL`` (none: no link)."""
         s = book.settings
         warnings: list[str] = []
 
@@ -108,7 +113,9 @@ class Settings:
         return cls(tz, hour, name, (s.get("currency") or "XOF").upper(), country, admin,
                    _yes(extra("reminder_low_stock")), _yes(extra("reminder_summary")),
                    _yes(extra("reminder_unpaid")), days, extra("whatsapp_language") or "fr",
-                   {rule: extra(f"whatsapp_template_{rule}") for rule in RULES}, tuple(warnings))
+                   {rule: extra(f"whatsapp_template_{rule}") for rule in RULES}, tuple(warnings),
+                   _yes(extra("reminder_month_report")),
+                   (os.environ.get("TTR_PUBLIC_URL", "") if public_url is None else public_url).strip().rstrip("/"))
 
 
 @dataclass(frozen=True)
@@ -246,9 +253,30 @@ def business_due(book: Book, day: date, settings: Settings) -> list[Due]:
                "agenda": [(a["time"].strftime("%H:%M") + " " if isinstance(a["time"], time) else "") + str(a["title"])
                           for a in agenda],
                "low_stock": len(k.low_stock), "business": settings.business, "journal": _checkpoint(book),
-               "size": k.size_hint or ""}
+               "size": k.size_hint or "", "month": month_report(book, day, settings) if day.day == 1 else None}
         out.append(Due(SUMMARY, "dashboard", "", settings.admin, ctx))
     return out
+
+
+def month_report(book: Book, day: date, settings: Settings) -> dict[str, str] | None:
+    """Last month's chiffre d'affaires, dépenses and résultat — the Rapports page's figures
+    (``functions.reports``, imported only here: pandas loads on the 1st, when the setting is on) — and the
+    link to its PDF when the app has a public address. None when the setting is off."""
+    if not settings.month_report:
+        return None
+    from functions.books.trend import window_start
+    from functions.reports import figures, periods, text
+
+    p = periods.period("last_month", day)
+    label = text.bucket(p.start, "month")
+    link = (f"{settings.public_url}/rapports/export.pdf?periode=custom&du={p.start.isoformat()}"
+            f"&au={p.end.isoformat()}") if settings.public_url else ""
+    if window_start(book.all_rows("caisse"), p.start, day) != p.start:  # closed since: its rows are archived
+        return {"label": label, "closed": "1", "revenue": "", "expenses": "", "result": "", "link": link}
+    r = figures.compute(book, p, day)
+    return {"label": label, "closed": "", "revenue": _money(book, r.revenue, settings.currency),
+            "expenses": _money(book, r.expenses, settings.currency),
+            "result": _money(book, r.result, settings.currency), "link": link}
 
 
 def _checkpoint(book: Book) -> str:
