@@ -42,7 +42,8 @@ HOT_PATHS = [
     "functions.receipts.render", "functions.receipts.web", "functions.receipts.hooks", "functions.receipts.pdf",
     "functions.books.operations", "functions.web.sales_home", "functions.reminders.run", "functions.reminders.entry",
     "functions.reminders.channels", "functions.audit.sync", "functions.business", "functions.wiring", "main",
-    "functions.reports", "functions.reports.periods",
+    "functions.reports", "functions.reports.periods", "functions.reports.view", "functions.reports.history",
+    "functions.books.trend", "functions.reminders.rules",
 ]
 
 
