@@ -124,7 +124,10 @@ def validate(book: Book, key: str, data: Mapping[str, Any], *, partial: bool = F
             out[k] = value
         except InvalidInputError as exc:
             text = exc.message.rstrip(".")
-            problems.append(text if text.startswith(f"« {col.header} »") else f"« {col.header} » : {text}")
+            for generic in ("Nombre : ", "Montant : ", "Quantité : "):  # the column's own name says it better
+                text = text.removeprefix(generic)
+            label = f"« {col.header} »"
+            problems.append(text if text.startswith(label) else f"{label} : {text}")
     if not partial:
         for col in tab.columns:
             if col.computed or col.key in out or col.key == "id":
