@@ -143,6 +143,7 @@ def _layout(w: _Writer, v: dict[str, Any]) -> None:
     meta = [("Situation au" if v["kind"] == "statement" else "Date", day(v["when"]) if v["when"] else ""),
             ("Référence", v["reference"]), ("Pour", v.get("prestation") or ""), ("Facture", v.get("invoice") or ""),
             ("Client", (v["client"] or {}).get("name", "")), ("Moyen", v.get("method") or ""),
+            ("Réf. transaction", v.get("payment_reference") or ""),
             ("Statut", v["status"]), ("Caissier", v["cashier"])]
     w.meta(meta)
     for line in v["lines"]:
@@ -160,6 +161,11 @@ def _layout(w: _Writer, v: dict[str, Any]) -> None:
             w.pair(f"  {day(p['date'])}", money(p["total"], cur))
     if v["lines"] or v["prestations"]:
         w.rule(3)
+    if v.get("discount"):  # remise and TVA per rate (functions.books.discounts, functions.books.tax)
+        reason = f" ({v['discount_reason']})" if v.get("discount_reason") else ""
+        w.pair(f"Remise{reason}", "-" + money(v["discount"], cur))
+    for t in v.get("taxes") or []:
+        w.pair(f"TVA {qty(t['rate'])} % : HT {money(t['ht'], cur)}, TVA {money(t['tva'], cur)}", money(t["ttc"], cur), 0.9)
     if v["this_amount"] is not None:
         w.pair("Montant remboursé" if v["kind"] == "refund" else "Montant reçu", money(v["this_amount"], cur), 1.1, True)
     if v["total"] is not None:

@@ -263,3 +263,17 @@ def test_period_totals_of_discounts_and_tva_for_the_reports(shop):
     # the line: 5 310 TTC at 18 % → 4 500 HT + 810; the sale: 900 TTC → 763 HT + 137
     assert [(r.rate, r.ht, r.tva, r.ttc) for r in rates] == [(Decimal(18), Decimal(4500), Decimal(810), Decimal(5310)),
                                                               (None, Decimal(763), Decimal(137), Decimal(900))]
+
+
+def test_the_pdf_receipt_shows_the_reference_the_discount_and_the_tva(shop):
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    from functions.receipts.pdf import render_pdf
+
+    biz = shop["biz"]
+    biz.set_settings({"vat_enabled": "Oui"}, "Awa")
+    r = sale(shop, [(shop["coca"], 2)], method="Flooz", reference="PDF1", discount={"value": "10 %", "reason": "ami"})
+    data = render.page(render.content(biz.book(), "sale", r["caisse_id"], "R-9"), "https://ttr.example/r/x")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(data, "80mm"))).pages)
+    assert "PDF1" in text and "Remise (ami)" in text and "TVA 18 %" in text and "763" in text  # 900 TTC → 763 HT
