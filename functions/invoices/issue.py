@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -99,8 +100,13 @@ def _written(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return str(result["tab"]), json.loads(result["content"])
 
 
-def _numbered(biz: Any, kind: str, tab_hint: str, row_id: str, submit: Any) -> store.Document:
-    """Number, write and store one document (under the ``invoices`` lock: see ``store.Series``)."""
+Submit = Callable[[str, str], tuple[str, dict[str, Any]]]  # (number, document id) -> (tab, frozen content)
+
+
+def _numbered(biz: Any, kind: str, tab_hint: str, row_id: str, submit: Submit) -> store.Document:
+    """Number, write and store one document (under the ``invoices`` lock: see ``store.Series``): ``submit``
+    writes its Journal row through ``Business.submit`` and hands back its frozen content; only then is the
+    document stored under its number and the series' counter moved on."""
     now = _now(biz)
     series = store.Series(biz.state, kind, now.year)
     n, number = series.next()
