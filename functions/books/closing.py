@@ -2,10 +2,11 @@
 
 The expected amount is the derived balance of the Caisse rows paid in **Espèces** (Σ in − Σ out): the
 notes and coins in the drawer. Mobile Money, card, transfer and cheque money is not in the drawer and is
-not counted (the page shows it beside, by method). The person counts the cash and types what they
-counted. The change records the count in the Journal (expected, counted, difference) and, when the count
-differs, appends one Espèces correction row to Caisse so that the derived cash-in-hand equals the count
-from then on:
+not counted (the page shows each method's total of the day beside, to compare with each operator's own
+statement). The person counts the cash and types what they counted. The change records the count in the
+Journal (expected, counted, difference, and « Hors caisse du jour : Flooz 8000, Wave 2500 ») and, when the
+count differs, appends one Espèces correction row to Caisse so that the derived cash-in-hand equals the
+count from then on:
 
 * counted more than expected → a ``Revenu`` of category « Écart de caisse (excédent) »;
 * counted less than expected → a ``Dépense`` of category « Écart de caisse (manquant) ».
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from functions.books import ledger
+from functions.books import ledger, methods
 from functions.books.operations import cash_row
 from functions.books.records import Ctx, describe, display
 from functions.errors import ConflictError, InvalidInputError
@@ -88,6 +89,9 @@ def close_cash(book: Book, ctx: Ctx, counted: Any, note: str = "", seen_expected
     difference = amount - exp
     change = Change()
     summary = f"Attendu : {display(exp)} ; Compté : {display(amount)} ; Écart : {_signed(difference)}"
+    others = [o for o in methods.day_totals(book.all_rows("caisse"), ctx.now.date()) if o.method != CASH and o.net]
+    if others:  # what each operator (and card, transfer…) should show on its own statement for the day
+        summary += " ; Hors caisse du jour : " + ", ".join(f"{o.method} {display(o.net)}" for o in others)
     if note:
         summary += f" ; Remarque : {display(note)}"
     row_id = ""

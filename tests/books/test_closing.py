@@ -68,7 +68,7 @@ def test_an_exact_count_records_the_closing_and_adds_no_row(day):
     result = close(day, "7500")
     assert Decimal(result["difference"]) == 0 and result["caisse_id"] == ""
     assert len(day.load(["caisse"]).all_rows("caisse")) == len(before)
-    assert closings(day)[-1]["changes"] == "Attendu : 7500 ; Compté : 7500 ; Écart : 0"
+    assert closings(day)[-1]["changes"] == "Attendu : 7500 ; Compté : 7500 ; Écart : 0 ; Hors caisse du jour : Mobile Money 2000"
 
 
 @pytest.mark.parametrize("counted, message", [
