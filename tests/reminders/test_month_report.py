@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from functions.reminders import rules
+from functions.reminders.messages import render
 from functions.reminders.run import run
 from functions.reports import figures, periods
 from functions.templating import money
 from tests.conftest import Clock
 from tests.reminders.conftest import ADMIN_EMAIL, channels, make_business
+from tests.reports.conftest import closed_years
 
 FIRST = date(2026, 4, 1)
 URL = "https://gestion.chez-awa.tg"
@@ -107,3 +109,15 @@ def test_the_reminders_import_pandas_only_for_the_report_of_the_first():
     assert reminders_import_pandas("Non", "2026-04-01") == "False False"
     assert reminders_import_pandas("Oui", "2026-04-02") == "False False"
     assert reminders_import_pandas("Oui", "2026-04-01") == "True True"
+
+
+def test_a_month_closed_into_an_archive_sends_to_the_rapports_page(tmp_path):
+    biz, _ids, close, _clock = closed_years(tmp_path)
+    biz.set_settings({"reminder_month_report": "Oui"}, "Awa")
+    assert summary_of(biz, date(2026, 1, 1), URL).context["month"]["revenue"] != ""  # December still live
+    close(2025)
+    month = summary_of(biz, date(2026, 1, 1), URL).context["month"]  # a summary of 1 January caught up late
+    assert month["closed"] and month["revenue"] == "" and month["label"] == "décembre 2025"
+    _subject, text = render(rules.SUMMARY, summary_of(biz, date(2026, 1, 1), URL).context)
+    assert "Rapport de décembre 2025 : l'exercice est clôturé, voyez la page Rapports" in text
+    assert "Rapport en PDF : " + URL in text
