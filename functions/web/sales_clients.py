@@ -93,11 +93,11 @@ def client_payment(cid: str) -> Any:
             raise NotFoundError(f"{biz.book().title('prestations')} : « {form['prestation'][:40]} » n'est pas à "
                                 f"{c['name']}.")
         biz.record_payment(form.get("amount", ""), sf.actor(), method=form.get("method") or None,
-                           note=form.get("note", "") if "client_id" in target else "",
+                           note=form.get("note", "") if "client_id" in target else "", reference=sf.reference_of(form),
                            idempotency_key=form.get("idem") or None, **target)
     except TTRError as exc:
         book = biz.book()
-        top, errors = sf.placed(exc, "amount")
+        top, errors = sf.placed(exc, "amount", "reference", "method")
         return _profile(book, _client(book, cid), pay=form, error=top, errors=errors, status=exc.status)
     book = biz.book()
     notify(f"Paiement de {c['name']} enregistré. Solde du client : "

@@ -71,3 +71,17 @@ def test_an_admin_selling_below_cost_is_told(hotel):  # noqa: F811
     assert r.status_code == 303
     home = admin.get(r.headers["Location"]).get_data(as_text=True)
     assert "Attention : « Bière Flag » vendu sous son prix d&#39;achat (350" in home
+
+
+def test_a_payment_on_account_carries_its_reference_and_a_duplicate_is_refused(hotel):  # noqa: F811
+    hotel.biz.add_prestation({"client_id": hotel.client_id, "total": "20000", "type": "Suite"}, "Awa")
+    admin = hotel.login_admin()
+    for reference, status in (("WV-1", 303), ("wv-1", 400)):
+        html = page(admin, f"/clients/{hotel.client_id}")
+        r = admin.post(f"/clients/{hotel.client_id}/paiement", data={"csrf": csrf_of(html), "idem": idem_of(html),
+                                                                      "amount": "5000", "method": "Flooz",
+                                                                      "reference": reference})
+        assert r.status_code == status
+    assert 'id="err-reference"' in r.get_data(as_text=True)
+    paid = [x for x in hotel.rows("caisse") if x["type"] == "Encaissement"]
+    assert [(x["reference"], x["check"]) for x in paid] == [("WV-1", "Déclaré")]
