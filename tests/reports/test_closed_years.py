@@ -16,6 +16,7 @@ from functions.errors import WorkbookError
 from functions.reports import figures, view
 from functions.reports.history import period_book
 from functions.reports.periods import Period, period
+from tests.archive.conftest import xlsx_year  # noqa: F401 - the fixture
 from tests.reports.conftest import closed_years
 
 PERIODS = {
@@ -106,3 +107,23 @@ def test_an_archive_that_cannot_be_read_stops_the_report_with_what_to_do(books):
     with pytest.raises(WorkbookError, match="archive de l'exercice 2025"):
         period_book(biz, date(2025, 3, 1))
     assert period_book(biz, date(2026, 1, 1)) is not None  # a period after the cut needs no archive
+
+
+def test_ttr_rapport_of_a_closed_month_reads_the_archive_beside_the_workbook(xlsx_year, monkeypatch):  # noqa: F811
+    from click.testing import CliRunner
+
+    from functions.cli import main
+
+    biz, _ids, path, state = xlsx_year
+    monkeypatch.setenv("TTR_WORKBOOK", str(path))
+    monkeypatch.setenv("TTR_STATE", str(state))
+    runner = CliRunner()
+    march = ["rapport", "--periode", "2025-03-01:2025-03-31"]
+    before = runner.invoke(main, march)
+    assert before.exit_code == 0, before.output
+    assert "Résultat · 42\u00a0000\u00a0FCFA" in before.output  # 87 000 in, 45 000 of rent
+    closed = runner.invoke(main, ["cloture", "2025", "-w", str(path), "-s", str(state)])
+    assert closed.exit_code == 0, closed.output
+    after = runner.invoke(main, march)
+    assert after.exit_code == 0, after.output
+    assert after.output == before.output
