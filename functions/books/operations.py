@@ -14,7 +14,7 @@ from typing import Any
 from functions.books import discounts, ledger, tax
 from functions.books.records import Ctx, add, describe, display, require, taken_ids, validate
 from functions.errors import InsufficientStockError, InvalidInputError
-from functions.money import format_money
+from functions.money import format_money, format_number
 from functions.store.codec import plain
 from functions.store.schema import fold
 from functions.store.workbook import Book, Change, JournalEntry, Record
@@ -242,15 +242,16 @@ def quick_sale(book: Book, ctx: Ctx, items: Sequence[tuple[str, Any]], method: s
             raise InvalidInputError(f"« {article['article']} » n'est pas marqué « À vendre » avec un prix.")
         if qty > available[article.id]:
             raise InsufficientStockError(
-                f"Stock insuffisant pour « {article['article']} » : {display(available[article.id])} "
-                f"disponible(s), {display(qty)} demandé(s). Rien n'a été vendu."
+                f"Stock insuffisant pour « {article['article']} » : {format_number(available[article.id])} "
+                f"disponible(s), {format_number(qty)} demandé(s). Rien n'a été vendu."
             )
         line = sale_line(book, article, qty)
         if line.gross <= 0:
-            raise InvalidInputError(f"« {article['article']} » : {display(qty)} à ce prix fait 0 {book.codec.currency}. "
+            raise InvalidInputError(f"« {article['article']} » : {format_number(qty)} à ce prix fait "
+                                    f"{format_money(0, book.codec.currency)}. "
                                     "Rien n'a été vendu.", field="quantity", code="zero")
         lines.append(line)
-        labels.append(f"{display(qty)} × {article['article']}")
+        labels.append(f"{format_number(qty)} × {article['article']}")  # « 1,5 × Jus de bissap »
         row = movement_row(book, ctx, article, -qty, "Vente", sale_ref, taken)
         change.appends.append(("movements", row))
     t, reason, warnings = _discounted(book, lines, discount)

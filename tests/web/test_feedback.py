@@ -129,3 +129,14 @@ def test_an_unchecked_promo_code_at_setup_is_recorded_as_to_check(biz):
     app.testing = True
     assert setup_form(app.test_client(), promo_code="lome2026").status_code == 303
     assert biz.load(["settings"]).settings["promo_code"] == "LOME2026 (à vérifier)"
+
+
+def test_a_quick_sale_of_a_decimal_quantity_reads_the_french_way(hotel):
+    coal = hotel.article("Charbon", "250", 10, unit="kg")
+    client = hotel.login_employee()
+    html = page(client, "/")
+    r = client.post("/vente-rapide", data={"csrf": csrf_of(html), "idem": idem_of(html), "article": coal,
+                                           "quantity": "1,5", "method": "Espèces"})
+    assert r.status_code == 303, unescape(r.get_data(as_text=True))[-600:]
+    sale = next(c for c in hotel.rows("caisse") if c["type"] == "Vente")
+    assert "1,5 × Charbon" in sale["description"] and "1.5" not in sale["description"]
