@@ -50,17 +50,20 @@ from functions.store.backend import (
     locate_row,
     trim_grid,
 )
+from functions.store.xlsx_pack import Packed, pack
 from functions.store.xlsx_parts import (
     Package,
     SheetEdit,
     append_outline,
     copy_member,
     open_package,
-    rewrite_sheet,
+    put_member,
+    rewrite_sheet_split,
 )
 from functions.store.xlsx_styles import Styles
 
 COMPRESS_LEVEL = 1  # rewritten parts: fast deflate (level 6 costs ~3x the time for ~15% smaller parts)
+Payload = tuple[bytes, int, int]  # a member's raw deflate data, CRC-32 and uncompressed size
 
 
 def _missing_tab(title: str) -> MissingTabError:
@@ -104,6 +107,9 @@ class XlsxBackend(Backend):
         #: A token per tab that changes whenever the grid ``read`` returns for it changes: ``Workbook`` keeps
         #: the typed rows of a tab whose token is unchanged (``parse_tab``).
         self.tokens: dict[str, object] = {}
+        # The sheet parts this backend wrote, by member name, with their signature in the file as written: the
+        # text (not inflated again) and the compressed start of its rows (not deflated again, see xlsx_pack).
+        self._packed: dict[str, tuple[tuple[object, ...], Packed]] = {}
 
     # -- file access ---------------------------------------------------------------------------------------
     def _file(self) -> IO[bytes]:
@@ -288,12 +294,19 @@ class XlsxBackend(Backend):
             if not any(e.cells or e.replaced for e in edits.values()):
                 return
             styles = Styles(pkg.text(pkg.styles) if pkg.styles else None)
-            parts = {pkg.sheets[t]: rewrite_sheet(sheets.xml(t), e, styles).encode("utf-8")
-                     for t, e in edits.items() if e.cells or e.replaced}
+            packed: dict[str, Payload] = {}
+            keep: dict[str, Packed] = {}
+            for t, e in edits.items():
+                if e.cells or e.replaced:
+                    xml = sheets.xml(t)
+                    body, crc, size, keep[pkg.sheets[t]] = pack(*rewrite_sheet_split(xml, e, styles),
+                                                                sheets.before.get(t))
+                    packed[pkg.sheets[t]] = (body, crc, size)
+            parts: dict[str, bytes] = {}
             if styles.changed and pkg.styles:
                 parts[pkg.styles] = styles.render().encode("utf-8")
             buffer = io.BytesIO()
-            _write_zip(buffer, data, zf, parts)
+            _write_zip(buffer, data, zf, parts, packed)
             new = buffer.getvalue()
             self._replace(lambda f: _put(f, new))
             self.traffic["up"] += len(new)
@@ -307,6 +320,7 @@ class XlsxBackend(Backend):
                 if t in sheets.complete:
                     kept[t] = (new_sigs[t], trim_grid(g))
             self._cache = kept
+            self._packed.update({part: (_member_signature(written, part), k) for part, k in keep.items()})
             common = tuple(n for n in (pkg.main, pkg.styles, pkg.shared) if n)
             self._titles = (_version(written), list(pkg.sheets), dict(pkg.sheets), common)
 
@@ -405,11 +419,18 @@ class _SheetSource:
         self.grids: dict[str, Grid] = {}  # the grids the ops were applied to
         self.complete: set[str] = set()  # those of them that hold the whole tab (not an outline)
         self._xml: dict[str, str] = {}
+        self.before: dict[str, Packed] = {}  # the parts as this backend wrote them, still in the file
         self._wb: CalamineWorkbook | None = None
 
     def xml(self, title: str) -> str:
         if title not in self._xml:
-            self._xml[title] = self.pkg.text(self.pkg.sheets[title])
+            part = self.pkg.sheets[title]
+            known = self.backend._packed.get(part)
+            if known is not None and known[0] == _member_signature(self.pkg.zf, part):
+                self.before[title] = known[1]
+                self._xml[title] = known[1].xml
+            else:
+                self._xml[title] = self.pkg.text(part)
         return self._xml[title]
 
     def grid(self, title: str) -> Grid:
@@ -449,13 +470,21 @@ def _fsync(fd: int) -> None:  # one seam, so a test can stall a writer between w
     os.fsync(fd)
 
 
-def _write_zip(f: IO[bytes], data: bytes, zf: zipfile.ZipFile, parts: dict[str, bytes]) -> None:
+def _write_zip(f: IO[bytes], data: bytes, zf: zipfile.ZipFile, parts: dict[str, bytes],
+               packed: dict[str, Payload]) -> None:
+    """Every member of ``zf`` in order: ``parts`` deflated here, ``packed`` as compressed by ``pack``, the others
+    copied as they are."""
     with zipfile.ZipFile(f, "w") as out:
         for info in zf.infolist():
-            if info.filename in parts:
+            if info.filename in parts or info.filename in packed:
                 zi = zipfile.ZipInfo(info.filename, info.date_time)
                 zi.compress_type = zipfile.ZIP_DEFLATED
                 zi.external_attr = info.external_attr
-                out.writestr(zi, parts[info.filename], compresslevel=COMPRESS_LEVEL)
+                if info.filename in parts:
+                    out.writestr(zi, parts[info.filename], compresslevel=COMPRESS_LEVEL)
+                    continue
+                payload, zi.CRC, zi.file_size = packed[info.filename]
+                zi.compress_size = len(payload)
+                put_member(out, zi, payload)
             else:
                 copy_member(data, info, out)

@@ -131,10 +131,15 @@ def copy_member(src: bytes, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None
     start = off + 30 + name_len + extra_len
     zi = copy.copy(info)
     zi.flag_bits &= ~0x08  # sizes and CRC go in the local header: no data descriptor
+    put_member(out, zi, src[start : start + info.compress_size])
+
+
+def put_member(out: zipfile.ZipFile, zi: zipfile.ZipInfo, payload: bytes) -> None:
+    """Write a member whose compressed bytes, CRC and sizes are already known (``zi`` says them)."""
     assert out.fp is not None
     zi.header_offset = out.fp.tell()
     out.fp.write(zi.FileHeader(False))
-    out.fp.write(src[start : start + info.compress_size])
+    out.fp.write(payload)
     out.filelist.append(zi)
     out.NameToInfo[zi.filename] = zi
     out.start_dir = out.fp.tell()  # type: ignore[attr-defined]
@@ -304,18 +309,24 @@ def _split_sheet(xml: str) -> tuple[str, str, str]:
 def rewrite_sheet(xml: str, edit: SheetEdit, styles: Styles, scan_all: bool = False) -> str:
     """The sheet part with ``edit`` applied; untouched rows are copied as they are. Rows before the
     first edited one are skipped by bisection unless ``scan_all`` (rows without ``r`` need counting)."""
+    return "".join(rewrite_sheet_split(xml, edit, styles, scan_all))
+
+
+def rewrite_sheet_split(xml: str, edit: SheetEdit, styles: Styles, scan_all: bool = False) -> tuple[str, str, str]:
+    """``rewrite_sheet`` as (the part up to ``<sheetData>``, the rows kept verbatim at the start of the old
+    sheet data, the rest): the writer reuses what it compressed of the kept rows last time."""
     head, body, tail = _split_sheet(xml)
     writer = _SheetWriter(head, edit, styles)
     targets = sorted(edit.cells)
     start = 0 if scan_all else _seek(body, 2 if edit.replaced else (targets[0] if targets else 1))
-    out = [body[:start]]
+    out: list[str] = []
     pos, prev, t = start, 0, 0
     for row in _ROW.finditer(body, start):
         if t == len(targets) and not edit.replaced:
             break
         r = _row_number(body, row.start())
         if r is None and start > 0:
-            return rewrite_sheet(xml, edit, styles, scan_all=True)
+            return rewrite_sheet_split(xml, edit, styles, scan_all=True)
         r = prev + 1 if r is None else r
         prev = r
         out.append(body[pos : row.start()])
@@ -330,11 +341,14 @@ def rewrite_sheet(xml: str, edit: SheetEdit, styles: Styles, scan_all: bool = Fa
             out.append(row.group())
     out.append(body[pos:])
     out.extend(writer.new_row(r) for r in targets[t:])
-    new_body = "".join(out)
-    last = new_body.rfind("<row")
-    last_row = (_row_number(new_body, last) or 1) if last >= 0 else 1
+    rest = "".join(out)
+    last = rest.rfind("<row")
+    last_row = (_row_number(rest, last) or 1) if last >= 0 else None
+    if last_row is None:
+        last = body.rfind("<row", 0, start)
+        last_row = (_row_number(body, last) or 1) if last >= 0 else 1
     head = _dimension(head, last_row, writer.max_col)
-    return head + new_body + tail
+    return head, body[:start], rest + tail
 
 
 def _dimension(head: str, last_row: int, max_col: int) -> str:
