@@ -109,13 +109,15 @@ def reference(value: Any) -> str:
     return text
 
 
-def check_reference(book: Book, method: str, ref: str, pending: Iterable[Mapping[str, Any]] = ()) -> None:
-    """Refuse a reference already recorded for the same operator (in the Caisse or this same change)."""
+def check_reference(book: Book, method: str, ref: str, pending: Iterable[Mapping[str, Any]] = (),
+                    rows: Iterable[Any] | None = None) -> None:
+    """Refuse a reference already recorded for the same operator (in ``rows``, the Caisse by default, or this
+    same change)."""
     if not ref:
         return
-    rows: list[Any] = [*book.all_rows("caisse"), *pending]
+    rows = [*(book.all_rows("caisse") if rows is None else rows), *pending]
     for row in rows:
-        if str(row["reference"] or "").upper() == ref and fold(str(row["method"] or "")) == fold(method):
+        if re.sub(r"\s+", "", str(row["reference"] or "")).upper() == ref and fold(str(row["method"] or "")) == fold(method):
             when = row["date"]
             day = when.strftime("%d/%m/%Y") if isinstance(when, date) else ""
             raise InvalidInputError(

@@ -108,7 +108,22 @@ def validate_rows(book: Book) -> list[RowError]:
                 errors.append(RowError(title, r.row, f"prestation {r['prestation_id']} introuvable."))
             if key in ("caisse", "prestations") and r["client_id"] and r["client_id"] not in client_ids:
                 errors.append(RowError(title, r.row, f"client {r['client_id']} introuvable."))
+            if key == "caisse" and not r.id:  # typed by hand: its Moyen and Référence checked as the app does
+                errors += _typed_payment(book, title, r)
     return errors
+
+
+def _typed_payment(book: Book, title: str, r: Record) -> list[RowError]:
+    from functions.books import methods
+    from functions.errors import InvalidInputError
+
+    try:
+        method = methods.choose(book.settings, r["method"]) if r["method"] else methods.CASH
+        ref = methods.reference(r["reference"])
+        methods.check_reference(book, method, ref, rows=[x for x in book.all_rows("caisse") if x.row != r.row])
+    except InvalidInputError as exc:
+        return [RowError(title, r.row, exc.message.removesuffix(" Rien n'a été enregistré."))]
+    return []
 
 
 def _new_prestation(title: str, r: Record) -> list[RowError]:
