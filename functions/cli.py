@@ -143,7 +143,8 @@ def _fill_demo(biz: Any) -> None:
         return
     counts = demo_data.fill(biz, progress=lambda m: click.echo(f"  {m}"))
     report = biz.sync()
-    click.echo("Démonstration écrite : " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
+    click.echo("Démonstration écrite : " + ", ".join(f"{v} {k[:-1] if v == 1 and k.endswith('s') else k}"
+                                                     for k, v in counts.items()) + ".")
     click.echo(f"Synchronisation : {report.lines()[0]}")
     _demo_admin(biz)
 
