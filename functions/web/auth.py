@@ -152,6 +152,10 @@ def _business_settings(form: Any) -> dict[str, str]:
             raise InvalidInputError(f"{_LABELS[key]} : {limit} caractères au plus.")
         if key == "email" and value:
             Codec(currency).check_email(value)
+        if key == "phone":  # one stored form, E.164, as for clients (shown national)
+            from functions.phones import normalize
+
+            value = normalize(value, country)
         if key in ("website", "logo") and value and not value.startswith(("https://", "http://")):
             raise InvalidInputError(f"{_LABELS[key]} : indiquez une adresse qui commence par https://")
         out[key] = value

@@ -239,7 +239,12 @@ def test_business_profile_saves_contacts_and_receipt_terms(shell):
     assert client.post("/parametres/entreprise", data=data).status_code == 303
     settings = shell.biz.load(["settings"]).settings
     assert (settings["phone"], settings["email"], settings["receipt_terms"]) == (
-        "+228 90 00 00 00", "contact@chezawa.tg", "Merci et à bientôt !")
+        "+22890000000", "contact@chezawa.tg", "Merci et à bientôt !")  # one stored form (E.164)
+    client.post("/parametres/entreprise", data=dict(data, phone="90 11 22 33"))
+    assert shell.biz.load(["settings"]).settings["phone"] == "+22890112233"
+    r = client.post("/parametres/entreprise", data=dict(data, phone="pas un numéro"), follow_redirects=True)
+    assert "Numéro de téléphone invalide" in r.get_data(as_text=True)
+    assert shell.biz.load(["settings"]).settings["phone"] == "+22890112233"
     bad = dict(data, email="pas-un-email", website="chezawa.tg")
     client.post("/parametres/entreprise", data=bad)
     assert shell.biz.load(["settings"]).settings["email"] == "contact@chezawa.tg"
