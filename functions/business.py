@@ -19,7 +19,7 @@ from functions.audit.merge import since
 from functions.audit.recorder import Recorder
 from functions.audit.sync import ID_TABS, SyncReport, mark_synced, plan, unchanged_since_sync
 from functions.books import commands as cmd
-from functions.books import ledger, records
+from functions.books import records
 from functions.books.allocation import settle
 from functions.books.commands import Command
 from functions.books.derive import apply_updates, closure, computed_updates, derive, pending_records
@@ -165,10 +165,6 @@ class Business:
         pending = pending_records(change.appends)
         book = apply_updates(book, change.updates)
         touched: dict[str, set[str]] = {"caisse": set()}
-        new_cash = [ledger.when(Record("caisse", 0, v)) for k, v in change.appends if k == "caisse"]
-        if new_cash:  # the running balance changes from the earliest new entry on (usually only the new rows)
-            since = min(new_cash)
-            touched["caisse"] = {r.id for r in book.all_rows("caisse") if ledger.when(r) >= since}
         for key, values in change.appends:
             if values.get("id"):
                 touched.setdefault(key, set()).add(str(values["id"]))
@@ -182,6 +178,9 @@ class Business:
                                                              str(u.values.get("client_id") or "")})
         touched = closure(book, pending, touched)
         derived = derive(book, pending, only=touched)
+        # The running balance changes from the earliest new entry on (usually only the new rows): derive gives
+        # the rows from there, and each of them is touched.
+        touched["caisse"] |= set(derived.get("caisse", {}))
         for i, (key, values) in enumerate(change.appends):
             extra = derived.get(key, {}).get(str(values.get("id")), {})
             change.appends[i] = (key, {**values, **{k: v for k, v in extra.items() if v is not None}})

@@ -125,25 +125,33 @@ def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receip
 def running_cash_of(caisse: list[Record], ids: set[str]) -> dict[str, Decimal]:
     """``ledger.running_cash`` of the rows ``ids`` and of every row after the earliest of them (by date, then
     position): the rows before it are only summed, not sorted. The same values, at the cost of one pass."""
-    when, signed = ledger.when, ledger.signed_cash
-    marks = [(when(r), i) for i, r in enumerate(caisse) if r.id in ids]
+    marks = [(_cash_facts(r)[0], i) for i, r in enumerate(caisse) if r.id in ids]
     if not marks:
         return {}
     first = min(marks)
     balance = Decimal(0)
-    later: list[tuple[Any, int, Record]] = []
+    later: list[tuple[Any, int, Decimal, Record]] = []
     for i, r in enumerate(caisse):
-        w = when(r)
+        w, v = _cash_facts(r)
         if (w, i) < first:
-            balance += signed(r)
+            balance += v
         else:
-            later.append((w, i, r))
+            later.append((w, i, v, r))
     later.sort(key=lambda t: (t[0], t[1]))
     out: dict[str, Decimal] = {}
-    for _, _, r in later:
-        balance += signed(r)
+    for _, _, v, r in later:
+        balance += v
         out[r.id] = balance
     return out
+
+
+def _cash_facts(row: Record) -> tuple[Any, Decimal]:
+    """(moment, signed amount) of a Caisse row, kept on the record: a record never changes (a changed row is a
+    new record), and the rows an action did not touch are the same records from one read to the next."""
+    facts: tuple[Any, Decimal] | None = row.__dict__.get("_cash_facts")
+    if facts is None:
+        facts = row.__dict__["_cash_facts"] = (ledger.when(row), ledger.signed_cash(row))
+    return facts
 
 
 def differs(old: Any, new: Any) -> bool:
@@ -160,8 +168,9 @@ def computed_updates(book: Book, derived: Derived, only: Mapping[str, set[str]] 
     for key, by_id in derived.items():
         if key not in book.tabs:
             continue
+        wanted = only.get(key, set()) if only is not None else None
         for record in book.all_rows(key):
-            if only is not None and record.id not in only.get(key, set()):
+            if wanted is not None and record.id not in wanted:
                 continue
             want = by_id.get(record.id)
             if not want:

@@ -61,7 +61,8 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
     other_base: list[tuple[str, str, str, Record]] = []  # links issued under another base are kept as issued
     for key in TABS:
         for record in book.all_rows(key):
-            values = {**record.values, **pending.get((key, record.row), {})}
+            extra = pending.get((key, record.row))  # most rows: none (no copy of their values)
+            values = {**record.values, **extra} if extra else record.values
             current = str(values.get("receipt") or "")
             if pattern.match(current):
                 continue
