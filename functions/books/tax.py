@@ -53,7 +53,13 @@ def rate_of(settings: Mapping[str, Any], record: Any = None) -> Decimal:
     if not enabled(settings):
         return ZERO
     own = record["vat_rate"] if record is not None else None
-    return Decimal(own) if isinstance(own, (Decimal, int)) else default_rate(settings)
+    if not isinstance(own, (Decimal, int)):
+        return default_rate(settings)
+    if not 0 <= own <= HUNDRED:
+        name = record["article"] or record["name"] or record.id
+        raise InvalidInputError(f"« {name} » : TVA % de {own}, un taux entre 0 et 100 est attendu. Corrigez-le dans "
+                                "le Stock ou les Types.", field="vat_rate", code="bad_rate")
+    return Decimal(own)
 
 
 def ttc(settings: Mapping[str, Any], price: Decimal, rate: Decimal, currency: str) -> Decimal:

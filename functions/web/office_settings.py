@@ -14,8 +14,8 @@ from functions.store.workbook import Record
 from functions.web.guard import registry
 from functions.web.office_common import actor, bp, business, done, field_errors
 
-TYPE_FIELDS = ("name", "price", "purchase_price")
-TYPE_LABELS = {"name": ["Nom"], "price": ["Prix"], "purchase_price": ["Prix d'achat"]}
+TYPE_FIELDS = ("name", "price", "purchase_price", "vat_rate")
+TYPE_LABELS = {"name": ["Nom"], "price": ["Prix"], "purchase_price": ["Prix d'achat"], "vat_rate": ["TVA %"]}
 _SHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})")
 
 

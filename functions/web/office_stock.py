@@ -24,9 +24,10 @@ from functions.web.office_common import (
     paginate,
 )
 
-ARTICLE_FIELDS = ("article", "unit", "threshold", "for_sale", "sale_price", "purchase_price", "image", "notes")
+ARTICLE_FIELDS = ("article", "unit", "threshold", "for_sale", "sale_price", "purchase_price", "vat_rate", "image",
+                  "notes")
 LABELS = {"article": ["Article"], "unit": ["Unité"], "threshold": ["Seuil d'alerte"], "for_sale": ["À vendre"],
-          "sale_price": ["Prix de vente"], "purchase_price": ["Prix d'achat"], "image": ["Image"],
+          "sale_price": ["Prix de vente"], "purchase_price": ["Prix d'achat"], "vat_rate": ["TVA %"], "image": ["Image"],
           "notes": ["Notes"], "initial": ["Quantité initiale"]}
 ADJUST_FIELDS = {"quantity": ["Quantité", "Le stock de", "Stock insuffisant"], "kind": ["Type d'ajustement"],
                  "reason": ["Motif", "Texte trop long"]}

@@ -277,3 +277,11 @@ def test_the_pdf_receipt_shows_the_reference_the_discount_and_the_tva(shop):
     data = render.page(render.content(biz.book(), "sale", r["caisse_id"], "R-9"), "https://ttr.example/r/x")
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(data, "80mm"))).pages)
     assert "PDF1" in text and "Remise (ami)" in text and "TVA 18 %" in text and "763" in text  # 900 TTC → 763 HT
+
+
+def test_a_tva_rate_outside_0_to_100_is_refused_at_the_sale_with_what_to_fix(shop):
+    biz = shop["biz"]
+    biz.set_setting("vat_enabled", "Oui", "Awa")
+    biz.update("stock", shop["coca"], {"vat_rate": "180"}, "Awa")
+    with pytest.raises(InvalidInputError, match="« Coca » : TVA % de 180, un taux entre 0 et 100"):
+        sale(shop, [(shop["coca"], 1)])

@@ -76,3 +76,24 @@ def test_the_admin_edits_methods_discount_limit_and_tva(office):
         ("15", True, True, Decimal(18))
     assert any(j["action"] == "paramètre" and "Moyens de paiement" in j["changes"]
                for j in biz.load(["journal"]).all_rows("journal"))
+
+
+def test_a_rate_per_article_and_per_type_from_the_forms_when_tva_is_on(office):
+    biz = office.biz
+    admin = office.login_admin()
+    assert 'name="vat_rate"' not in admin.get("/stock/nouveau").get_data(as_text=True)  # TVA off: no field
+    biz.set_setting("vat_enabled", "Oui", "Awa")
+    page = admin.get("/stock/nouveau").get_data(as_text=True)
+    assert 'name="vat_rate"' in page
+    hidden = form_of(page, "/stock/nouveau")
+    r = admin.post("/stock/nouveau", data={**hidden, "article": "Riz", "unit": "kg", "for_sale": "Oui",
+                                           "sale_price": "1000", "vat_rate": "0"})
+    assert r.status_code == 303
+    riz = next(s for s in biz.load(["stock"]).rows("stock") if s["article"] == "Riz")
+    assert riz["vat_rate"] == Decimal(0)
+    page = admin.get("/parametres/activite").get_data(as_text=True)
+    hidden = form_of(page, "/parametres/types")
+    r = admin.post("/parametres/types", data={**hidden, "name": "Coupe", "price": "3000", "vat_rate": "9,5"})
+    assert r.status_code == 303
+    coupe = next(t for t in biz.load(["types"]).rows("types") if t["name"] == "Coupe")
+    assert coupe["vat_rate"] == Decimal("9.5")
