@@ -69,6 +69,8 @@ class Report:
     stock: assets.StockFigures = field(default_factory=assets.StockFigures)
     occupancy: assets.Occupancy | None = None
     investments: list[assets.Investment] = field(default_factory=list)
+    discounts: Decimal = ZERO  # remises given on the period's sales and prestations (functions.books.discounts)
+    taxes: list[Any] = field(default_factory=list)  # TVA by rate (functions.books.tax.collected)
 
     @property
     def revenue(self) -> Decimal:
@@ -150,11 +152,25 @@ def compute(book: Book, p: Period, today: date, grain: str | None = None, as_of:
     _articles(report, book, p, period_cash)
     totals = ledger.prestation_totals(book.all_rows("prestations"), book.rows("lines"), rows, book.codec.quantum)
     _types_and_clients(report, book, p, [rows[i] for i in period_cash.index], totals)
+    _discounts_and_tax(report, book, p, [rows[i] for i in period_cash.index])
     report.ageing = ageing_mod.ageing(book, as_of or min(p.end, today), today, totals)
     report.stock = assets.stock(book, p, today)
     report.occupancy = assets.occupancy(book, p)
     report.investments = assets.investments(book)
     return report
+
+
+def _discounts_and_tax(report: Report, book: Book, p: Period, period_rows: list[Any]) -> None:
+    """Remises and TVA of the period: the quick sales of its Caisse rows, the lines of its prestations (by their
+    start, not Annulée)."""
+    from functions.books import discounts, tax
+
+    live = {x.id for x in book.rows("prestations") if x["status"] != "Annulée"
+            and (d := frames.day_of(x["start"] or x["created_at"])) is not None and p.start <= d <= p.end}
+    lines = [ln for ln in book.rows("lines") if ln["prestation_id"] in live]
+    sales = [r for r in period_rows if r["type"] == "Vente"]
+    report.discounts = discounts.given(sales, lines)
+    report.taxes = tax.collected(sales, lines, book.codec.currency)
 
 
 def _series(report: Report, period_cash: Any) -> None:

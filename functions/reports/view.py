@@ -89,6 +89,13 @@ def _tables(r: Report) -> list[dict[str, Any]]:
         {"key": "clients", "title": "Meilleurs clients", "headers": ["Client", "Facturé", "Payé sur la période"],
          "kinds": ["text", m, m], "rows": [[c, b, p] for c, b, p in r.top_clients]},
     ]
+    if r.discounts or r.taxes:  # remises given, TVA collected (HT + TVA = TTC per rate)
+        out.append({"key": "remises_tva", "title": "Remises et TVA", "headers": ["Poste", "HT", "TVA", "TTC"],
+                    "kinds": ["text", m, m, m],
+                    "rows": ([["Remises accordées", "", "", r.discounts]] if r.discounts else [])
+                    + [[f"TVA {text.number(t.rate)} %" if t.rate is not None else "TVA des ventes rapides", t.ht, t.tva,
+                        t.ttc] for t in r.taxes]
+                    + ([["Total TVA", "", sum((t.tva for t in r.taxes), Decimal(0)), ""]] if r.taxes else [])})
     if r.ageing is not None:
         out.append({"key": "impayes", "title": f"Soldes impayés par ancienneté au {text.day(r.ageing.as_of)}",
                     "headers": ["Client", "Solde", *BUCKETS], "kinds": ["text", m, m, m, m, m],
@@ -118,7 +125,8 @@ def _tables(r: Report) -> list[dict[str, Any]]:
 
 #: The .xlsx sheet of each section.
 SHEETS = {"resultat": "Résultat", "caisse": "Caisse", "periode": "Par période", "moyens": "Moyens de paiement",
-          "articles": "Articles", "types": "Types", "clients": "Clients", "impayes": "Impayés", "stock": "Stock",
+          "articles": "Articles", "types": "Types", "clients": "Clients", "remises_tva": "Remises et TVA",
+          "impayes": "Impayés", "stock": "Stock",
           "occupation": "Occupation", "investissements": "Investissements"}
 
 
