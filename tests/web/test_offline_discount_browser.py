@@ -4,6 +4,7 @@ queued offline and sent once back online; the same reference queued again is ref
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -16,8 +17,9 @@ from tests.web.test_offline_browser import (  # noqa: F401
     _wait_sent,
     shop,
 )
+from tests.web.test_walk import CHROMIUM
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium absent")]
 
 
 def test_an_offline_sale_with_a_remise_and_a_flooz_reference(shop):  # noqa: F811
