@@ -155,8 +155,12 @@ def behind(book: Book, change: Change) -> list[tuple[str, Record]]:
             computed = {c.key for c in book.schema.tab(u.tab).columns if c.computed}
             if set(u.values) - computed:
                 touch(u.tab, u.record.id, {**u.record.values, **u.values})
+    shown = {book.schema.tab("clients").column(k).header for k in ("name", "phone")}  # a receipt's client
     for entry in change.journal:
         if entry.tab in ("caisse", "prestations", "lines", "clients") and entry.row:
+            if entry.tab == "clients" and entry.action == "modification" and not shown & {
+                    part.split(" : ", 1)[0] for part in entry.changes.split(" ; ")}:
+                continue  # an edit of what no receipt shows (Notes, Email…)
             found = book.find(entry.tab, entry.row)
             touch(entry.tab, entry.row, dict(found.values) if found is not None else {})
     pres.update(p.id for p in book.all_rows("prestations") if clients and p["client_id"] in clients)
