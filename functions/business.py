@@ -314,7 +314,7 @@ class Business:
                                                  extra_ops=report.ops) if change else 0
             baseline = [k for k in ID_TABS if snaps.get(k) is None and k in book.tabs]
             if report.writes or baseline:
-                self._rebuild_snapshots(book, change, None if report.writes else baseline)
+                self._rebuild_snapshots(book, change, None if report.writes else baseline, snaps)
             report.baseline = baseline
             mark_synced(self.state, self.workbook.version(), self.now().date(), report)
             return report
@@ -337,23 +337,35 @@ class Business:
         return [{c.header: codec.to_cell(c.type, codec.to_value(c.type, v) if v != "" else None)
                  for c, v in zip(jtab.columns, row, strict=False)} for row in lost]
 
-    def _rebuild_snapshots(self, book: Book, change: Change, only: list[str] | None) -> None:
-        final: dict[str, dict[str, dict[str, Any]]] = {
-            k: {r.id: dict(r.values) for r in book.all_rows(k) if r.id and not is_mark(r.id)}
-            for k in ID_TABS if k in book.tabs}
+    def _rebuild_snapshots(self, book: Book, change: Change, only: list[str] | None,
+                           known: dict[str, snapshot.TabSnapshot | None] | None = None) -> None:
+        """The snapshots of the workbook as this sync leaves it; a tab's is saved only when it differs from
+        ``known`` (what the state held at the start of the sync)."""
+        written: dict[str, dict[str, dict[str, Any]]] = {}  # the rows the change writes: their values after it
+        by_id = {k: {r.id: r for r in book.all_rows(k)} for k in {u.tab for u in change.updates} if k in book.tabs}
         for u in change.updates:
             rid = str(u.values.get("id") or u.record.id)
             if is_mark(rid):
                 continue  # a row typed by hand and quarantined: not taken
-            final.setdefault(u.tab, {}).setdefault(rid, dict(u.record.values)).update(u.values)
+            rows = written.setdefault(u.tab, {})
+            if rid not in rows:
+                found = by_id.get(u.tab, {}).get(rid)
+                rows[rid] = dict(found.values if found is not None and not is_mark(found.id) else u.record.values)
+            rows[rid].update(u.values)
         for key, values in change.appends:
             if values.get("id"):
-                final.setdefault(key, {})[str(values["id"])] = dict(values)
-        for key, rows in final.items():
+                written.setdefault(key, {})[str(values["id"])] = dict(values)
+        keys = [k for k in ID_TABS if k in book.tabs]
+        for key in keys + [k for k in written if k not in keys]:
             if only is not None and key not in only:
                 continue
             tab = book.schema.tab(key)
-            snapshot.save(self.state, key, {rid: snapshot.row_canon(tab, v) for rid, v in rows.items()})
+            snap = {r.id: snapshot.record_canon(tab, r) for r in book.all_rows(key) if r.id and not is_mark(r.id)}
+            for rid, values in written.get(key, {}).items():
+                snap[rid] = snapshot.row_canon(tab, values)
+            if known is not None and known.get(key) == snap:
+                continue  # the state holds exactly this already
+            snapshot.save(self.state, key, snap)
 
     # -- journal ---------------------------------------------------------------------------------------
     def verify_journal(self) -> Verdict:

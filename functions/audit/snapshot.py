@@ -38,6 +38,16 @@ def row_canon(tab: Tab, values: dict[str, Any]) -> dict[str, str]:
     return {c.key: canon(values.get(c.key)) for c in tab.columns if c.key != "id"}
 
 
+def record_canon(tab: Tab, record: Any) -> dict[str, str]:
+    """``row_canon`` of a record, kept on it: a record never changes (a changed row is a new record) and the
+    rows nobody touched are the same records from one read to the next, so a sync compares, not converts,
+    them. The dict is shared: read it, never change it."""
+    cached: tuple[Tab, dict[str, str]] | None = record.__dict__.get("_canon")
+    if cached is None or cached[0] is not tab:
+        cached = record.__dict__["_canon"] = (tab, row_canon(tab, record.values))
+    return cached[1]
+
+
 def load(state: StateStore, tab_key: str) -> TabSnapshot | None:
     blob = state.get_blob(f"snapshot.{tab_key}")
     if blob is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from functions.audit import merge as stale
 from functions.audit.journal import Head
-from functions.audit.snapshot import TabSnapshot, canon, row_canon
+from functions.audit.snapshot import TabSnapshot, canon, record_canon
 from functions.books import dashboard, ledger
 from functions.books.derive import apply_updates, computed_updates, derive, pending_records
 from functions.books.quarantine import (
@@ -157,7 +157,9 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
                 shown = {k: v for k, v in r.values.items() if k not in computed}
                 change.journal.append(_sheet_entry("ajout", key, rid, describe(tab, None, shown), person()))
                 continue
-            now = row_canon(tab, r.values)
+            now = record_canon(tab, r)
+            if now == old:
+                continue  # one comparison for a row nobody changed
             diff = {c.key: (old.get(c.key, ""), now[c.key]) for c in tab.columns
                     if c.key != "id" and c.key not in computed and old.get(c.key, "") != now[c.key]}
             if diff and (title, r.row) not in duplicated:
