@@ -284,7 +284,7 @@ def test_a_hotel_day_from_setup_to_journal_at_360px(server):
         assert f"1 × Coca ; Montant : {fcfa(400)} ; Moyen : Espèces" in text[11]
         assert "Catégorie : Nourriture et boissons" in text[12] and f"Montant : {fcfa(700)}" in text[12]
         assert text[13] == (f"Attendu : {fcfa(expected)} ; Compté : {fcfa(counted)} ; Écart : {fcfa(-50)} ; "
-                            "Remarque : une pièce de 50 introuvable")
+                            "Hors caisse du jour : Flooz 20000 ; Remarque : une pièce de 50 introuvable")
         assert entries[14][2] == entries[13][2] and f"Catégorie : {closing.SHORTAGE}" in text[14]
         look(page, "journal")
 
