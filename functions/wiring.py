@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from functions import config as settings
 from functions.business import Business
-from functions.config import Config, open_backend, open_state_store
+from functions.config import Config
 from functions.state.base import StateStore
 from functions.store.workbook import Workbook
 
@@ -33,10 +34,8 @@ def business(workbook: Workbook, state: StateStore, config: Config | None = None
 def open_business(config: Config | None = None) -> Business:
     """The business named by the settings (``TTR_WORKBOOK``, ``TTR_STATE``), wired, writing links on
     ``config.link_base`` (``TTR_PUBLIC_URL``, else the address this deployment serves)."""
-    from functions.config import link_base
-
     config = config or Config.from_env()
-    backend = open_backend(config.workbook)  # a bad workbook setting fails before a state file is made
-    state = open_state_store(config.state)
-    link_base(config, state)
+    backend = settings.open_backend(config.workbook)  # a bad workbook setting fails before a state file is made
+    state = settings.open_state_store(config.state)
+    settings.link_base(config, state)
     return business(Workbook(backend), state, config)
