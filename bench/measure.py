@@ -125,5 +125,13 @@ class CountingWsgi:
 
 
 def peak_mb() -> int:
-    """This process's peak resident memory so far, in MB (Linux reports kB)."""
+    """This process's peak resident memory so far, in MB: Linux's VmHWM (reset by exec, unlike ru_maxrss,
+    which a child started by a big parent inherits), else ru_maxrss (kB)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024

@@ -63,7 +63,7 @@ from functions.store.xlsx_parts import (
 from functions.store.xlsx_styles import Styles
 
 COMPRESS_LEVEL = 1  # rewritten parts: fast deflate (level 6 costs ~3x the time for ~15% smaller parts)
-Payload = tuple[bytes, int, int]  # a member's raw deflate data, CRC-32 and uncompressed size
+Payload = tuple[list[bytes], int, int]  # a member's raw deflate data (in pieces), CRC-32 and uncompressed size
 
 
 def _missing_tab(title: str) -> MissingTabError:
@@ -299,9 +299,9 @@ class XlsxBackend(Backend):
             for t, e in edits.items():
                 if e.cells or e.replaced:
                     xml = sheets.xml(t)
-                    body, crc, size, keep[pkg.sheets[t]] = pack(*rewrite_sheet_split(xml, e, styles),
-                                                                sheets.before.get(t))
-                    packed[pkg.sheets[t]] = (body, crc, size)
+                    head, lo, hi, rest = rewrite_sheet_split(xml, e, styles)
+                    pieces, crc, size, keep[pkg.sheets[t]] = pack(xml, head, lo, hi, rest, sheets.before.get(t))
+                    packed[pkg.sheets[t]] = (pieces, crc, size)
             parts: dict[str, bytes] = {}
             if styles.changed and pkg.styles:
                 parts[pkg.styles] = styles.render().encode("utf-8")
@@ -483,8 +483,8 @@ def _write_zip(f: IO[bytes], data: bytes, zf: zipfile.ZipFile, parts: dict[str, 
                 if info.filename in parts:
                     out.writestr(zi, parts[info.filename], compresslevel=COMPRESS_LEVEL)
                     continue
-                payload, zi.CRC, zi.file_size = packed[info.filename]
-                zi.compress_size = len(payload)
-                put_member(out, zi, payload)
+                pieces, zi.CRC, zi.file_size = packed[info.filename]
+                zi.compress_size = sum(len(p) for p in pieces)
+                put_member(out, zi, *pieces)
             else:
                 copy_member(data, info, out)

@@ -134,12 +134,13 @@ def copy_member(src: bytes, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None
     put_member(out, zi, src[start : start + info.compress_size])
 
 
-def put_member(out: zipfile.ZipFile, zi: zipfile.ZipInfo, payload: bytes) -> None:
-    """Write a member whose compressed bytes, CRC and sizes are already known (``zi`` says them)."""
+def put_member(out: zipfile.ZipFile, zi: zipfile.ZipInfo, *payload: bytes) -> None:
+    """Write a member whose compressed bytes (in pieces), CRC and sizes are already known (``zi`` says them)."""
     assert out.fp is not None
     zi.header_offset = out.fp.tell()
     out.fp.write(zi.FileHeader(False))
-    out.fp.write(payload)
+    for piece in payload:
+        out.fp.write(piece)
     out.filelist.append(zi)
     out.NameToInfo[zi.filename] = zi
     out.start_dir = out.fp.tell()  # type: ignore[attr-defined]
@@ -218,9 +219,11 @@ def _row_number(body: str, start: int) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _seek(body: str, target: int) -> int:
-    """A row start at or before row ``target`` (rows are sorted by ``r``): a bisection, not a scan."""
-    lo, hi, best = 0, len(body), 0
+def _seek(body: str, target: int, lo: int = 0, hi: int | None = None) -> int:
+    """A row start at or before row ``target`` in ``body[lo:hi]`` (rows are sorted by ``r``): a bisection, not
+    a scan; ``lo`` when there is none before."""
+    hi = len(body) if hi is None else hi
+    first = best = lo
     while hi - lo > 2048:
         mid = (lo + hi) // 2
         p = body.find("<row", mid, hi)
@@ -229,7 +232,7 @@ def _seek(body: str, target: int) -> int:
             continue
         r = _row_number(body, p)
         if r is None:
-            return 0
+            return first
         if r < target:
             lo = best = p
         else:
@@ -293,43 +296,57 @@ class _SheetWriter:
         return f'<row r="{r}"{tag[4:]}>{inner}</row>'
 
 
-def _split_sheet(xml: str) -> tuple[str, str, str]:
-    """(everything up to ``<sheetData>``, the rows, ``</sheetData>`` and what follows)."""
+def _sheet_bounds(xml: str) -> tuple[int, int, str | None]:
+    """(where the rows start, where they end, the replacement of an empty ``<sheetData/>`` or None)."""
     m = re.compile(r"<sheetData\s*/>|<sheetData\b[^>]*>").search(xml, max(0, xml.find("<sheetData")))
     if m is None:
         raise WorkbookCorruptError("Onglet illisible : aucune zone de données (sheetData).")
     if m.group().endswith("/>"):
-        return xml[: m.start()] + "<sheetData>", "", "</sheetData>" + xml[m.end() :]
+        return m.start(), m.start(), None
     close = xml.rfind("</sheetData>")
     if close < m.end():
         raise WorkbookCorruptError("Onglet illisible : zone de données (sheetData) incomplète.")
-    return xml[: m.end()], xml[m.end() : close], xml[close:]
+    return m.end(), close, m.group()
 
 
-def rewrite_sheet(xml: str, edit: SheetEdit, styles: Styles, scan_all: bool = False) -> str:
-    """The sheet part with ``edit`` applied; untouched rows are copied as they are. Rows before the
-    first edited one are skipped by bisection unless ``scan_all`` (rows without ``r`` need counting)."""
-    return "".join(rewrite_sheet_split(xml, edit, styles, scan_all))
+def _split_sheet(xml: str) -> tuple[str, str, str]:
+    """(everything up to ``<sheetData>``, the rows, ``</sheetData>`` and what follows)."""
+    start, end, opening = _sheet_bounds(xml)
+    if opening is None:
+        return xml[:start] + "<sheetData>", "", "</sheetData>" + xml[xml.index("/>", start) + 2 :]
+    return xml[:start], xml[start:end], xml[end:]
 
 
-def rewrite_sheet_split(xml: str, edit: SheetEdit, styles: Styles, scan_all: bool = False) -> tuple[str, str, str]:
-    """``rewrite_sheet`` as (the part up to ``<sheetData>``, the rows kept verbatim at the start of the old
-    sheet data, the rest): the writer reuses what it compressed of the kept rows last time."""
-    head, body, tail = _split_sheet(xml)
+def rewrite_sheet(xml: str, edit: SheetEdit, styles: Styles) -> str:
+    """The sheet part with ``edit`` applied; untouched rows are copied as they are."""
+    head, lo, hi, rest = rewrite_sheet_split(xml, edit, styles)
+    return head + xml[lo:hi] + rest
+
+
+def rewrite_sheet_split(xml: str, edit: SheetEdit, styles: Styles, scan_all: bool = False
+                        ) -> tuple[str, int, int, str]:
+    """``rewrite_sheet`` as (the new part up to its rows, ``lo``, ``hi``, the rest): ``xml[lo:hi]``, the rows
+    before the first edited one (found by bisection unless ``scan_all``: rows without ``r`` need counting),
+    stay verbatim, without being copied here; the writer reuses what it compressed of them last time."""
+    lo, end, opening = _sheet_bounds(xml)
+    if opening is None:  # <sheetData/>: no rows
+        head, tail = xml[:lo] + "<sheetData>", "</sheetData>" + xml[xml.index("/>", lo) + 2 :]
+    else:
+        head, tail = xml[:lo], xml[end:]
     writer = _SheetWriter(head, edit, styles)
     targets = sorted(edit.cells)
-    start = 0 if scan_all else _seek(body, 2 if edit.replaced else (targets[0] if targets else 1))
+    start = lo if scan_all else _seek(xml, 2 if edit.replaced else (targets[0] if targets else 1), lo, end)
     out: list[str] = []
     pos, prev, t = start, 0, 0
-    for row in _ROW.finditer(body, start):
+    for row in _ROW.finditer(xml, start, end):
         if t == len(targets) and not edit.replaced:
             break
-        r = _row_number(body, row.start())
-        if r is None and start > 0:
+        r = _row_number(xml, row.start())
+        if r is None and start > lo:
             return rewrite_sheet_split(xml, edit, styles, scan_all=True)
         r = prev + 1 if r is None else r
         prev = r
-        out.append(body[pos : row.start()])
+        out.append(xml[pos : row.start()])
         pos = row.end()
         while t < len(targets) and targets[t] < r:
             out.append(writer.new_row(targets[t]))
@@ -339,16 +356,16 @@ def rewrite_sheet_split(xml: str, edit: SheetEdit, styles: Styles, scan_all: boo
             t += 1
         elif not (edit.replaced and r >= 2):
             out.append(row.group())
-    out.append(body[pos:])
+    out.append(xml[pos:end])
     out.extend(writer.new_row(r) for r in targets[t:])
     rest = "".join(out)
     last = rest.rfind("<row")
     last_row = (_row_number(rest, last) or 1) if last >= 0 else None
     if last_row is None:
-        last = body.rfind("<row", 0, start)
-        last_row = (_row_number(body, last) or 1) if last >= 0 else 1
+        last = xml.rfind("<row", lo, start)
+        last_row = (_row_number(xml, last) or 1) if last >= 0 else 1
     head = _dimension(head, last_row, writer.max_col)
-    return head, body[:start], rest + tail
+    return head, lo, start, rest + tail
 
 
 def _dimension(head: str, last_row: int, max_col: int) -> str:
