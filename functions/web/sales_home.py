@@ -72,7 +72,8 @@ def dashboard(biz: Business, *, sale_form: dict[str, str] | None = None, error: 
                            idem=sf.idempotency_token(), name=book.settings.get("business_name"),
                            title=book.title("prestations"), month=_month(now),
                            sales="sales" in current_app.blueprints, size=_size(biz, book),
-                           trend=_trend(book, now) if "cash" in show else None)
+                           trend=_trend(book, now) if "cash" in show else None,
+                           outbox=_outbox(biz, book, now), today=now.date())
     return html, status
 
 
@@ -88,6 +89,15 @@ def _size(biz: Business, book: Book) -> str | None:
     from functions.archive_read import workbook_size
 
     return workbook_size(biz, book).suggestion() if g.get("role") == "admin" else None
+
+
+def _outbox(biz: Business, book: Book, now: datetime) -> list[Any]:
+    """« À envoyer » on the dashboard too: the reminder links ready, for whoever may open the Agenda."""
+    if "office" not in current_app.blueprints or not permissions.allowed(g.get("role"), "agenda", book.settings):
+        return []
+    from functions.reminders.outbox import pending
+
+    return pending(biz.state, now.date(), admin=g.get("role") == "admin", country=book.settings.get("country") or "TG")
 
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",

@@ -89,3 +89,22 @@ def test_links_of_yesterday_stay_listed_older_ones_do_not(lome_clock):
     assert len(pending(b.state, date(2026, 3, 15), admin=True)) == 5
     assert pending(b.state, date(2026, 3, 16), admin=True) == []
     assert len(pending(b.state, date(2026, 3, 14) + timedelta(days=1), admin=False)) == 3
+
+
+def test_the_dashboard_lists_the_links_too_and_one_tap_there_records_the_send(office):
+    b = office.biz
+    admin = office.login_admin()
+    html = admin.get("/").get_data(as_text=True)
+    assert "À envoyer (5)" in html
+    (link, key), *_ = buttons(html)
+    hidden = form_of(html, "/agenda/rappels/envoyer")
+    r = admin.post("/agenda/rappels/envoyer", data={"csrf": hidden["csrf"], "rappel": key})
+    assert r.status_code == 200
+    assert "À envoyer (4)" in admin.get("/").get_data(as_text=True)
+    assert len(journal(b, "rappel envoyé")) == 1
+
+
+def test_an_employee_without_the_agenda_sees_no_reminder_on_the_dashboard(office):
+    office.biz.set_settings({"perm_agenda": "Non"}, "Awa")
+    html = office.login_employee().get("/").get_data(as_text=True)
+    assert "À envoyer" not in html and "wa.me" not in html
