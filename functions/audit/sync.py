@@ -186,6 +186,7 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
     if stale_patches is not None:
         change.journal.insert(0, stale.summary(report.merged, report.conflicts))
 
+    _normalise_phones(book, change, set_values)
     _link_clients(book, ctx, change, set_values, report)
     _computed_edits(book, ctx, snapshots, new_records, change, report)
     _typed_totals(book, ctx, snapshots, change, report)
@@ -211,6 +212,32 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
             change.replaces.append(("dashboard", board))
     report.journal_rows = len(change.journal)
     return change, report
+
+
+def _normalise_phones(book: Book, change: Change, set_values: Callable[[Record, dict[str, Any]], None]) -> None:
+    """A phone typed in the sheet as people write it (« 90 11 22 33 ») is stored in the one international form
+    (« +22890112233 », shown national by the app), journaled; text that is not a number is left as typed."""
+    from functions import phones
+
+    country = book.settings.get("country") or "TG"
+    for key in ID_TABS:
+        if key not in book.tabs:
+            continue
+        tab = book.schema.tab(key)
+        columns = [c for c in tab.columns if c.type == "phone" and not c.computed]
+        if not columns:
+            continue
+        for r in book.all_rows(key):
+            fixed = {}
+            for c in columns:
+                typed = str(r[c.key] or "").strip()
+                stored = phones.e164(typed, country) if typed else ""
+                if stored and stored != typed:
+                    fixed[c.key] = stored
+            if fixed and r.id:
+                set_values(r, fixed)
+                change.journal.append(_system("téléphone", key, r.id, " ; ".join(
+                    f"{tab.column(k).header} : {r[k]} → {v}" for k, v in fixed.items())))
 
 
 def _assign_ids(book: Book, ctx: Ctx, set_values: Callable[[Record, dict[str, Any]], None],
