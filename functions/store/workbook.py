@@ -8,6 +8,7 @@ row with the codec. A row that cannot be typed is kept out of ``records`` and re
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -229,7 +230,15 @@ class Workbook:
         previous = self._memo.get(memo_key)
         old_rows, old_outcomes = previous if previous is not None else ([], [])
         outcomes: list[Record | RowError | None] = []
-        for n, row in enumerate(grid[1:], start=2):
+        rows = grid[1:]
+        skip = 0
+        if typed is not None and old_rows and len(rows) >= len(old_rows) \
+                and all(map(operator.is_, rows[: len(old_rows)], old_rows)):
+            # The same rows as last time, more after them (an append): the typed rows are kept as they were.
+            skip, t = len(old_rows), typed[1]
+            outcomes = list(old_outcomes)
+            out.records, out.errors, out.blank_rows = list(t.records), list(t.errors), t.blank_rows
+        for n, row in enumerate(rows[skip:], start=2 + skip):
             i = n - 2
             if i < len(old_rows) and (old_rows[i] is row or old_rows[i] == row):
                 outcome = old_outcomes[i]
@@ -242,10 +251,9 @@ class Workbook:
                 out.errors.append(outcome)
             else:
                 out.records.append(outcome)
-        self._memo[memo_key] = (grid[1:], outcomes)
-        if token is not None:
-            self._typed[memo_key] = (token, TabRows(tab, title, header, list(out.records), list(out.errors),
-                                                    out.blank_rows))
+        self._memo[memo_key] = (rows, outcomes)  # and the typed rows of the same read, with its token (or None)
+        self._typed[memo_key] = (token, TabRows(tab, title, header, list(out.records), list(out.errors),
+                                                out.blank_rows))
         return out
 
     @staticmethod
