@@ -228,12 +228,17 @@ def _normalise_phones(book: Book, change: Change, set_values: Callable[[Record, 
         if not columns:
             continue
         for r in book.all_rows(key):
-            fixed = {}
-            for c in columns:
-                typed = str(r[c.key] or "").strip()
-                stored = phones.e164(typed, country) if typed else ""
-                if stored and stored != typed:
-                    fixed[c.key] = stored
+            cached = r.__dict__.get("_phones")  # kept on the record: a record never changes (see record_canon)
+            if cached is not None and cached[0] == country:
+                fixed = cached[1]
+            else:
+                fixed = {}
+                for c in columns:
+                    typed = str(r[c.key] or "").strip()
+                    stored = phones.e164(typed, country) if typed else ""
+                    if stored and stored != typed:
+                        fixed[c.key] = stored
+                r.__dict__["_phones"] = (country, fixed)
             if fixed and r.id:
                 set_values(r, fixed)
                 change.journal.append(_system("téléphone", key, r.id, " ; ".join(
