@@ -150,8 +150,9 @@ class Workbook:
     def __init__(self, backend: Backend, schema: Schema | None = None) -> None:
         self.backend = backend
         self.schema = schema or load_schema()
-        self._memo: dict[tuple[Any, ...], tuple[list[list[Cell]], list[Record | RowError | None]]] = {}
-        self._typed: dict[tuple[Any, ...], tuple[object, TabRows]] = {}  # by the backend's token of the grid
+        # Per tab: the rows of the last read, what each became, the backend's token of that grid (or None) and
+        # the typed rows; one entry, replaced whole (threads reading at once never mix two reads).
+        self._memo: dict[tuple[Any, ...], tuple[list[list[Cell]], list[Record | RowError | None], object, TabRows]] = {}
 
     # -- titles ----------------------------------------------------------------------------------------
     def resolve_titles(self, existing: Sequence[str]) -> dict[str, str]:
@@ -187,9 +188,8 @@ class Workbook:
             codec = Codec(settings.get("currency") or "XOF")
         except InvalidInputError as exc:
             raise RowError(titles["settings"], None, exc.message) from None
-        tokens: dict[str, object] = getattr(self.backend, "tokens", {})
-        tabs = {k: self.parse_tab(self.schema.tab(k), titles[k], grids[titles[k]], codec, tokens.get(titles[k]))
-                for k in wanted}
+        tabs = {k: self.parse_tab(self.schema.tab(k), titles[k], grids[titles[k]], codec,
+                                  getattr(grids[titles[k]], "token", None)) for k in wanted}
         return Book(self.schema, settings, codec, tabs, {titles[k]: grids[titles[k]] for k in wanted})
 
     def parse_settings(self, grid: list[list[Cell]]) -> dict[str, str]:
@@ -207,8 +207,9 @@ class Workbook:
         return values
 
     def parse_tab(self, tab: Tab, title: str, grid: list[list[Cell]], codec: Codec, token: object = None) -> TabRows:
-        """The typed rows of a tab. ``token`` (from a backend that keeps its grids, see ``XlsxBackend.tokens``)
-        names the grid: the same token as last time is the same grid, whose typed rows are kept whole."""
+        """The typed rows of a tab. ``token`` (from a backend that keeps its grids: the ``token`` of the grid
+        ``XlsxBackend.read`` returns) names the grid: the same token as last time is the same grid, whose typed
+        rows are kept whole."""
         header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
         missing = [c.header for c in tab.columns if c.header not in header]
         if missing:
@@ -223,19 +224,18 @@ class Workbook:
         # Rows equal to the ones at the same place in the previous read keep their typed record: after an
         # action only the rows it touched (and the rows it appended) are typed again.
         memo_key = (tab.key, title, codec.currency, tuple(header))
-        typed = self._typed.get(memo_key)
-        if token is not None and typed is not None and typed[0] is token:
-            t = typed[1]
-            return TabRows(tab, title, header, list(t.records), list(t.errors), t.blank_rows)
         previous = self._memo.get(memo_key)
-        old_rows, old_outcomes = previous if previous is not None else ([], [])
+        if token is not None and previous is not None and previous[2] is token:
+            t = previous[3]
+            return TabRows(tab, title, header, list(t.records), list(t.errors), t.blank_rows)
+        old_rows, old_outcomes = (previous[0], previous[1]) if previous is not None else ([], [])
         outcomes: list[Record | RowError | None] = []
         rows = grid[1:]
         skip = 0
-        if typed is not None and old_rows and len(rows) >= len(old_rows) \
+        if previous is not None and old_rows and len(rows) >= len(old_rows) \
                 and all(map(operator.is_, rows[: len(old_rows)], old_rows)):
             # The same rows as last time, more after them (an append): the typed rows are kept as they were.
-            skip, t = len(old_rows), typed[1]
+            skip, t = len(old_rows), previous[3]
             outcomes = list(old_outcomes)
             out.records, out.errors, out.blank_rows = list(t.records), list(t.errors), t.blank_rows
         for n, row in enumerate(rows[skip:], start=2 + skip):
@@ -251,9 +251,8 @@ class Workbook:
                 out.errors.append(outcome)
             else:
                 out.records.append(outcome)
-        self._memo[memo_key] = (rows, outcomes)  # and the typed rows of the same read, with its token (or None)
-        self._typed[memo_key] = (token, TabRows(tab, title, header, list(out.records), list(out.errors),
-                                                out.blank_rows))
+        self._memo[memo_key] = (rows, outcomes, token, TabRows(tab, title, header, list(out.records),
+                                                               list(out.errors), out.blank_rows))
         return out
 
     @staticmethod

@@ -101,12 +101,9 @@ class XlsxBackend(Backend):
         # Grids of the tabs as last read or written, each with the signature of its part (CRC-32 and size from
         # the zip's central directory, and those of the parts every tab depends on): a tab whose signature is
         # unchanged is not read again (the toolkit's own writes keep it warm; any other change drops it).
-        self._cache: dict[str, tuple[tuple[object, ...], Grid]] = {}
+        self._cache: dict[str, tuple[tuple[object, ...], Grid, object]] = {}  # title -> (signature, grid, token)
         # The zip's directory as last seen, and what it says: titles in order, title -> part, shared parts.
         self._titles: tuple[tuple[object, ...], list[str], dict[str, str], tuple[str, ...]] | None = None
-        #: A token per tab that changes whenever the grid ``read`` returns for it changes: ``Workbook`` keeps
-        #: the typed rows of a tab whose token is unchanged (``parse_tab``).
-        self.tokens: dict[str, object] = {}
         # The sheet parts this backend wrote, by member name, with their signature in the file as written: the
         # text (not inflated again) and the compressed start of its rows (not deflated again, see xlsx_pack).
         self._packed: dict[str, tuple[tuple[object, ...], Packed]] = {}
@@ -262,16 +259,19 @@ class XlsxBackend(Backend):
                 if t not in names:
                     raise _missing_tab(t)
             sigs = {t: (_member_signature(zf, parts[t]), shared) for t in wanted}
-            stale = [t for t in wanted if t not in self._cache or self._cache[t][0] != sigs[t]]
-            if stale:
+            cache = self._cache  # this read's view, even if a write in another thread replaces it meanwhile
+            found = {t: cache[t] for t in wanted if t in cache and cache[t][0] == sigs[t]}
+            if len(found) < len(wanted):
                 f.seek(0)
                 data = f.read()
                 self.traffic["down"] += len(data)
                 wb = self._workbook(data)
-                for t in stale:
-                    self._cache[t] = (sigs[t], self._grid(wb, t))
-                    self.tokens[t] = object()
-        return {t: list(self._cache[t][1]) for t in wanted}  # rows are shared, never changed in place (_plan)
+                for t in wanted:
+                    if t not in found:
+                        found[t] = cache[t] = (sigs[t], self._grid(wb, t), object())
+        # Rows are shared, never changed in place (_plan); each grid carries the token of the cached one, so
+        # ``Workbook`` keeps the typed rows of a tab whose grid did not change (``parse_tab``).
+        return {t: TokenGrid(found[t][1], found[t][2]) for t in wanted}
 
     def write(self, ops: Sequence[Op]) -> None:
         self.requests["write"] += 1
@@ -288,7 +288,8 @@ class XlsxBackend(Backend):
             except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
                 raise self._corrupt() from exc
             sigs = self._signatures(zf, pkg)
-            cache = {t: g for t, (sig, g) in self._cache.items() if sigs.get(t) == sig}
+            known = {t: entry for t, entry in self._cache.items() if sigs.get(t) == entry[0]}
+            cache = {t: entry[1] for t, entry in known.items()}
             sheets = _SheetSource(self, data, pkg, ops, cache)
             edits = self._plan(ops, sheets)
             if not any(e.cells or e.replaced for e in edits.values()):
@@ -314,11 +315,10 @@ class XlsxBackend(Backend):
             # added for new cells changes no value), tabs written whole take the grid the ops were applied to.
             written = zipfile.ZipFile(io.BytesIO(new))
             new_sigs = self._signatures(written, pkg)
-            kept = {t: (new_sigs[t], g) for t, g in cache.items() if t not in sheets.grids}
+            kept = {t: (new_sigs[t], entry[1], entry[2]) for t, entry in known.items() if t not in sheets.grids}
             for t, g in sheets.grids.items():
-                self.tokens[t] = object()
                 if t in sheets.complete:
-                    kept[t] = (new_sigs[t], trim_grid(g))
+                    kept[t] = (new_sigs[t], trim_grid(g), object())
             self._cache = kept
             self._packed.update({part: (_member_signature(written, part), k) for part, k in keep.items()})
             common = tuple(n for n in (pkg.main, pkg.styles, pkg.shared) if n)
@@ -450,6 +450,16 @@ class _SheetSource:
             raise _missing_tab(title)
         self.complete.add(title)
         return self.backend._grid(self._wb, title) or [[]]
+
+
+class TokenGrid(list):  # type: ignore[type-arg]
+    """A grid as ``read`` returns it, with the token of the cached grid it is a copy of."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, rows: Grid, token: object) -> None:
+        super().__init__(rows)
+        self.token = token
 
 
 def _version(zf: zipfile.ZipFile) -> tuple[object, ...]:

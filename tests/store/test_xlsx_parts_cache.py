@@ -65,3 +65,21 @@ def test_a_save_by_a_spreadsheet_program_reads_the_parts_it_changed(parsed):
     assert seen == ["Clients"]  # openpyxl wrote Caisse's part byte for byte as it was
     assert grids["Clients"][-1] == ["C9", "Kofi"]
     assert grids["Caisse"] == [["ID", "Montant"]]
+
+
+def test_typed_rows_follow_the_grid_read_even_when_a_write_lands_in_between(tmp_path, clock):
+    """A page thread reads, an action writes, then the page types what it read: the next read still sees
+    the new row (the token travels with the grid, not with the backend)."""
+    from functions.business import Business
+    from functions.state.memory import MemoryStateStore
+    from functions.store.codec import Codec
+    from functions.store.workbook import Workbook
+
+    biz = Business(Workbook(XlsxBackend(tmp_path / "w.xlsx")), MemoryStateStore(), clock=clock)
+    biz.init({"business_name": "Chez Awa"})
+    wb, backend = biz.workbook, biz.workbook.backend
+    title = biz.load(["caisse"]).title("caisse")
+    seen = backend.read([title])[title]  # the page's read
+    new = biz.revenue("5000", "Awa", description="Apport")["caisse_id"]  # the action's write
+    wb.parse_tab(wb.schema.tab("caisse"), title, seen, Codec("XOF"), seen.token)  # the page types its rows
+    assert biz.load(["caisse"]).find("caisse", new) is not None
