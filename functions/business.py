@@ -47,7 +47,8 @@ class Business:
         #: Called with (business, book, change) before a change is written, by actions and by the sync:
         #: modules above ``books`` (receipts, reminders) complete the change there (e.g. receipt links).
         self.change_hooks: list[Callable[[Business, Book, Change], None]] = []
-        self._cached: tuple[float, Book] | None = None  # the last full read, for pages (see ``book()``)
+        # The last full read, for pages (see ``book()``): when, the book, the workbook's version before it.
+        self._cached: tuple[float, Book, str | None] | None = None
 
     # -- time ------------------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -72,14 +73,19 @@ class Business:
 
     def book(self, max_age: float = 20.0) -> Book:
         """Every tab, read at most once per ``max_age`` seconds per instance and read again after this
-        instance writes or syncs: what pages show (a person's edit in the sheet shows within max_age)."""
+        instance writes or syncs: what pages show (a person's edit in the sheet shows within max_age). Past
+        ``max_age``, a workbook whose version is unchanged (see ``Workbook.version``) is not read again."""
         import time
 
         now = time.monotonic()
         if self._cached is not None and now - self._cached[0] < max_age:
             return self._cached[1]
+        version = self.workbook.version()  # before the read: a change meanwhile is seen next time
+        if self._cached is not None and version is not None and self._cached[2] == version:
+            self._cached = (now, self._cached[1], version)
+            return self._cached[1]
         book = self.load()
-        self._cached = (now, book)
+        self._cached = (now, book, version)
         return book
 
     def forget(self) -> None:

@@ -102,3 +102,15 @@ def test_a_dropped_snapshot_is_taken_again(shop):
     snapshot.drop(biz.state, "clients")
     report = biz.sync()
     assert report.baseline == ["clients"]
+
+
+def test_a_page_past_its_cache_reads_nothing_while_the_workbook_is_unchanged(shop):
+    biz, person, _ = shop
+    biz.book(max_age=0)
+    before = reads(biz)
+    book = biz.book(max_age=0)
+    assert reads(biz) == before
+    person.set_cell("Clients", 2, "Notes", "Client fidèle")
+    fresh = biz.book(max_age=0)
+    assert reads(biz) == before + 1
+    assert fresh.all_rows("clients")[0]["notes"] == "Client fidèle" != book.all_rows("clients")[0]["notes"]
