@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,18 @@ GENESIS = "0" * 20
 FIELDS = ("time", "actor", "source", "action", "tab", "row", "changes")
 
 
+_KEYS: weakref.WeakKeyDictionary[StateStore, bytes] = weakref.WeakKeyDictionary()  # a key never changes once made
+
+
 def journal_key(state: StateStore) -> bytes:
+    known = _KEYS.get(state)
+    if known is not None:  # one state store round trip less per action
+        return known
+    _KEYS[state] = key = _read_key(state)
+    return key
+
+
+def _read_key(state: StateStore) -> bytes:
     doc = state.get("secrets", "journal_key")
     if doc is None:
         state.create("secrets", "journal_key", {"hex": secrets.token_hex(32)})
