@@ -242,3 +242,15 @@ def test_tokens_are_printed_only_when_asked(tmp_path):
     with served(tmp_path, schedule=False) as (again, _):
         r = requests.post(f"{again.url}/sync", headers={"X-TTR-Token": sync})
         assert r.status_code == 200 and "ecritures" in r.json()
+
+
+def test_a_process_with_many_open_files_still_serves(tmp_path):
+    """waitress's loop polls: with select() a listening socket above descriptor 1024 (a long-running process,
+    or this test suite after a thousand tests) killed the loop thread silently and nothing answered."""
+    held = [open(os.devnull) for _ in range(1100)]
+    try:
+        with served(tmp_path, schedule=False) as (server, _):
+            assert requests.get(f"{server.url}/sante", timeout=5).status_code == 200
+    finally:
+        for f in held:
+            f.close()

@@ -51,8 +51,10 @@ class Server:
                 logging.getLogger(name).setLevel(logging.ERROR)
             # Behind trusted relays (TTR_TRUSTED_PROXIES) the app reads X-Forwarded-For itself: waitress keeps it.
             relayed = (env.get("TTR_TRUSTED_PROXIES") or "0").strip() not in ("", "0")
+            # poll(), not select(): select() cannot watch a descriptor above 1024, which a long-running
+            # process (open files, SQLite connections, clients) reaches; the loop thread would die silently.
             wsgi = waitress.create_server(app, sockets=[sock], threads=THREADS, ident="TTR Gestion",
-                                          clear_untrusted_proxy_headers=not relayed)
+                                          clear_untrusted_proxy_headers=not relayed, asyncore_use_poll=True)
         except BaseException:
             sock.close()
             raise
