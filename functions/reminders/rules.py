@@ -73,6 +73,7 @@ class Settings:
     warnings: tuple[str, ...] = ()
     month_report: bool = False  # last month's report in the summary of the 1st (« Rapport du mois dans le résumé »)
     public_url: str = ""  # the app's public address (TTR_PUBLIC_URL): the summary links the report's PDF there
+    capacity: str = ""  # Google Sheets past 70 % of its cell limit (``functions.store.capacity``), else ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -253,7 +254,7 @@ def business_due(book: Book, day: date, settings: Settings) -> list[Due]:
                "agenda": [(a["time"].strftime("%H:%M") + " " if isinstance(a["time"], time) else "") + str(a["title"])
                           for a in agenda],
                "low_stock": len(k.low_stock), "business": settings.business, "journal": _checkpoint(book),
-               "size": k.size_hint or "", "month": month_report(book, day, settings) if day.day == 1 else None}
+               "size": k.size_hint or "", "capacity": settings.capacity, "month": month_report(book, day, settings) if day.day == 1 else None}
         out.append(Due(SUMMARY, "dashboard", "", settings.admin, ctx))
     return out
 

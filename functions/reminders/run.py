@@ -165,9 +165,17 @@ class Runner:
             return False
         return True
 
+    def _settings(self, book: Book) -> rules.Settings:
+        """The run's settings, with the cell-limit warning of a Google workbook (no request: sizes known)."""
+        from dataclasses import replace
+
+        from functions.store.capacity import cell_limit_warning
+
+        return replace(rules.Settings.from_book(book), capacity=cell_limit_warning(self.biz.workbook.backend) or "")
+
     def _act(self, book: Book, ctx: Ctx, day: date | None, summary: RunSummary) -> bool:
         """Send what is due (claims first, in the state store); False when it is not the time yet."""
-        settings = rules.Settings.from_book(book)
+        settings = self._settings(book)
         zone = {"timezone": settings.timezone, "hour": f"{settings.hour:%H:%M}"}  # read by functions.scheduler
         if self.state.get(COLLECTION, "zone") != zone:
             self.state.put(COLLECTION, "zone", zone)
@@ -192,7 +200,7 @@ class Runner:
         return True
 
     def _dry(self, book: Book, ctx: Ctx, day: date | None, summary: RunSummary) -> None:
-        settings = rules.Settings.from_book(book)
+        settings = self._settings(book)
         summary.warnings += settings.warnings
         summary.day = day or ctx.now.date()
         for p in plan(rules.due(book, summary.day, settings), summary.day, settings, self.channels, summary):

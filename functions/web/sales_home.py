@@ -85,10 +85,16 @@ def _trend(book: Book, now: datetime) -> Any:
 
 
 def _size(biz: Business, book: Book) -> str | None:
-    """The close suggestion for the admin (cells on Google Sheets, rows elsewhere: ``archive_read``)."""
+    """For the admin: Google Sheets past 70 % of its cell limit, and the close suggestion (cells on Google
+    Sheets, rows elsewhere: ``archive_read``). Neither costs a request."""
     from functions.archive_read import workbook_size
 
-    return workbook_size(biz, book).suggestion() if g.get("role") == "admin" else None
+    if g.get("role") != "admin":
+        return None
+    from functions.store.capacity import cell_limit_warning
+
+    hints = [h for h in (cell_limit_warning(biz.workbook.backend), workbook_size(biz, book).suggestion()) if h]
+    return " ".join(hints) or None
 
 
 def _outbox(biz: Business, book: Book, now: datetime) -> list[Any]:

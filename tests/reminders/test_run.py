@@ -254,3 +254,34 @@ def test_channel_bug_is_a_failure_not_a_crash(shop, whatsapp):
     summary = run(b, Channels(whatsapp=channels(whatsapp).whatsapp, email=Broken()))
     assert len(whatsapp.sent()) == 5
     assert summary.failures and all("erreur inattendue" in f.detail for f in summary.failures)
+
+
+def test_the_morning_summary_warns_when_google_sheets_nears_its_cell_limit(shop, whatsapp, smtp):
+    b, _ids = shop
+    b.workbook.backend.grid_cells = lambda fresh=False: 7_300_000  # as a Google workbook reports its grid sizes
+    run(b, channels(whatsapp, smtp))
+    summary_mail = next(m for m in smtp.messages if m["Subject"].startswith("Résumé"))
+    text = summary_mail.get_content()
+    assert "ATTENTION : Le classeur Google Sheets utilise 73 % de sa limite" in text
+
+
+def test_no_cell_warning_below_seventy_percent(shop, whatsapp, smtp):
+    b, _ids = shop
+    b.workbook.backend.grid_cells = lambda fresh=False: 6_000_000
+    run(b, channels(whatsapp, smtp))
+    summary_mail = next(m for m in smtp.messages if m["Subject"].startswith("Résumé"))
+    assert "limite" not in summary_mail.get_content()
+
+
+def test_the_admin_dashboard_warns_too(shop):
+    from functions.web.app import create_app
+    from tests.web.conftest import SECRET, Shell
+
+    b, _ids = shop
+    b.workbook.backend.grid_cells = lambda fresh=False: 7_300_000
+    office = Shell(b, b.clock)
+    office.app = create_app(lambda: b, {"TTR_SECRET_KEY": SECRET},
+                            blueprints=["functions.web.sales:bp", "functions.web.office:bp"])
+    office.app.testing = True
+    assert "73 % de sa limite" in office.login_admin().get("/").get_data(as_text=True)
+    assert "73 % de sa limite" not in office.login_employee().get("/").get_data(as_text=True)
