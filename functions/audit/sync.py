@@ -30,7 +30,7 @@ from functions.books.quarantine import (
     warnings,
 )
 from functions.books.records import Ctx, describe, display, taken_ids
-from functions.errors import RowError
+from functions.errors import InvalidInputError, RowError
 from functions.state.base import StateStore
 from functions.store.backend import Op
 from functions.store.workbook import Book, Change, JournalEntry, Record, RowUpdate, TabRows
@@ -92,7 +92,7 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
          stale_patches: list[Mapping[str, Any]] | None = None) -> tuple[Change, SyncReport]:
     """``stale_patches``: the app's actions since the version a stale save came from (see ``merge``)."""
     book, originals = unmarked(book)
-    report = SyncReport(errors=list(book.errors) + validate_rows(book))
+    report = SyncReport(errors=list(book.errors) + validate_rows(book) + _settings_errors(book))
     change = Change()
     updates: dict[tuple[str, int], RowUpdate] = {}
     who: list[str] = []
@@ -212,6 +212,25 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
             change.replaces.append(("dashboard", board))
     report.journal_rows = len(change.journal)
     return change, report
+
+
+def _settings_errors(book: Book) -> list[RowError]:
+    """Currency, country and time zone typed in the Paramètres tab are checked like the app's lists
+    (``functions.regional``): a typo is named with its row, not silently replaced by a default."""
+    from functions.regional import CHECKS
+
+    title = book.title("settings")
+    labels = {s.label: s.key for s in book.schema.tab("settings").settings if s.key in CHECKS}
+    out: list[RowError] = []
+    for n, row in enumerate(book.grids.get(title, [])[1:], start=2):
+        key = labels.get(str(row[0]).strip()) if row and row[0] is not None else None
+        value = str(row[1]).strip() if key and len(row) > 1 and row[1] is not None else ""
+        if key and value:
+            try:
+                CHECKS[key](value)
+            except InvalidInputError as exc:
+                out.append(RowError(title, n, exc.message))
+    return out
 
 
 def _normalise_phones(book: Book, change: Change, set_values: Callable[[Record, dict[str, Any]], None]) -> None:
