@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from bench.measure import median_ms as _median_ms  # noqa: E402
 from functions.accounts import passwords, users  # noqa: E402
 from functions.business import Business  # noqa: E402
 from functions.state.sqlite import SQLiteStateStore  # noqa: E402
@@ -23,12 +23,7 @@ from functions.web.app import create_app  # noqa: E402
 
 
 def median_ms(fn, n: int = 15) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return _median_ms(fn, n)
 
 
 def main() -> None:

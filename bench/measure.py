@@ -20,6 +20,19 @@ sys.path.insert(0, __file__.rsplit("/bench/", 1)[0])
 from functions.state.base import Doc, StateStore  # noqa: E402
 
 
+def median_ms(fn: Callable[[], object], runs: int = 5) -> float:
+    """The median wall time of ``runs`` calls of ``fn``, in milliseconds (the one timer of every bench)."""
+    import statistics
+    import time
+
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 class CountingState(StateStore):
     """Every call of the ``StateStore`` interface counted, then passed to ``inner``."""
 

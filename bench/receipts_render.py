@@ -10,12 +10,12 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.measure import median_ms  # noqa: E402
 
 PROBE = ("import time, sys; t = time.perf_counter(); import functions.receipts.entry; "
          "print(time.perf_counter() - t, any(m.split('.')[0] in ('pandas', 'openai') for m in sys.modules))")
@@ -51,13 +51,6 @@ def shop(prestations: int = 200):
     return biz, last
 
 
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:

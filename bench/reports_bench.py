@@ -13,14 +13,13 @@ import random
 import statistics
 import subprocess
 import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
+from bench.measure import median_ms as _median_ms  # noqa: E402
 from functions.business import Business  # noqa: E402
 from functions.state.memory import MemoryStateStore  # noqa: E402
 from functions.store.backend import MemoryBackend  # noqa: E402
@@ -31,12 +30,7 @@ METHODS = ["Espèces", "Mobile Money", "Carte", "Virement"]
 
 
 def median_ms(fn, n: int = 5) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return _median_ms(fn, n)
 
 
 def build(rows: int) -> Business:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import random
-import statistics
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from bench.measure import median_ms as _median_ms  # noqa: E402
 from functions.business import Business  # noqa: E402
 from functions.state.memory import MemoryStateStore  # noqa: E402
 from functions.store.backend import MemoryBackend  # noqa: E402
@@ -30,12 +28,7 @@ from tests.fakes.openai_server import FakeOpenAI, Turn  # noqa: E402
 
 
 def median_ms(fn, n: int = 9) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return _median_ms(fn, n)
 
 
 def build(rows: int) -> Business:

@@ -13,17 +13,16 @@ workbook, the close of one year of that many rows per tab (Prestations, Caisse, 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.measure import median_ms  # noqa: E402
 from functions.archive import archive_path, close_year  # noqa: E402
 from functions.audit import snapshot  # noqa: E402
 from functions.audit.journal import GENESIS, Head, chain, journal_key  # noqa: E402
@@ -73,13 +72,7 @@ def build(biz: Business, years: list[int], per_year: int) -> None:
     biz.sync()
 
 
-def ms(fn: Callable[[], object], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(runs)
+ms = median_ms  # (fn, repeat)
 
 
 def business(folder: Path, when: datetime) -> tuple[Business, SQLiteStateStore]:
