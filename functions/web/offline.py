@@ -295,13 +295,14 @@ def _done(kind: str, result: dict[str, Any]) -> str:
 
 
 def _receipt(biz: Any, result: dict[str, Any]) -> str:
-    """The receipt link of the Caisse row the action wrote (numbered when the action reached the server)."""
-    row_id = result.get("caisse_id")
-    if not row_id:
-        return ""
-    biz.forget()
-    row = biz.book().find("caisse", str(row_id))
-    return str(row["receipt"] or "") if row is not None else ""
+    """The receipt link of the Caisse row the action wrote (numbered when the action reached the server), from
+    the receipts' index in the state store: no workbook read per replayed action."""
+    from functions.receipts import store
+    from functions.web.sales_forms import public_base
+
+    row_id = str(result.get("caisse_id") or "")
+    receipt = store.for_row(biz.state, "caisse", row_id) if row_id else None
+    return store.link(public_base(), receipt.id) if receipt is not None else ""
 
 
 __all__ = ["bp", "binding", "build", "icon_png"]
