@@ -39,6 +39,17 @@ Cell = str | int | float | Decimal | bool | date | datetime | time | None
 Grid = list[list[Cell]]
 
 
+class TokenGrid(list):  # type: ignore[type-arg]
+    """A grid as a backend's ``read`` returns it, with the token of the cached grid it is a copy of: the same
+    token is the same rows (``Workbook`` then keeps their typed records)."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, rows: Grid, token: object) -> None:
+        super().__init__(rows)
+        self.token = token
+
+
 @dataclass(frozen=True)
 class NumberFormat:
     """``type`` is one of NUMBER, CURRENCY, PERCENT, DATE, DATE_TIME, TIME, TEXT (Google's names);

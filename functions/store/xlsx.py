@@ -46,6 +46,7 @@ from functions.store.backend import (
     RowIndex,
     SetupReport,
     TabSpec,
+    TokenGrid,
     UpdateRow,
     locate_row,
     trim_grid,
@@ -450,16 +451,6 @@ class _SheetSource:
             raise _missing_tab(title)
         self.complete.add(title)
         return self.backend._grid(self._wb, title) or [[]]
-
-
-class TokenGrid(list):  # type: ignore[type-arg]
-    """A grid as ``read`` returns it, with the token of the cached grid it is a copy of."""
-
-    __slots__ = ("token",)
-
-    def __init__(self, rows: Grid, token: object) -> None:
-        super().__init__(rows)
-        self.token = token
 
 
 def _version(zf: zipfile.ZipFile) -> tuple[object, ...]:
