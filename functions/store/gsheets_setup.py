@@ -23,8 +23,15 @@ from functions.store.gsheets_cells import cell_data
 GREY = {"red": 0.93, "green": 0.93, "blue": 0.93}
 PIXELS_PER_CHAR = 7
 ROW_STEP = 200  # empty rows kept below the data of a new tab, and added at a time when a write needs room
-FORMAT_KEY, FORMAT_VERSION = "ttr-format", 3  # 2: text columns are TEXT-formatted; 3: dropdowns set again (the
-# Caisse « Moyen » lists the mobile-money operators, not the former fixed five)
+FORMAT_KEY, FORMAT_VERSION = "ttr-format", 4  # 2: text columns are TEXT-formatted; 3: dropdowns set again (the
+# Caisse « Moyen » lists the mobile-money operators, not the former fixed five); 4: the spreadsheet's locale is
+# LOCALE (see ``locale_request``)
+#: The spreadsheet's locale, set at creation and once on older workbooks. Google reads what a person types in a
+#: number cell by it: in fr_FR « 25.000 » stays text, which the codec reads as 25 000 FCFA, and « 14/03/2026 » is
+#: the 14th of March; in en_US (the locale of a spreadsheet made by an English-speaking account) « 25.000 » would
+#: be stored as the number 25, and 03/14 read month first. Google has no locale of West Africa: fr_FR is the
+#: French one whose rules are those of the app (``functions.money``: comma decimal mark, space groups thousands).
+LOCALE = "fr_FR"
 
 
 class KnownTab(Protocol):
@@ -140,9 +147,15 @@ def setup_requests(
                 report.added_columns.append((spec.title, col.header))
         if spec.protected and not tab.protected:
             out.append(protect_request(tab.sheet_id, spec.title, editor))
-    if upgrade and out:
+    if upgrade:
+        out.append(locale_request())
         out.append(format_mark(format_version))
     return out
+
+
+def locale_request() -> dict[str, Any]:
+    """The spreadsheet read as the app reads amounts and dates (``LOCALE``)."""
+    return {"updateSpreadsheetProperties": {"properties": {"locale": LOCALE}, "fields": "locale"}}
 
 
 def _column(spec: TabSpec, header: str) -> ColumnSpec | None:

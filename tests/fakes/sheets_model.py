@@ -103,18 +103,36 @@ def normalize_user_value(v: dict[str, Any]) -> dict[str, Any]:
     return {k: val for k, val in v.items() if val is not None}
 
 
-def parse_user_entered(text: str) -> dict[str, Any]:
-    """What the Sheets UI (and USER_ENTERED) makes of typed text."""
+#: The spreadsheet locale's decimal mark and thousands separators, as the Sheets UI reads typed numbers: in
+#: fr_FR the decimal mark is the comma and a space (or no-break space) groups thousands, so "1,5" is 1.5,
+#: "25 000" is 25000 and a dot is no number at all ("25.000" stays the text "25.000"); en_US reads
+#: "25.000" as 25 and "25,000" as 25000; de_DE (and the other dot-grouping locales) "25.000" as 25000.
+NUMBER_MARKS = {"fr": (",", " \u00a0\u202f"), "en": (".", ","), "de": (",", "."), "it": (",", "."),
+                "es": (",", "."), "pt": (",", "."), "nl": (",", ".")}
+
+
+def _locale_number(text: str, locale: str) -> float | None:
+    point, groups = NUMBER_MARKS.get(locale.split("_")[0].lower(), NUMBER_MARKS["en"])
+    sep = "[" + re.escape(groups) + "]"
+    m = re.fullmatch(rf"\s*([+-]?)(\d{{1,3}}(?:{sep}\d{{3}})+|\d+)(?:{re.escape(point)}(\d+))?\s*(%?)\s*", text)
+    if m is None:
+        return None
+    whole = re.sub(sep, "", m.group(2))
+    n = float(f"{whole}.{m.group(3) or 0}") * (-1 if m.group(1) == "-" else 1)
+    return n / 100 if m.group(4) else n
+
+
+def parse_user_entered(text: str, locale: str = "fr_FR") -> dict[str, Any]:
+    """What the Sheets UI (and USER_ENTERED) makes of typed text, in the spreadsheet's ``locale``."""
     if text.startswith("="):
         return {"formulaValue": text}
     if text.startswith("'"):
         return {"stringValue": text[1:]}
     if text.upper() in ("TRUE", "FALSE", "VRAI", "FAUX"):
         return {"boolValue": text.upper() in ("TRUE", "VRAI")}
-    m = re.fullmatch(r"\s*([+-]?)(\d+(?:[.,]\d+)?)\s*(%?)\s*", text)
-    if m:  # "0707123456" is the number 707123456, "0042" is 42: leading zeros are lost
-        n = float(m.group(2).replace(",", ".")) * (-1 if m.group(1) == "-" else 1)
-        return {"numberValue": n / 100 if m.group(3) else n}
+    n = _locale_number(text, locale)
+    if n is not None:  # "0707123456" is the number 707123456, "0042" is 42: leading zeros are lost
+        return {"numberValue": n}
     d = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", text)  # fr_FR: day/month/year
     if d:
         try:
@@ -125,14 +143,15 @@ def parse_user_entered(text: str) -> dict[str, Any]:
     return {"stringValue": text}
 
 
-def typed_cell(old: dict[str, Any] | None, text: str) -> dict[str, Any]:
-    """A cell after a person typed ``text`` in the Sheets UI: parsed (numbers, dates, booleans, formulas)
-    unless the cell is formatted as plain text (TEXT, ``@``); a parsed date gets a date format."""
+def typed_cell(old: dict[str, Any] | None, text: str, locale: str = "fr_FR") -> dict[str, Any]:
+    """A cell after a person typed ``text`` in the Sheets UI of a spreadsheet in ``locale``: parsed (numbers,
+    dates, booleans, formulas) unless the cell is formatted as plain text (TEXT, ``@``); a parsed date gets a
+    date format."""
     fmt = ((old or {}).get("userEnteredFormat") or {}).get("numberFormat") or {}
     if fmt.get("type") == "TEXT":
         value = {"stringValue": text}
     else:
-        value = parse_user_entered(text)
+        value = parse_user_entered(text, locale)
     cell = apply_mask(old, {"userEnteredValue": value}, ["userEnteredValue"])
     if "numberValue" in value and re.fullmatch(r"\s*\d{1,2}/\d{1,2}/\d{4}\s*", text) and not fmt:
         cell = apply_mask(cell, {"userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": "dd/mm/yyyy"}}},

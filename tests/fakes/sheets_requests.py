@@ -319,6 +319,14 @@ class Batch:
         self.work.developer_metadata.append(meta)
         return {"createDeveloperMetadata": {"developerMetadata": copy.deepcopy(meta)}}
 
+    def update_spreadsheet_properties(self, req: dict[str, Any]) -> None:
+        """Title, locale and time zone of the spreadsheet (the locale decides how typed text is read)."""
+        paths = self.mask("SpreadsheetProperties", req.get("fields"))
+        now = {"title": self.work.title, "locale": self.work.locale, "timeZone": self.work.time_zone}
+        merged = apply_mask(now, req.get("properties") or {}, paths)
+        self.work.title, self.work.locale = merged.get("title", self.work.title), merged.get("locale", "en_US")
+        self.work.time_zone = merged.get("timeZone", self.work.time_zone)
+
     def update_developer_metadata(self, req: dict[str, Any]) -> dict[str, Any]:
         keys = {f.get("developerMetadataLookup", {}).get("metadataKey") for f in req.get("dataFilters") or []}
         paths = self.mask("DeveloperMetadata", req.get("fields"))
@@ -346,6 +354,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "deleteSheet": Batch.delete_sheet,
     "createDeveloperMetadata": Batch.create_developer_metadata,
     "updateDeveloperMetadata": Batch.update_developer_metadata,
+    "updateSpreadsheetProperties": Batch.update_spreadsheet_properties,
 }
 
 
@@ -365,4 +374,5 @@ def batch_update(ss: Spreadsheet, body: dict[str, Any], discovery: Discovery, ca
     ss.sheets = batch.work.sheets  # commit: every request succeeded
     ss.next_protected_id = batch.work.next_protected_id
     ss.developer_metadata = batch.work.developer_metadata
+    ss.title, ss.locale, ss.time_zone = batch.work.title, batch.work.locale, batch.work.time_zone
     return {"spreadsheetId": ss.spreadsheet_id, "replies": replies}

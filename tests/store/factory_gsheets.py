@@ -80,10 +80,9 @@ class GSheetsPerson:
             sheet.row_count = max(sheet.row_count, row)
             sheet.set(row - 1, c, self._typed(sheet.cells.get((row - 1, c)), value))
 
-    @staticmethod
-    def _typed(old: dict[str, Any] | None, value: Cell) -> dict[str, Any]:
+    def _typed(self, old: dict[str, Any] | None, value: Cell) -> dict[str, Any]:
         if isinstance(value, str) and value != "":
-            return typed_cell(old, value)
+            return typed_cell(old, value, self.ss.locale)  # read as the spreadsheet's locale reads it
         return apply_mask(old, user_value(value), ["userEnteredValue"])
 
     def delete_row(self, title: str, row: int) -> None:
