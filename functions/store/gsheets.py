@@ -23,6 +23,7 @@ cell limit the workbook uses (``functions/store/capacity.py`` warns past 70 %).
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -44,6 +45,7 @@ from functions.store.backend import (
     RowIndex,
     SetupReport,
     TabSpec,
+    TokenGrid,
     UpdateRow,
     locate_row,
 )
@@ -54,7 +56,9 @@ from functions.store.gsheets_cells import (
     fields_mask,
     from_value,
     quote_title,
+    rendered,
     spreadsheet_id_from,
+    trimmed,
 )
 from functions.store.gsheets_drive import DriveRevisions
 from functions.store.gsheets_http import (
@@ -108,6 +112,12 @@ class GoogleSheetsBackend(Backend):
         self._format_version = 0
         self._headers: dict[str, list[str]] = {}
         self._rows: dict[str, int] = {}  # rows with data (header included), where known
+        # The grids as last read, with this process's own writes applied (see ``version``): title -> (rows,
+        # token). Valid while the Drive file version is the one expected (the one they were read at, plus one
+        # per write of ours since); replaced whole, never changed in place (readers share the rows).
+        self._grids: dict[str, tuple[Grid, object]] = {}
+        self._expected: int | None = None
+        self._guard = threading.RLock()
         self.revisions = DriveRevisions(self.http, self.client, f"{self.drive}/revisions")
         self.specs: dict[str, TabSpec] = {}
 
@@ -174,7 +184,7 @@ class GoogleSheetsBackend(Backend):
     # -- read -----------------------------------------------------------------------------------------
     def _batch_get(self, ranges: Sequence[str]) -> list[list[list[Any]]]:
         params = {"majorDimension": "ROWS", "valueRenderOption": "UNFORMATTED_VALUE",
-                  "dateTimeRenderOption": "SERIAL_NUMBER"}
+                  "dateTimeRenderOption": "SERIAL_NUMBER", "fields": "valueRanges(values)"}
         try:
             data = self.http.call("read", lambda: self.client.values_batch_get(
                 self.spreadsheet_id, list(ranges), params=dict(params)))
@@ -186,18 +196,55 @@ class GoogleSheetsBackend(Backend):
     def _batch_update(self, body: Mapping[str, Any]) -> Send:
         return lambda: self.client.batch_update(self.spreadsheet_id, body)
 
+    # -- version and cache ----------------------------------------------------------------------------
+    def _drive_version(self) -> int | None:
+        """The Drive file's ``version`` (one small Drive request, outside the Sheets quota); None when Drive
+        cannot say (API not enabled, no scope, an error): then nothing is served from the cache."""
+        def get() -> Any:
+            return self.client.request("get", self.drive, params={"fields": "version"}).json()
+
+        try:
+            return int(self.http.call("drive", get, retries=1).get("version"))
+        except Exception:  # noqa: BLE001 - a failed check only costs a full read
+            return None
+
+    def version(self) -> str | None:
+        """The workbook's version (Drive's file ``version``, which increases with every change, by anyone).
+        The grids this process holds stay valid while it is the version they were read at plus one per write
+        of ours since; any other value (a person's edit, another instance's write) drops them."""
+        v = self._drive_version()
+        with self._guard:
+            if v is None or v != self._expected:
+                self._grids, self._expected = {}, v
+        return None if v is None else str(v)
+
+    def _drop(self) -> None:
+        with self._guard:
+            self._grids, self._expected = {}, None
+
     def read(self, titles: Sequence[str] | None = None) -> dict[str, Grid]:
+        """The tabs' values: those held are not read again when the version check made first shows nothing
+        changed since (every read makes one: a check made earlier says nothing of an edit made since)."""
         wanted = list(titles) if titles is not None else self.titles()
         self._require(wanted)
         if not wanted:
             return {}
-        out: dict[str, Grid] = {}
-        for title, values in zip(wanted, self._batch_get([quote_title(t) for t in wanted]), strict=True):
-            grid: Grid = [[from_value(v) for v in row] for row in values] or [[]]
-            out[title] = grid
-            self._headers[title] = [str(h) if h is not None else "" for h in grid[0]]
-            self._rows[title] = len(values)
-        return out
+        self.version()
+        with self._guard:
+            held, expected = dict(self._grids), self._expected
+        missing = [t for t in wanted if t not in held]
+        if missing:
+            fresh: dict[str, tuple[Grid, object]] = {}
+            for title, values in zip(missing, self._batch_get([quote_title(t) for t in missing]), strict=True):
+                grid: Grid = [[from_value(v) for v in row] for row in values] or [[]]
+                fresh[title] = (grid, object())
+                self._headers[title] = [str(h) if h is not None else "" for h in grid[0]]
+                self._rows[title] = len(values)
+            held.update(fresh)
+            with self._guard:
+                if expected is not None and self._expected == expected:
+                    self._grids = {**self._grids, **fresh}
+        return {t: TokenGrid(held[t][0], held[t][1]) for t in wanted}
 
     # -- write ----------------------------------------------------------------------------------------
     def write(self, ops: Sequence[Op]) -> None:
@@ -222,16 +269,29 @@ class GoogleSheetsBackend(Backend):
             op.title for op in ops if isinstance(op, AppendRows) and op.title not in need_rows
             and (op.title not in self._headers or any(h not in self._headers[op.title] for r in op.rows for h in r))
         }
-        grids: dict[str, Grid] = {}
-        if need_rows or need_header:
-            order = [t for t in titles if t in need_rows or t in need_header]
-            ranges = [quote_title(t) if t in need_rows else f"{quote_title(t)}!1:1" for t in order]
-            for title, values in zip(order, self._batch_get(ranges), strict=True):
+        held: dict[str, tuple[Grid, object]] = {}
+        if need_rows:
+            # Rows are addressed by index: the grids held are used only if the workbook is still the version
+            # they are (a person who sorted meanwhile changed it); else the tabs are read again.
+            self.version()
+            with self._guard:
+                held = dict(self._grids)
+        work: dict[str, Grid] = {t: list(held[t][0]) for t in need_rows if t in held}
+        with self._guard:
+            expected = self._expected
+        fetch = [t for t in titles if (t in need_rows and t not in work) or t in need_header]
+        if fetch:
+            ranges = [quote_title(t) if t in need_rows else f"{quote_title(t)}!1:1" for t in fetch]
+            for title, values in zip(fetch, self._batch_get(ranges), strict=True):
                 grid: Grid = [[from_value(v) for v in row] for row in values] or [[]]
                 self._headers[title] = [str(h) if h is not None else "" for h in grid[0]]
                 if title in need_rows:
-                    grids[title] = grid
+                    work[title] = grid
                     self._rows[title] = len(values)
+        with self._guard:  # appended and replaced tabs held: kept up to date with what this write does
+            for t, (rows, _) in self._grids.items():
+                if t in titles and t not in work:
+                    work[t] = list(rows)
         requests_: list[dict[str, Any]] = []
         appended: list[tuple[int, str, list[Any]]] = []  # (request index, tab, unique key of each row)
         tabs = self._require(titles)
@@ -239,14 +299,24 @@ class GoogleSheetsBackend(Backend):
             if isinstance(op, AppendRows):
                 requests_ += self._grow(tabs[op.title], len(op.rows))
                 appended.append((len(requests_), op.title, [self._key(op.title, r) for r in op.rows]))
-            requests_ += self._op_requests(op, tabs[op.title], grids.get(op.title))
+            requests_ += self._op_requests(op, tabs[op.title], work.get(op.title))
         if not requests_:
             return
         body = {"requests": requests_}
+        resolved: list[bool] = []
+
+        def resolve() -> Send | None:
+            resolved.append(True)
+            return self._landed(body, appended)
+
         try:
-            self.http.call("write", self._batch_update(body), resolve=lambda: self._landed(body, appended))
+            self.http.call("write", self._batch_update(body), resolve=resolve)
         except GridNotFoundError:
             self._tabs = None
+            self._drop()
+            raise
+        except BaseException:
+            self._drop()  # did it land? the next read asks Google
             raise
         if any("appendDimension" in r for r in requests_):
             self._tabs = None  # grid sizes changed: learn them on next use
@@ -255,6 +325,13 @@ class GoogleSheetsBackend(Backend):
                 self._rows[op.title] = 1 + len(op.rows)
             elif isinstance(op, AppendRows) and op.title in self._rows:
                 self._rows[op.title] += len(op.rows)
+        with self._guard:
+            if resolved or expected is None or self._expected != expected:
+                self._grids, self._expected = {}, None  # how many changes it made is not known: ask next time
+            else:
+                self._expected = expected + 1  # one batchUpdate, one change to the file
+                self._grids = {**{t: g for t, g in self._grids.items() if t not in titles},
+                               **{t: (_without_empty_tail(g), object()) for t, g in work.items()}}
 
     def _key(self, title: str, row: Mapping[str, Cell]) -> Any:
         header = self._headers.get(title, [])
@@ -318,9 +395,10 @@ class GoogleSheetsBackend(Backend):
                 cells = [row.get(h) for h in header]
                 while cells and cells[-1] in (None, ""):
                     cells.pop()
-                rows.append({"values": [cell_data(v, formats.get(h)) for h, v in zip(header, cells, strict=False)]})
+                data = [cell_data(v, formats.get(h)) for h, v in zip(header, cells, strict=False)]
+                rows.append({"values": data})
                 if grid is not None:
-                    grid.append(list(cells))
+                    grid.append(trimmed([rendered(d) for d in data]))
             if not rows:
                 return []
             return [{"appendCells": {"sheetId": tab.sheet_id, "rows": rows, "fields": fields_mask(formats)}}]
@@ -328,19 +406,21 @@ class GoogleSheetsBackend(Backend):
             assert grid is not None
             index = locate_row(op, grid, header, self._indexes)
             out: list[dict[str, Any]] = []
+            target = grid[index] = list(grid[index])  # a copy: the held rows are shared with readers
             for h, v in op.values.items():
                 if h not in header:
                     raise HeaderError(f"Onglet « {op.title} » : colonne « {h} » introuvable.")
                 col = header.index(h)
                 fmt = op.formats.get(h)
+                cell = cell_data(v, fmt)
                 out.append({"updateCells": {
                     "start": {"sheetId": tab.sheet_id, "rowIndex": index, "columnIndex": col},
-                    "rows": [{"values": [cell_data(v, fmt)]}],
+                    "rows": [{"values": [cell]}],
                     "fields": fields_mask({h: fmt} if fmt else {}),
                 }})
-                target = grid[index]
                 target.extend([None] * (col + 1 - len(target)))
-                target[col] = v
+                target[col] = rendered(cell)
+            grid[index] = trimmed(target)
             return out
         if isinstance(op, ReplaceTab):
             out = [{"updateCells": {"range": {"sheetId": tab.sheet_id, "startRowIndex": 1},
@@ -353,7 +433,7 @@ class GoogleSheetsBackend(Backend):
                 out.append({"appendCells": {"sheetId": tab.sheet_id, "fields": "userEnteredValue",
                                             "rows": [{"values": [cell_data(v) for v in r]} for r in op.rows]}})
             if grid is not None:
-                grid[1:] = [list(r) for r in op.rows]
+                grid[1:] = [trimmed([rendered(cell_data(v)) for v in r]) for r in op.rows]
             return out
         raise InvalidInputError(f"Opération inconnue : {op!r}")  # pragma: no cover
 
@@ -375,6 +455,7 @@ class GoogleSheetsBackend(Backend):
 
         self.http.call("write", self._batch_update(body), resolve=resolve)
         self._tabs = None
+        self._drop()
         if old in self._headers:
             self._headers[new] = self._headers.pop(old)
         if old in self._rows:
@@ -386,6 +467,7 @@ class GoogleSheetsBackend(Backend):
     def setup(self, tabs: Sequence[TabSpec]) -> SetupReport:
         for spec in tabs:
             self.specs[spec.title] = spec
+        self._drop()
         report = SetupReport()
         known, headers, plan = self._setup_plan(tabs, report)
         if plan:
@@ -396,6 +478,7 @@ class GoogleSheetsBackend(Backend):
             data = self.http.call("write", self._batch_update({"requests": plan}), resolve=resolve)
             self._tabs = after_setup(known, plan, data.get("replies", [])) if data else None
             self._format_version = FORMAT_VERSION
+            self._drop()
         for spec in tabs:
             self._headers[spec.title] = headers.get(spec.title, []) + [
                 c.header for c in spec.columns if c.header not in headers.get(spec.title, [])
@@ -449,6 +532,14 @@ class GoogleSheetsBackend(Backend):
         if reported and reported.strip():
             return reported.strip()[:120]
         return self.revisions.newest_editor(self.service_account_email)
+
+
+def _without_empty_tail(grid: Grid) -> Grid:
+    """A grid as the values API returns it: no empty rows after the last one with a value."""
+    end = len(grid)
+    while end > 1 and not grid[end - 1]:
+        end -= 1
+    return grid if end == len(grid) else grid[:end]
 
 
 def _letter(column: int) -> str:

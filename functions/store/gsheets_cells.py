@@ -75,6 +75,30 @@ def cell_data(value: Cell, fmt: NumberFormat | None = None) -> dict[str, Any]:
     return out
 
 
+def rendered(data: Mapping[str, Any]) -> Cell:
+    """What reading a cell written as ``data`` (a ``CellData``) gives back (UNFORMATTED_VALUE, serial dates):
+    text as sent, numbers as the doubles Google keeps (read back as int, else Decimal of the double)."""
+    value = (data.get("userEnteredValue") or {})
+    if "stringValue" in value:
+        return from_value(value["stringValue"])
+    if "boolValue" in value:
+        return bool(value["boolValue"])
+    if "numberValue" in value:
+        number = float(value["numberValue"])
+        if number == int(number) and abs(number) < 2**53:
+            return int(number)
+        return Decimal(repr(number))
+    return None
+
+
+def trimmed(row: list[Cell]) -> list[Cell]:
+    """A row as the values API returns it: no empty cells at its end."""
+    end = len(row)
+    while end and row[end - 1] in (None, ""):
+        end -= 1
+    return row if end == len(row) else row[:end]
+
+
 def from_value(value: Any) -> Cell:
     if value == "":
         return None

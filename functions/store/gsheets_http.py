@@ -50,6 +50,7 @@ from functions.errors import (
 )
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = "ttr-gestion (gzip)"
 GOOGLE_SHEETS = SPREADSHEETS_API_V4_BASE_URL.split("/v4/")[0]  # Google's own host, as gspread names it
 METADATA_EMAIL = "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/email"
 UNKNOWN_OUTCOME = ("Google Sheets n'a pas confirmé l'enregistrement : la modification a peut-être été enregistrée. "
@@ -99,9 +100,13 @@ class SheetsClient(HTTPClient):
     def request(self, method: str, endpoint: str, params: Any = None, data: bytes | None = None,
                 json: Mapping[str, Any] | None = None, files: Any = None,
                 headers: Any = None) -> requests.Response:
+        # The compact, compressed answer: Google pretty-prints unless told not to, and gzips only for a
+        # User-Agent that says "gzip" (a 10k-row read: 6.5 MB pretty, 2.8 MB compact, 0.36 MB gzip).
+        params = {**(params or {}), "prettyPrint": "false"}
+        headers = {**(headers or {}), "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
         if json is not None:
             data = dumps(json).encode("utf-8")
-            headers = {**(headers or {}), "Content-Type": "application/json; charset=utf-8"}
+            headers["Content-Type"] = "application/json; charset=utf-8"
         if self.base_url != GOOGLE_SHEETS and endpoint.startswith(GOOGLE_SHEETS):
             endpoint = self.base_url.rstrip("/") + endpoint[len(GOOGLE_SHEETS):]
         response = super().request(method, endpoint, params=params, data=data, files=files, headers=headers)

@@ -31,6 +31,7 @@ sheet and shared it; the state lives as long as the process. The toolkit uses an
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import threading
@@ -121,6 +122,8 @@ def route(method: str, path: str) -> tuple[str, str, dict[str, str]] | None:
                 return "sheets.spreadsheets.values.update", "write", {"id": ident, "range": unquote(rng)}
     if len(parts) == 6 and parts[1:4] == ["drive", "v3", "files"] and parts[5] == "revisions" and method == "GET":
         return "drive.revisions.list", "drive", {"id": unquote(parts[4])}
+    if len(parts) == 5 and parts[1:4] == ["drive", "v3", "files"] and method == "GET":
+        return "drive.files.get", "drive", {"id": unquote(parts[4])}
     return None
 
 
@@ -265,8 +268,15 @@ class FakeSheetsApi:
             payload = {"error": {"code": exc.code, "message": exc.message, "status": exc.status}}
             entry.error = exc.message
         entry.status = status
-        response = Response(json.dumps(_plain(payload), ensure_ascii=False), status=status,
-                            content_type="application/json; charset=UTF-8", headers=headers)
+        # As Google answers: pretty-printed unless ``prettyPrint=false``; gzip only when the request accepts it
+        # and its User-Agent says "gzip" (see DESIGN.md, "Facts").
+        pretty = query.get("prettyPrint", ["true"])[0] != "false"
+        body = json.dumps(_plain(payload), ensure_ascii=False, indent=2 if pretty else None,
+                          separators=None if pretty else (",", ":")).encode("utf-8")
+        if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "") and "gzip" in environ.get("HTTP_USER_AGENT", ""):
+            body = gzip.compress(body, 6)
+            headers = {**headers, "Content-Encoding": "gzip", "Vary": "Origin, X-Origin, Referer"}
+        response = Response(body, status=status, content_type="application/json; charset=UTF-8", headers=headers)
         return response(environ, start_response)
 
     def _handle(self, method: str, path: str, query: dict[str, list[str]], entry: Logged) -> Any:
@@ -311,14 +321,18 @@ class FakeSheetsApi:
                                   f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute "
                                   "per user' of service 'sheets.googleapis.com' for consumer 'project_number:0'.")
             doc = self.drive_doc if kind == "drive" else self.sheets_doc
-            doc_id = "drive.revisions.list" if kind == "drive" else method_id
+            doc_id = method_id
             try:
                 doc.check_query(doc_id, {k: v for k, v in query.items()})
                 if method in ("POST", "PUT"):
                     if isinstance(entry.body, str):
                         raise PayloadError("Invalid JSON payload received. Unexpected token.")
                     doc.check_body(doc_id, entry.body or {})
+                if kind == "write":
+                    ss.touch()  # a person's edit not yet counted is its own change, before this request's
                 result = self._dispatch(method_id, ss, params, query, _doubles(entry.body or {}))
+                if kind == "write":
+                    ss.bump()
             except PayloadError as exc:
                 raise bad_request(str(exc)) from None
         fields = query.get("fields", [""])[0]
@@ -343,6 +357,10 @@ class FakeSheetsApi:
             return values_append(ss, params["range"], q, body)
         if method_id == "sheets.spreadsheets.batchUpdate":
             return batch_update(ss, body, self.sheets_doc, self.caller)
+        if method_id == "drive.files.get":
+            ss.touch()
+            return {"kind": "drive#file", "id": ss.spreadsheet_id, "name": ss.title,
+                    "mimeType": "application/vnd.google-apps.spreadsheet", "version": str(ss.version)}
         if method_id == "drive.revisions.list":
             size = int(q.get("pageSize", "200"))
             start = int(q.get("pageToken") or 0)

@@ -9,6 +9,7 @@ Formulas are stored (``formulaValue``) but not evaluated: their effective value 
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -198,6 +199,49 @@ def _prune(d: dict[str, Any]) -> None:
 
 
 # -- sheets --------------------------------------------------------------------------------------------
+class Cells(dict):  # type: ignore[type-arg]
+    """A sheet's cells, counting changes: what the fake's Drive ``version`` sees of a person's edit made on
+    the model directly (tests), as it sees the API's own writes."""
+
+    changes = 0
+    _serials = itertools.count(1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.serial = next(Cells._serials)  # never reused, unlike id()
+
+    def _changed(self) -> None:
+        self.changes += 1
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self._changed()
+        super().__delitem__(key)
+
+    def pop(self, *args: Any) -> Any:
+        self._changed()
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self._changed()
+        return super().popitem()
+
+    def clear(self) -> None:
+        self._changed()
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self._changed()
+        return super().setdefault(key, default)
+
+
 @dataclass
 class Sheet:
     sheet_id: int
@@ -213,6 +257,18 @@ class Sheet:
     col_props: dict[int, dict[str, Any]] = field(default_factory=dict)
     protected_ranges: list[dict[str, Any]] = field(default_factory=list)
     conditional_formats: list[dict[str, Any]] = field(default_factory=list)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "cells" and not isinstance(value, Cells):
+            value = Cells(value)
+        object.__setattr__(self, name, value)
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        cells = self.cells
+        return (self.sheet_id, self.title, self.index, self.row_count, self.column_count,
+                cells.serial if isinstance(cells, Cells) else id(cells), cells.changes if isinstance(cells, Cells) else 0,
+                len(cells), self.hidden,
+                len(self.protected_ranges), len(self.row_props), len(self.col_props))
 
     def copy(self) -> Sheet:
         clone = copy.copy(self)
@@ -311,6 +367,25 @@ class Spreadsheet:
     next_protected_id: int = 1000
     revisions: list[dict[str, Any]] = field(default_factory=list)
     developer_metadata: list[dict[str, Any]] = field(default_factory=list)
+    #: Drive's file ``version``: increases with every change, by the API or by a person (``touch``).
+    version: int = 1
+    _seen: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        return (tuple(s.fingerprint() for s in self.sheets), len(self.developer_metadata), self.title)
+
+    def touch(self) -> None:
+        """A change made since the last look (a person's edit on the model) counts as one."""
+        fp = self._fingerprint()
+        if fp != self._seen:
+            if self._seen:
+                self.version += 1
+            self._seen = fp
+
+    def bump(self) -> None:
+        """One write request applied: one change."""
+        self.version += 1
+        self._seen = self._fingerprint()
 
     def by_title(self, title: str) -> Sheet | None:
         return next((s for s in self.sheets if s.title == title), None)

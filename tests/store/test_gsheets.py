@@ -95,8 +95,11 @@ def test_one_read_is_one_batch_get_and_one_write_is_one_batch_update(api, b):
     assert count(api, BATCH_UPDATE) == writes + 2 and count(api, BATCH_GET) == reads  # headers known from setup
     b.read()
     assert count(api, BATCH_GET) == reads + 1 and count(api, "sheets.spreadsheets.get") == 1  # setup's only
+    checks = count(api, "drive.files.get")
     b.write([UpdateRow("Clients", "C2", {"Statut": "Actif"}, row_hint=3), AppendRows("Journal", ({"Action": "x"},))])
-    assert count(api, BATCH_GET) == reads + 2 and count(api, BATCH_UPDATE) == writes + 3
+    # Nothing changed since the read (the Drive version says so): the rows are where they were, no batchGet.
+    assert count(api, BATCH_GET) == reads + 1 and count(api, BATCH_UPDATE) == writes + 3
+    assert count(api, "drive.files.get") == checks + 1
     assert b.requests["write"] == count(api, BATCH_UPDATE)
 
 
@@ -214,7 +217,7 @@ def test_quota_storm_is_retried_a_bounded_number_of_times_honouring_retry_after(
 def test_retry_after_beyond_the_budget_fails_at_once(api, b):
     slept: list[float] = []
     b.http.sleep = slept.append
-    api.fail_next(429, retry_after=600)
+    api.fail_next(429, retry_after=600, kind="read")
     with pytest.raises(QuotaError):
         b.read(["Clients"])
     assert slept == []
@@ -293,15 +296,20 @@ def test_the_fake_per_minute_quota_is_absorbed_by_backoff():
             now[0] += 30  # the injected clock moves while we wait
 
         b = backend_for(api, sleep=sleep, rng=random.Random(1))
+        person = GSheetsPerson(api, SPREADSHEET_ID)
         b.setup([CLIENTS])  # 1 get + 1 batchGet (is the default tab empty?) + 1 batchUpdate (it is deleted)
         b.read(["Clients"])  # read 3 of this minute
         assert slept == []
+        person.set_cell("Clients", 2, "Nom", "Awa")  # the sheet changed: the next read asks for the values
         b.read(["Clients"])  # 429 at t=0 and t=30, then the next minute answers
         assert len(slept) == 2
         assert [c.status for c in api.calls(BATCH_GET)] == [200, 200, 429, 429, 200]
         b.http.max_retries = 0
+        person.set_cell("Clients", 2, "Nom", "Kofi")
         b.read(["Clients"])
+        person.set_cell("Clients", 2, "Nom", "Ama")
         b.read(["Clients"])
+        person.set_cell("Clients", 2, "Nom", "Afi")
         with pytest.raises(QuotaError):
             b.read(["Clients"])
 

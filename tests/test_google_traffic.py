@@ -1,0 +1,107 @@
+"""What one action costs on Google, counted at the fake's HTTP layer (requests and bytes as sent), on a
+workbook of 1 000 rows per tab built as the bench builds it: every action writes in one batchUpdate and reads
+no values when nothing changed; pages and a sync with nothing new read none at all."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bench.run import build
+from functions.business import Business
+from functions.receipts.hooks import receipt_hook
+from functions.state.memory import MemoryStateStore
+from functions.store.workbook import Workbook
+from tests.fakes.sheets_api import FakeSheetsApi
+from tests.store.factory_gsheets import SPREADSHEET_ID, GSheetsPerson, backend_for
+
+ROWS = 1000
+LIMIT = 16 * 1024  # bytes on the wire per action, both ways (issue 15)
+
+
+class Wire:
+    """Requests by kind and body bytes both ways, as the fake's server sends and receives them."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.lock = app, threading.Lock()
+        self.calls: list[tuple[str, str]] = []
+        self.bytes = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        with self.lock:
+            self.calls.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
+            self.bytes += int(environ.get("CONTENT_LENGTH") or 0)
+        for chunk in self.app(environ, start_response):
+            with self.lock:
+                self.bytes += len(chunk)
+            yield chunk
+
+    def since(self, mark: tuple[int, int]) -> tuple[list[tuple[str, str]], int]:
+        return self.calls[mark[0]:], self.bytes - mark[1]
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.calls), self.bytes
+
+
+def sheets(calls: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [c for c in calls if c[1].startswith("/v4/")]
+
+
+@pytest.fixture(scope="module")
+def shop():
+    api = FakeSheetsApi(reads_per_minute=10**6, writes_per_minute=10**6)
+    wire = Wire(api.wsgi)
+    api.wsgi = wire  # type: ignore[method-assign]
+    with api:
+        api.create(SPREADSHEET_ID)
+        biz = Business(Workbook(backend_for(api, timeout=(5, 120))), MemoryStateStore(),
+                       clock=lambda: datetime(2026, 6, 1, 9, tzinfo=UTC), editor=lambda: "test")
+        biz.change_hooks.append(receipt_hook("http://test.invalid"))
+        build(biz, ROWS, ledgers=True)
+        biz.quick_sale([("S1", 1)], "Awa")  # a first action: the instance is warm
+        yield {"api": api, "wire": wire, "biz": biz}
+
+
+ACTIONS = {
+    "add_client": lambda biz: biz.add("clients", {"name": "Nouvelle cliente"}, "Awa"),
+    "payment": lambda biz: biz.record_payment("1000", "Awa", prestation_id="P0000007"),
+    "quick_sale": lambda biz: biz.quick_sale([("S1", 1), ("S2", 2)], "Awa"),
+    "status_change": lambda biz: biz.set_status("P0000011", "Effectuée", "Awa"),
+    "expense": lambda biz: biz.expense("1500", "Fournitures", "Awa"),
+}
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_an_action_on_a_warm_instance_is_one_batch_update_and_a_few_kilobytes(shop, action):
+    wire = shop["wire"]
+    mark = wire.mark()
+    ACTIONS[action](shop["biz"])
+    calls, size = wire.since(mark)
+    assert sheets(calls) == [("POST", f"/v4/spreadsheets/{SPREADSHEET_ID}:batchUpdate")]
+    assert len(calls) <= 3 and size <= LIMIT, (calls, size)
+
+
+def test_a_page_and_a_quiet_sync_read_no_values(shop):
+    biz, wire = shop["biz"], shop["wire"]
+    biz.sync()
+    mark = wire.mark()
+    biz.book(max_age=0)
+    biz.sync()
+    calls, _ = wire.since(mark)
+    assert sheets(calls) == [] and calls  # Drive's version only
+
+
+def test_a_persons_edit_is_seen_by_the_next_action_and_page(shop):
+    biz, api, wire = shop["biz"], shop["api"], shop["wire"]
+    person = GSheetsPerson(api, SPREADSHEET_ID)
+    person.set_cell("Stock", 2, "Prix de vente", 650)  # S1's price, typed in the sheet
+    mark = wire.mark()
+    sale = biz.quick_sale([("S1", 1)], "Awa")
+    calls, _ = wire.since(mark)
+    assert any(c[0] == "GET" and c[1].startswith("/v4/") for c in calls)  # the values were read again
+    assert sale["total"] == "650", sale
+    caisse = biz.book(max_age=0).find("caisse", str(sale["caisse_id"]))
+    assert caisse is not None and caisse["amount"] == 650
