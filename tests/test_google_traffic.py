@@ -105,3 +105,23 @@ def test_a_persons_edit_is_seen_by_the_next_action_and_page(shop):
     assert sale["total"] == "650", sale
     caisse = biz.book(max_age=0).find("caisse", str(sale["caisse_id"]))
     assert caisse is not None and caisse["amount"] == 650
+
+
+def test_sixty_actions_a_minute_fit_in_googles_quota(shop):
+    """Google allows 60 read and 60 write requests a minute for the service account: 60 mixed actions in one
+    minute (the quota's clock held still) are all accepted, none waits for a 429."""
+    api, biz = shop["api"], shop["biz"]
+    api.quota.reads_per_minute = api.quota.writes_per_minute = 60
+    api.quota.clock = lambda: 0.0  # one and the same minute throughout
+    api.quota.used = {}
+    slept: list[float] = []
+    biz.workbook.backend.http.sleep = slept.append
+    start = len(api.calls())
+    try:
+        for i in range(60):
+            list(ACTIONS.values())[i % len(ACTIONS)](biz)
+    finally:
+        api.quota.reads_per_minute = api.quota.writes_per_minute = 10**6
+    statuses = [c.status for c in api.calls()[start:]]
+    assert 429 not in statuses and slept == []
+    assert sum(1 for c in api.calls()[start:] if str(c.method_id).startswith("sheets.")) <= 60
