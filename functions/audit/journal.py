@@ -53,8 +53,10 @@ def canonical(values: dict[str, Any]) -> str:
     if isinstance(t, datetime):
         t = (t.replace(microsecond=0) if t.microsecond else t).isoformat(" ")
     g = values.get
-    return "\x1f".join("" if v is None else v if v.__class__ is str else str(v)
+    text = "\x1f".join("" if v is None else v if v.__class__ is str else str(v)
                         for v in (t, g("actor"), g("source"), g("action"), g("tab"), g("row"), g("changes")))
+    uid = g("user_id")  # chained when set: rows written before the column existed hash as they did
+    return f"{text}\x1f{uid}" if uid else text
 
 
 def link(key: bytes | Any, previous: str, values: dict[str, Any]) -> str:

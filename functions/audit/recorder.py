@@ -60,9 +60,10 @@ class Recorder:
             if checkpoint.due(head.position(head.count + len(rows))):  # the head sealed into the workbook itself
                 add(checkpoint.row_values(checkpoint.make(sealing, head.position(head.count + len(rows)), previous), when,
                                           book.title("journal")))
-            add({"time": when, "actor": e.actor or actor, "source": e.source or source, "action": e.action,
+            who = e.actor or actor
+            add({"time": when, "actor": str(who), "source": e.source or source, "action": e.action,
                  "tab": book.title(e.tab) if e.tab in book.schema._by_key else e.tab, "row": e.row,
-                 "changes": e.changes})
+                 "changes": e.changes, "user_id": getattr(who, "user_id", None)})  # see accounts/identity
         return rows
 
     def commit(self, book: Book, change: Change, actor: str, source: str = "app",

@@ -83,6 +83,14 @@ def _sheet_entry(action: str, tab: str, row: str, changes: str, editor: str) -> 
     return JournalEntry(action, tab, row, changes, actor=editor, source="feuille")
 
 
+def _editor_actor(book: Book, editor: str) -> str:
+    """A sheet edit journaled under the Équipe member whose email is the Google editor's (their name, their
+    id), not under Google's display name; an editor who is no member stays as named."""
+    from functions.accounts.identity import Team
+
+    return Team(book.all_rows("team")).editor(editor) if "team" in book.tabs else editor
+
+
 def _system(action: str, tab: str, row: str, changes: str) -> JournalEntry:
     return JournalEntry(action, tab, row, changes, actor="système", source="système")
 
@@ -99,7 +107,7 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
 
     def person() -> str:
         if not who:
-            who.append(editor() or "inconnu")
+            who.append(_editor_actor(book, editor() or "inconnu"))
         return who[0]
 
     def set_values(record: Record, values: dict[str, Any]) -> None:

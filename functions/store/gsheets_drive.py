@@ -16,6 +16,17 @@ REVISION_PAGES = 50
 FIELDS = "nextPageToken,revisions(id,modifiedTime,lastModifyingUser(displayName,emailAddress))"
 
 
+class Editor(str):
+    """The editor's display name, with the account's ``email`` (what the sync matches to Équipe)."""
+
+    email: str | None
+
+    def __new__(cls, name: str, email: str | None = None) -> Editor:
+        self = super().__new__(cls, name)
+        self.email = email or None
+        return self
+
+
 class DriveRevisions:
     def __init__(self, http: SheetsHttp, client: SheetsClient, url: str) -> None:
         self.http = http
@@ -48,7 +59,8 @@ class DriveRevisions:
                 token = data["nextPageToken"]
             self._latest = latest
             user = (latest or {}).get("lastModifyingUser") or {}
-            return user.get("displayName") or user.get("emailAddress") or None
+            name = user.get("displayName") or user.get("emailAddress")
+            return Editor(name, user.get("emailAddress")) if name else None
         except Exception:  # noqa: BLE001 - informative only: never fail the caller
             self._token, self._latest = "", None
             return None

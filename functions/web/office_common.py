@@ -30,8 +30,10 @@ def business() -> Business:
 
 
 def actor() -> str:
-    user = g.get("user") or {}
-    return str(user.get("name") or user.get("email") or user.get("phone") or "inconnu")
+    """The logged-in user as the Journal records them: the name shown, with the account's id (one identity)."""
+    from functions.accounts.identity import of_user
+
+    return of_user(g.get("user"))
 
 
 def is_admin() -> bool:

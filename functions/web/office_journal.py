@@ -14,8 +14,9 @@ from typing import Any
 
 from flask import Response, render_template, request
 
+from functions.accounts.identity import Team
 from functions.store.workbook import Book, Record
-from functions.templating import TEMPLATE_DIR, money, percent, qty
+from functions.templating import TEMPLATE_DIR, money, percent, qty, sort_key
 from functions.web.office_common import Period, bp, business, distinct, paginate, period
 
 MANUAL = TEMPLATE_DIR.parent / "docs" / "manuel.md"
@@ -107,13 +108,28 @@ def sentence(book: Book, entry: Record, types: dict[str, dict[str, str]] | None 
     return say(book, entry, {c.field: c.new for c in changes}, {c.field: c.old for c in changes if c.old is not None})
 
 
+def team(book: Book) -> Team:
+    return Team(book.all_rows("team"))
+
+
 def filtered(book: Book, args: Any, today: Any) -> tuple[list[Record], Period]:
+    """The Journal rows the filters keep, newest first. « acteur » is a person (``Team.identity``: their
+    account's id, whatever name a row shows), so filtering by user finds every row of theirs."""
     per = period(args, today)
     who, action, tab = args.get("acteur", ""), args.get("action", ""), args.get("onglet", "")
+    members = team(book)
+    wanted = members.key_of(who) if who else ""
     rows = [j for j in reversed(book.all_rows("journal"))
-            if (not who or j["actor"] == who) and (not action or j["action"] == action)
-            and (not tab or j["tab"] == tab) and per.holds(j["time"])]
+            if (not wanted or members.identity(j["user_id"], j["actor"])[0] == wanted)
+            and (not action or j["action"] == action) and (not tab or j["tab"] == tab) and per.holds(j["time"])]
     return rows, per
+
+
+def people(book: Book, rows: list[Record]) -> list[tuple[str, str]]:
+    """(filter key, name) of every person of the Journal, once each, by name."""
+    members = team(book)
+    found = dict(members.identity(j["user_id"], j["actor"]) for j in rows if j["actor"] or j["user_id"])
+    return sorted(found.items(), key=lambda kv: sort_key(kv[1]))
 
 
 @bp.get("/journal")
@@ -126,7 +142,7 @@ def journal() -> Any:
     types = column_types(book)
     return render_template("web/office/journal.html", entries=[(j, readable(book, j, types)) for j in page],
                            pager=pager, args=request.args, period=per,
-                           actors=distinct(j["actor"] for j in everything),
+                           actors=people(book, everything), shown=team(book),
                            actions=distinct(j["action"] for j in everything),
                            tabs=distinct(j["tab"] for j in everything))
 
@@ -140,7 +156,7 @@ def neutralise(value: Any) -> str:
 
 
 def journal_csv_text(book: Book, rows: list[Record]) -> str:
-    columns = book.schema.tab("journal").columns
+    columns = [c for c in book.schema.tab("journal").columns if not c.hidden]  # as the sheet shows it
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([c.header for c in columns])
