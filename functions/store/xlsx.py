@@ -51,12 +51,13 @@ from functions.store.backend import (
     locate_row,
     trim_grid,
 )
-from functions.store.xlsx_pack import Packed, pack
+from functions.store.xlsx_pack import Packed, holds, pack, pack_after
 from functions.store.xlsx_parts import (
     Package,
     SheetEdit,
     append_outline,
     copy_member,
+    member_data,
     open_package,
     put_member,
     rewrite_sheet_split,
@@ -300,35 +301,43 @@ class XlsxBackend(Backend):
             keep: dict[str, Packed] = {}
             for t, e in edits.items():
                 if e.cells or e.replaced:
-                    xml = sheets.xml(t)
-                    head, lo, hi, rest = rewrite_sheet_split(xml, e, styles)
-                    pieces, crc, size, keep[pkg.sheets[t]] = pack(xml, head, lo, hi, rest, sheets.before.get(t))
-                    packed[pkg.sheets[t]] = (pieces, crc, size)
+                    part = pkg.sheets[t]
+                    header = tuple(sheets.grids[t][0]) if sheets.grids[t] else ()
+                    before = sheets.packed(t)
+                    if before is not None and not e.replaced and before.takes(min(e.cells)):
+                        text = before.head + before.rest  # the part without its middle rows, never inflated
+                        head, lo, hi, rest = rewrite_sheet_split(text, e, styles)
+                        middle = member_data(data, zf.NameToInfo[part])[before.head_c : before.head_c + before.mid_c]
+                        pieces, crc, size, keep[part] = pack_after(before, middle, head, text[lo:hi], rest, header)
+                    else:
+                        xml = sheets.xml(t)
+                        head, lo, hi, rest = rewrite_sheet_split(xml, e, styles)
+                        pieces, crc, size, keep[part] = pack(head, xml[lo:hi], rest, header)
+                    packed[part] = (pieces, crc, size)
             parts: dict[str, bytes] = {}
             if styles.changed and pkg.styles:
                 parts[pkg.styles] = styles.render().encode("utf-8")
-            buffer = io.BytesIO()
-            _write_zip(buffer, data, zf, parts, packed)
-            new = buffer.getvalue()
-            self._replace(lambda f: _put(f, new))
-            self.traffic["up"] += len(new)
+            written: list[zipfile.ZipInfo] = []
+            self._replace(lambda f: written.extend(_write_zip(f, data, zf, parts, packed)))
+            self.traffic["up"] += os.path.getsize(self.path)
             # What the new file holds, by the signatures of its parts: untouched tabs keep their grid (a style
             # added for new cells changes no value), tabs written whole take the grid the ops were applied to.
-            written = zipfile.ZipFile(io.BytesIO(new))
-            new_sigs = self._signatures(written, pkg)
+            names = {i.filename: i for i in written}
+            new_sigs = _signatures_of(names, pkg)
             kept = {t: (new_sigs[t], entry[1], entry[2]) for t, entry in known.items() if t not in sheets.grids}
             for t, g in sheets.grids.items():
                 if t in sheets.complete:
                     kept[t] = (new_sigs[t], trim_grid(g), object())
             self._cache = kept
-            self._packed.update({part: (_member_signature(written, part), k) for part, k in keep.items()})
+            shared = _signature_of(names, pkg.shared)
+            self._packed.update({part: ((_signature_of(names, part), shared), k) for part, k in keep.items()})
             common = tuple(n for n in (pkg.main, pkg.styles, pkg.shared) if n)
-            self._titles = (_version(written), list(pkg.sheets), dict(pkg.sheets), common)
+            self._titles = (tuple((i.filename, i.CRC, i.file_size, i.compress_size) for i in written),
+                            list(pkg.sheets), dict(pkg.sheets), common)
 
     @staticmethod
     def _signatures(zf: zipfile.ZipFile, pkg: Package) -> dict[str, tuple[object, ...]]:
-        shared = tuple(_member_signature(zf, n) for n in (pkg.main, pkg.styles, pkg.shared) if n)
-        return {t: (_member_signature(zf, part), shared) for t, part in pkg.sheets.items()}
+        return _signatures_of(zf.NameToInfo, pkg)
 
     def _plan(self, ops: Sequence[Op], sheets: _SheetSource) -> dict[str, SheetEdit]:
         """The cells every op sets, checked like ``apply_ops_to_grids``; raises before anything is written."""
@@ -410,7 +419,8 @@ class _SheetSource:
     """The touched tabs of the workbook being written: their XML, and their grid for the ops to check.
 
     A tab that only receives appends needs its header and its last row with a value, read from the XML
-    without parsing the other rows; a tab with an update or a replace is read whole with calamine.
+    without parsing the other rows (from the head and the end alone of a part this backend wrote); a tab
+    with an update or a replace is read whole with calamine.
     """
 
     def __init__(self, backend: XlsxBackend, data: bytes, pkg: Package, ops: Sequence[Op],
@@ -420,19 +430,35 @@ class _SheetSource:
         self.grids: dict[str, Grid] = {}  # the grids the ops were applied to
         self.complete: set[str] = set()  # those of them that hold the whole tab (not an outline)
         self._xml: dict[str, str] = {}
-        self.before: dict[str, Packed] = {}  # the parts as this backend wrote them, still in the file
         self._wb: CalamineWorkbook | None = None
+
+    def packed(self, title: str) -> Packed | None:
+        """What this backend kept of the tab's part when it wrote it, if the file still holds that very part."""
+        part = self.pkg.sheets[title]
+        known = self.backend._packed.get(part)
+        info = self.pkg.zf.NameToInfo.get(part)
+        if known is None or info is None:
+            return None
+        if known[0] != (_member_signature(self.pkg.zf, part), _member_signature(self.pkg.zf, self.pkg.shared)):
+            return None
+        return known[1] if holds(known[1], info.CRC, info.file_size, info.compress_size) else None
 
     def xml(self, title: str) -> str:
         if title not in self._xml:
-            part = self.pkg.sheets[title]
-            known = self.backend._packed.get(part)
-            if known is not None and known[0] == _member_signature(self.pkg.zf, part):
-                self.before[title] = known[1]
-                self._xml[title] = known[1].xml
-            else:
-                self._xml[title] = self.pkg.text(part)
+            self._xml[title] = self.pkg.text(self.pkg.sheets[title])
         return self._xml[title]
+
+    def _outline(self, title: str) -> tuple[list[Cell], int] | None:
+        before = self.packed(title)
+        if before is None:
+            return append_outline(self.xml(title), self.pkg.strings)
+        outline = append_outline(before.head + before.rest, self.pkg.strings)
+        if outline is None:
+            return None
+        header, last = outline
+        if before.header is not None:  # row 1 is in the middle
+            header = list(before.header)
+        return header, max(last, before.mid_filled)
 
     def grid(self, title: str) -> Grid:
         if title not in self.pkg.sheets:
@@ -441,10 +467,10 @@ class _SheetSource:
             self.complete.add(title)
             return list(self.cache[title])  # a row is copied by _plan before it changes
         if title not in self.full:
-            outline = append_outline(self.xml(title), self.pkg.strings)
+            outline = self._outline(title)
             if outline is not None:
                 header, last = outline
-                return [header] + [[] for _ in range(last - 1)]
+                return [header, *([[]] * (last - 1))]  # rows above the last are never looked at (appends only)
         if self._wb is None:
             self._wb = self.backend._workbook(self.data)
         if title not in self.backend._worksheets(self._wb):
@@ -458,13 +484,19 @@ def _version(zf: zipfile.ZipFile) -> tuple[object, ...]:
     return tuple((i.filename, i.CRC, i.file_size, i.compress_size) for i in zf.infolist())
 
 
-def _member_signature(zf: zipfile.ZipFile, name: str) -> tuple[object, ...]:
-    info = zf.NameToInfo.get(name)
+def _member_signature(zf: zipfile.ZipFile, name: str | None) -> tuple[object, ...]:
+    return _signature_of(zf.NameToInfo, name)
+
+
+def _signature_of(infos: Mapping[str, zipfile.ZipInfo], name: str | None) -> tuple[object, ...]:
+    info = infos.get(name) if name else None
     return (name,) if info is None else (name, info.CRC, info.file_size, info.compress_size)
 
 
-def _put(f: IO[bytes], data: bytes) -> None:
-    f.write(data)
+def _signatures_of(infos: Mapping[str, zipfile.ZipInfo], pkg: Package) -> dict[str, tuple[object, ...]]:
+    """Tab -> the signature of its part and of the parts every tab depends on (workbook, styles, strings)."""
+    shared = tuple(_signature_of(infos, n) for n in (pkg.main, pkg.styles, pkg.shared) if n)
+    return {t: (_signature_of(infos, part), shared) for t, part in pkg.sheets.items()}
 
 
 def _fsync(fd: int) -> None:  # one seam, so a test can stall a writer between write and rename
@@ -472,9 +504,9 @@ def _fsync(fd: int) -> None:  # one seam, so a test can stall a writer between w
 
 
 def _write_zip(f: IO[bytes], data: bytes, zf: zipfile.ZipFile, parts: dict[str, bytes],
-               packed: dict[str, Payload]) -> None:
+               packed: dict[str, Payload]) -> list[zipfile.ZipInfo]:
     """Every member of ``zf`` in order: ``parts`` deflated here, ``packed`` as compressed by ``pack``, the others
-    copied as they are."""
+    copied as they are; returns the members as written."""
     with zipfile.ZipFile(f, "w") as out:
         for info in zf.infolist():
             if info.filename in parts or info.filename in packed:
@@ -489,3 +521,4 @@ def _write_zip(f: IO[bytes], data: bytes, zf: zipfile.ZipFile, parts: dict[str, 
                 put_member(out, zi, *pieces)
             else:
                 copy_member(data, info, out)
+        return list(out.infolist())

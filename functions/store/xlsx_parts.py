@@ -124,17 +124,22 @@ def open_package(zf: zipfile.ZipFile) -> Package:
     return pkg
 
 
-def copy_member(src: bytes, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
-    """Copy one member's compressed bytes as they are (no inflate/deflate)."""
+def member_data(src: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """One member's compressed bytes in the file ``src`` (not copied)."""
     off = info.header_offset
     name_len, extra_len = struct.unpack("<HH", src[off + 26 : off + 30])
     start = off + 30 + name_len + extra_len
+    return memoryview(src)[start : start + info.compress_size]
+
+
+def copy_member(src: bytes, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """Copy one member's compressed bytes as they are (no inflate/deflate)."""
     zi = copy.copy(info)
     zi.flag_bits &= ~0x08  # sizes and CRC go in the local header: no data descriptor
-    put_member(out, zi, src[start : start + info.compress_size])
+    put_member(out, zi, member_data(src, info))
 
 
-def put_member(out: zipfile.ZipFile, zi: zipfile.ZipInfo, *payload: bytes) -> None:
+def put_member(out: zipfile.ZipFile, zi: zipfile.ZipInfo, *payload: bytes | memoryview) -> None:
     """Write a member whose compressed bytes (in pieces), CRC and sizes are already known (``zi`` says them)."""
     assert out.fp is not None
     zi.header_offset = out.fp.tell()
