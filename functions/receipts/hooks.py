@@ -19,7 +19,7 @@ from typing import Any
 from functions.books import derive
 from functions.books.commands import Command
 from functions.errors import InvalidInputError, NotFoundError
-from functions.receipts import render, store
+from functions.receipts import lookup, render, store
 from functions.store.workbook import Book, Change, JournalEntry, Record
 
 TABS = ("prestations", "caisse")
@@ -59,8 +59,10 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
         if kind and values.get("id") and not ISSUED.match(str(values.get("receipt") or "")):
             wanted.append((key, str(values["id"]), kind, i, None))
     other_base: list[tuple[str, str, str, Record]] = []  # links issued under another base are kept as issued
-    for key in TABS:
-        for record in book.all_rows(key):
+    for key in TABS:  # rows whose link is not one of this base's, and rows the change updates (an index, no scan)
+        rows = lookup.index(book, key)
+        at = {p for tab, row in pending if tab == key and (p := rows.at_row(row)) is not None}
+        for record in [rows.records[p] for p in sorted(at.union(rows.unlinked(pattern)))]:
             extra = pending.get((key, record.row))  # most rows: none (no copy of their values)
             values = {**record.values, **extra} if extra else record.values
             current = str(values.get("receipt") or "")
@@ -135,7 +137,7 @@ def behind(book: Book, change: Change) -> list[tuple[str, Record]]:
     pres: set[str] = set()
     cash: set[str] = set()
     clients: set[str] = set()
-    line_of = {r.id: str(r["prestation_id"] or "") for r in book.all_rows("lines")}
+    lines = lookup.index(book, "lines")
 
     def touch(tab: str, rid: str, values: dict[str, Any]) -> None:
         if tab == "caisse":
@@ -144,7 +146,8 @@ def behind(book: Book, change: Change) -> list[tuple[str, Record]]:
         elif tab == "prestations":
             pres.add(rid)
         elif tab == "lines":
-            pres.add(str(values.get("prestation_id") or line_of.get(rid, "")))
+            line = lines.records[lines.by_id[rid][-1]] if rid in lines.by_id else None  # the last of that id
+            pres.add(str(values.get("prestation_id") or (line["prestation_id"] if line is not None else "") or ""))
         elif tab == "clients":
             clients.add(rid)
 
@@ -161,14 +164,14 @@ def behind(book: Book, change: Change) -> list[tuple[str, Record]]:
             if entry.tab == "clients" and entry.action == "modification" and not shown & {
                     part.split(" : ", 1)[0] for part in entry.changes.split(" ; ")}:
                 continue  # an edit of what no receipt shows (Notes, Email…)
-            found = book.find(entry.tab, entry.row)
+            found = lookup.index(book, entry.tab).find(entry.row)
             touch(entry.tab, entry.row, dict(found.values) if found is not None else {})
-    pres.update(p.id for p in book.all_rows("prestations") if clients and p["client_id"] in clients)
+    prestations, cash_rows = lookup.index(book, "prestations"), lookup.index(book, "caisse")
+    pres.update(prestations.records[p].id for p in prestations.where(clients=clients))
     pres.discard("")
     cash.discard("")
-    out: list[tuple[str, Record]] = [("prestations", p) for p in book.all_rows("prestations") if p.id in pres]
-    out += [("caisse", r) for r in book.all_rows("caisse") if r.id and (
-        r.id in cash or (r["prestation_id"] or "") in pres or (clients and r["client_id"] in clients))]
+    out: list[tuple[str, Record]] = [("prestations", prestations.records[p]) for p in prestations.where(ids=pres)]
+    out += [("caisse", r) for p in cash_rows.where(cash, pres, clients) if (r := cash_rows.records[p]).id]
     return out
 
 
