@@ -128,6 +128,8 @@ def init(workbook: str | None, state: str | None, demo: bool, name: str | None, 
         click.echo(f"  onglet ajouté : {tab}")
     for tab, header in report.added_columns:
         click.echo(f"  colonne ajoutée : {tab} › {header}")
+    for tab, before, header in report.renamed_columns:
+        click.echo(f"  colonne renommée : {tab} › {before} → {header}")
     if not report.changed:
         click.echo(f"Classeur à jour : {config.workbook} (rien à changer).")
     if demo:
@@ -182,7 +184,7 @@ def demo(workbook: str | None, state: str | None, host: str, port: int, no_serve
     config.serve_at(host, port)  # the demo's links point at the address it serves
     if reinitialiser:
         _erase_demo(config)
-    exists = Path(config.workbook).exists()
+    exists = _workbook_exists(config)
     if not exists:
         from functions.config import open_state_store, remember_public_url
 
@@ -193,13 +195,26 @@ def demo(workbook: str | None, state: str | None, host: str, port: int, no_serve
     if exists:
         click.echo(f"Démonstration déjà présente : {config.workbook}.")
         _how_to_log_in(config)
-    click.echo(f"\nOuvrez le classeur dans LibreOffice ou Excel : {Path(config.workbook).resolve()}")
+    if config.is_google:
+        click.echo(f"\nOuvrez le classeur dans Google Sheets : {config.workbook}")
+    else:
+        click.echo(f"\nOuvrez le classeur dans LibreOffice ou Excel : {Path(config.workbook).resolve()}")
     click.echo(f"État privé (mots de passe, Journal) : {Path(config.state).resolve()}")
     if not no_serve:
         _serve(config, host, port)
 
 
 DEMO_EMAIL = "admin@lepalmier.tg"
+
+
+def _workbook_exists(config: Config) -> bool:
+    """A workbook already set up: the file exists, or the Google Sheet already has its Paramètres tab."""
+    if not config.is_google:
+        return Path(config.workbook).exists()
+    from functions.config import open_backend
+    from functions.store.schema import load_schema
+
+    return load_schema().tab("settings").title in open_backend(config.workbook).titles()
 
 
 def _how_to_log_in(config: Config) -> None:

@@ -85,7 +85,7 @@ def run(steps: list[tuple]) -> None:
                 elif kind == "typed balance":
                     book = biz.load(["caisse"])
                     if book.all_rows("caisse"):
-                        person.set_cell(book.title("caisse"), book.all_rows("caisse")[-1].row, "Solde caisse",
+                        person.set_cell(book.title("caisse"), book.all_rows("caisse")[-1].row, "Solde caisse (par date)",
                                         int(s[1]))
                 elif kind == "typed note":
                     book = biz.load(["clients"])

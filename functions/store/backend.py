@@ -34,6 +34,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from functions.errors import ConflictError, HeaderError, InvalidInputError, MissingTabError
+from functions.store.schema import renames
 
 Cell = str | int | float | Decimal | bool | date | datetime | time | None
 Grid = list[list[Cell]]
@@ -69,6 +70,7 @@ class ColumnSpec:
     computed: bool = False  # shaded
     hidden: bool = False
     number_format: NumberFormat | None = None
+    formerly: tuple[str, ...] = ()  # earlier headers, renamed in place by setup (``schema.renames``)
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,11 @@ class SetupReport:
     created_tabs: list[str] = field(default_factory=list)
     added_columns: list[tuple[str, str]] = field(default_factory=list)  # (tab, header)
     created_file: bool = False
+    renamed_columns: list[tuple[str, str, str]] = field(default_factory=list)  # (tab, old header, new header)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created_tabs or self.added_columns or self.created_file)
+        return bool(self.created_tabs or self.added_columns or self.created_file or self.renamed_columns)
 
 
 @dataclass(frozen=True)
@@ -351,6 +354,9 @@ class MemoryBackend(Backend):
                 report.created_tabs.append(spec.title)
                 continue
             header = self._grids[spec.title][0]
+            for i, c in renames(spec.columns, [str(h) for h in header]):
+                report.renamed_columns.append((spec.title, str(header[i]), c.header))
+                header[i] = c.header
             for c in spec.columns:
                 if c.header not in header:
                     header.append(c.header)

@@ -69,7 +69,14 @@ from functions.store.gsheets_http import (
     SheetsHttp,
     service_account_email,
 )
-from functions.store.gsheets_setup import FORMAT_KEY, FORMAT_VERSION, ROW_STEP, format_mark, setup_requests
+from functions.store.gsheets_setup import (
+    FORMAT_KEY,
+    FORMAT_VERSION,
+    ROW_STEP,
+    format_mark,
+    header_after,
+    setup_requests,
+)
 
 DEFAULT_TAB_TITLES = frozenset({"Feuille 1", "Feuille1", "Feuil1", "Sheet1", "Hoja 1"})
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.readonly")
@@ -480,9 +487,7 @@ class GoogleSheetsBackend(Backend):
             self._format_version = FORMAT_VERSION
             self._drop()
         for spec in tabs:
-            self._headers[spec.title] = headers.get(spec.title, []) + [
-                c.header for c in spec.columns if c.header not in headers.get(spec.title, [])
-            ]
+            self._headers[spec.title] = header_after(spec, headers.get(spec.title, []))
             self._rows.pop(spec.title, None)
         return report
 

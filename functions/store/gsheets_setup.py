@@ -2,7 +2,8 @@
 
 Pure: given the tabs already there (ids, grid sizes, protection) and their header rows, returns the
 requests of one batchUpdate. New tabs get their sheet id chosen here, so later requests of the same batch
-can name them. Existing data is never changed: missing columns are added at the right of the header.
+can name them. Existing data is never changed: missing columns are added at the right of the header, a header
+the schema renamed (``formerly``) is renamed in place.
 
 Grids are sized to the schema: as many columns as the tab has (Google counts every grid cell toward its
 10 million limit, a 1 000 × 26 default tab costs 26 000), ``ROW_STEP`` empty rows below the data, more
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from functions.store.backend import ColumnSpec, SetupReport, TabSpec
 from functions.store.gsheets_cells import cell_data
+from functions.store.schema import renames
 
 GREY = {"red": 0.93, "green": 0.93, "blue": 0.93}
 PIXELS_PER_CHAR = 7
@@ -126,7 +128,15 @@ def setup_requests(
             continue
         tab = known[spec.title]
         header = headers.get(spec.title, [])
-        missing = [c for c in spec.columns if c.header not in header]
+        renamed = renames(spec.columns, header)
+        for i, col in renamed:  # an earlier header: renamed in place, the column's cells kept
+            out.append({"updateCells": {
+                "start": {"sheetId": tab.sheet_id, "rowIndex": 0, "columnIndex": i},
+                "rows": [{"values": [_text_cell(col.header, bold=True)]}],
+                "fields": "userEnteredValue,userEnteredFormat.textFormat.bold",
+            }})
+            report.renamed_columns.append((spec.title, header[i], col.header))
+        missing = [c for c in spec.columns if c.header not in header and all(c is not r for _, r in renamed)]
         if upgrade:  # formats and dropdowns of the columns already there (no value changes)
             for i, h in enumerate(header):
                 if (col := _column(spec, h)) is not None:
@@ -156,6 +166,14 @@ def setup_requests(
 def locale_request() -> dict[str, Any]:
     """The spreadsheet read as the app reads amounts and dates (``LOCALE``)."""
     return {"updateSpreadsheetProperties": {"properties": {"locale": LOCALE}, "fields": "locale"}}
+
+
+def header_after(spec: TabSpec, header: Sequence[str]) -> list[str]:
+    """The header row of a tab once ``setup_requests`` ran: earlier headers renamed, missing ones at the right."""
+    out = list(header)
+    for i, col in renames(spec.columns, header):
+        out[i] = col.header
+    return out + [c.header for c in spec.columns if c.header not in out]
 
 
 def _column(spec: TabSpec, header: str) -> ColumnSpec | None:

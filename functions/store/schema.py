@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -31,6 +32,7 @@ class Column:
     required: bool = False
     default: str | None = None
     width: int = 14
+    formerly: tuple[str, ...] = ()  # earlier headers of this column: ``ttr init`` renames them in place
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,19 @@ class Schema:
         return iter(self.tabs)
 
 
+def renames(columns: Iterable[Any], header: Sequence[str]) -> list[tuple[int, Any]]:
+    """(0-based index in ``header``, column) of each column whose header is missing from ``header`` but one of
+    its earlier headers (``formerly``) is there: what setup renames in place, the data below it kept."""
+    out = []
+    for col in columns:
+        if col.header in header:
+            continue
+        old = next((h for h in getattr(col, "formerly", ()) if h in header), None)
+        if old is not None:
+            out.append((list(header).index(old), col))
+    return out
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free, single-spaced text, for matching names typed by people."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -105,7 +120,8 @@ def fold(text: str) -> str:
 
 
 def _column(raw: dict[str, Any], where: str) -> Column:
-    unknown = set(raw) - {"key", "header", "type", "choices", "computed", "hidden", "required", "default", "width"}
+    unknown = set(raw) - {"key", "header", "type", "choices", "computed", "hidden", "required", "default", "width",
+                          "formerly"}
     if unknown:
         raise ValueError(f"{where}: unknown column fields {sorted(unknown)}")
     if raw["type"] not in COLUMN_TYPES:
@@ -116,6 +132,7 @@ def _column(raw: dict[str, Any], where: str) -> Column:
         key=raw["key"], header=raw["header"], type=raw["type"], choices=tuple(raw.get("choices", ())),
         computed=bool(raw.get("computed", False)), hidden=bool(raw.get("hidden", False)),
         required=bool(raw.get("required", False)), default=raw.get("default"), width=int(raw.get("width", 14)),
+        formerly=tuple(raw.get("formerly", ())),
     )
 
 

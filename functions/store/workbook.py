@@ -320,7 +320,7 @@ class Workbook:
         for tab in self.schema:
             title = tab.title_for(settings.get("business_type")) if tab.titles else tab.title
             columns = tuple(
-                ColumnSpec(c.header, c.width, c.choices, c.computed, c.hidden, codec.number_format(c.type))
+                ColumnSpec(c.header, c.width, c.choices, c.computed, c.hidden, codec.number_format(c.type), c.formerly)
                 for c in tab.columns
             )
             initial: tuple[tuple[Cell, ...], ...] = ()

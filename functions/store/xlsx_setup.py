@@ -2,7 +2,8 @@
 
 New tabs get a bold frozen header, column widths, dropdowns on choice columns, number formats and a grey
 fill on computed columns as column styles (rows appended later look right), hidden columns and sheet
-protection. On an existing workbook only missing tabs and missing columns are added: no data cell changes.
+protection. On an existing workbook only missing tabs and missing columns are added, and a header the schema
+renamed (``formerly``) is renamed in place: no data cell changes.
 Text columns are plain text (``@``) so that what a person types there keeps its leading zeros; an older
 workbook whose text columns lack it gets it at upgrade (checked cheaply in the zip, loaded only to fix).
 """
@@ -22,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from functions.store.backend import Cell, ColumnSpec, SetupReport, TabSpec
+from functions.store.schema import renames
 from functions.store.xlsx_parts import attrs, open_package
 from functions.store.xlsx_styles import _XF, BUILTIN_FORMATS
 
@@ -160,11 +162,13 @@ def upgrade_workbook(
     """Missing tabs and columns added to the workbook at ``path``, text columns made plain text; None when
     nothing is missing."""
     missing_tabs = [s for s in tabs if s.title not in headers]
+    renamed = {s.title: renames(s.columns, headers[s.title]) for s in tabs if s.title in headers}
     missing_cols = {
-        s.title: [c for c in s.columns if c.header not in headers[s.title]] for s in tabs if s.title in headers
+        s.title: [c for c in s.columns if c.header not in headers[s.title] and all(c is not r for _, r in renamed[s.title])]
+        for s in tabs if s.title in headers
     }
     unformatted = plain_text_missing(path, tabs, headers)
-    if not missing_tabs and not any(missing_cols.values()) and not unformatted:
+    if not missing_tabs and not any(missing_cols.values()) and not unformatted and not any(renamed.values()):
         return None
     wb = load_workbook(path)
     by_title = {s.title: s for s in tabs}
@@ -181,6 +185,9 @@ def upgrade_workbook(
     for spec in tabs:
         if spec.title in headers:
             ws = wb[spec.title]
+            for i, col in renamed[spec.title]:  # an earlier header: renamed in place, the column's cells kept
+                put(ws.cell(row=1, column=i + 1), col.header)
+                report.renamed_columns.append((spec.title, headers[spec.title][i], col.header))
             width = len(headers[spec.title])
             for col in missing_cols[spec.title]:
                 width += 1

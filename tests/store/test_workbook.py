@@ -16,8 +16,8 @@ def test_schema_has_every_tab_of_the_contract_in_order():
                                          "Mouvements", "Agenda", "Investissements", "Types", "Équipe",
                                          "Tableau de bord", "Journal"]
     assert schema.tab("caisse").headers[:12] == ["ID", "Date", "Type", "Catégorie", "Description", "Montant",
-                                                 "Moyen", "Prestation ID", "Client ID", "Reçu", "Solde caisse",
-                                                 "Créé par"]
+                                                 "Moyen", "Prestation ID", "Client ID", "Reçu",
+                                                 "Solde caisse (par date)", "Créé par"]
     assert [c.header for c in schema.tab("clients").columns if c.computed] == ["Total facturé", "Total payé", "Solde"]
     assert schema.tab("journal").protected and schema.tab("team").protected
     prest = schema.tab("prestations")
