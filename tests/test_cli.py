@@ -144,3 +144,20 @@ def test_ttr_init_refuses_a_bad_setting_in_french_and_writes_nothing(runner, tmp
     result = runner.invoke(main, ["init", "-w", str(workbook), "-s", str(state), option, value])
     assert result.exit_code != 0 and message in result.output, result.output
     assert not workbook.exists()
+
+
+def test_demo_on_a_google_sheet_is_made_once_and_names_the_sheet(runner, tmp_path, monkeypatch):
+    from tests.store.factory_gsheets import SPREADSHEET_ID, fake_api
+
+    url = f"https://docs.google.com/spreadsheets/d/{SPREADSHEET_ID}/edit"
+    with fake_api(reads_per_minute=10**6, writes_per_minute=10**6) as api:
+        monkeypatch.setenv("TTR_SHEETS_API_URL", api.url)
+        state = str(tmp_path / "demo.state.sqlite")
+        first = runner.invoke(main, ["demo", "--no-serve", "-w", url, "-s", state])
+        assert first.exit_code == 0, first.output
+        assert f"Ouvrez le classeur dans Google Sheets : {url}" in first.output and "LibreOffice" not in first.output
+        clients = len(api.spreadsheets[SPREADSHEET_ID].by_title("Clients").cells)
+        second = runner.invoke(main, ["demo", "--no-serve", "-w", url, "-s", state])
+        assert second.exit_code == 0 and "Démonstration déjà présente" in second.output, second.output
+        assert "Connexion : admin@lepalmier.tg" in second.output
+        assert len(api.spreadsheets[SPREADSHEET_ID].by_title("Clients").cells) == clients  # no second demo
