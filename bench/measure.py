@@ -1,13 +1,15 @@
 """Counters for the bench: state store calls, HTTP traffic at the fake Sheets API's side, peak memory.
 
 ``CountingState`` wraps any ``StateStore`` and counts the calls that reach it (each one is a round trip on
-Firestore: a ``lock`` is two, taking it and giving it back; renewals from the lease thread are counted apart).
+Firestore: a ``lock`` is two, taking it and giving it back, unless a batch gives it back; a ``get_many`` or a
+batch is one; renewals from the lease thread are not counted).
 ``CountingWsgi`` sits in front of the fake Sheets API's WSGI app and counts requests and bytes as they are sent
 on the wire, both ways, so whatever the Google client does, the figures are the fake's view of it.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import resource
 import sys
@@ -17,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, __file__.rsplit("/bench/", 1)[0])
 
-from functions.state.base import Doc, StateStore  # noqa: E402
+from functions.state.base import Doc, Held, Op, StateStore  # noqa: E402
 
 
 def median_ms(fn: Callable[[], object], runs: int = 5) -> float:
@@ -98,6 +100,27 @@ class CountingState(StateStore):
                 yield
             finally:
                 self._count(f"unlock {name}")
+
+    def get_many(self, pairs: Any) -> builtins.list[Doc | None]:
+        self._count("get_many")
+        return self.inner.get_many(pairs)
+
+    @contextlib.contextmanager
+    def locked(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30, docs: Any = (),
+               counters: Any = ()) -> Iterator[Held]:
+        """Taking the lock with its reads is one call; giving it back is one more, unless a batch did."""
+        self._count(f"lock {name}")
+        with self.inner.locked(name, ttl_seconds, timeout_seconds, docs, counters) as held:
+            try:
+                yield held
+            finally:
+                if not held.released:
+                    self._count(f"unlock {name}")
+
+    def apply_batch(self, ops: Any) -> dict[str, tuple[int, Any]]:
+        self._count("batch")
+        batch: builtins.list[Op] = builtins.list(ops)
+        return self.inner.apply_batch(batch)
 
     def put_blob(self, key: str, data: bytes) -> None:
         self._count(f"put_blob {key}")

@@ -26,6 +26,7 @@ from functions.books.derive import apply_updates, closure, computed_updates, der
 from functions.books.quarantine import is_mark
 from functions.errors import ConflictError, HeaderError, InvalidInputError
 from functions.state.base import StateStore
+from functions.state.session import current
 from functions.store.backend import SetupReport
 from functions.store.codec import Codec
 from functions.store.workbook import Book, Change, Record, Workbook
@@ -64,7 +65,7 @@ class Business:
         return instant.astimezone(zone).replace(tzinfo=None, microsecond=0)
 
     def ctx(self, actor: str) -> records.Ctx:
-        return records.Ctx(actor=actor, now=self.now(), next_number=lambda name: self.state.next_number(name))
+        return records.Ctx(actor=actor, now=self.now(), next_number=lambda name: current(self.state).next_number(name))
 
     def load(self, keys: Sequence[str] | None = None) -> Book:
         book = self.workbook.load(keys)
@@ -130,9 +131,9 @@ class Business:
     def _pipeline(self, fn: Callable[[Book, records.Ctx], Change], actor: str, fingerprint: str,
                   idempotency_key: str | None, tabs: Sequence[str]) -> dict[str, Any]:
         """Lock, idempotency, one read, apply, derived columns, hooks, one write with the Journal."""
-        with self.state.lock("workbook", ttl_seconds=6, timeout_seconds=60):
+        with self.recorder.action(_idem_key(idempotency_key) if idempotency_key else None) as state:
             if idempotency_key:
-                done = self.state.get("idempotency", _idem_key(idempotency_key))
+                done = state.get("idempotency", _idem_key(idempotency_key))
                 if done is not None:
                     if done.get("params") != fingerprint:
                         raise ConflictError("Cette clé d'idempotence a déjà servi pour une autre opération.")
@@ -150,18 +151,18 @@ class Business:
                 hook(self, book, change)
             self.forget()
             if idempotency_key:  # a process dying mid-write leaves this mark: a retry is refused, not doubled
-                self.state.put("idempotency", _idem_key(idempotency_key), {"params": fingerprint, "pending": True},
+                state.put("idempotency", _idem_key(idempotency_key), {"params": fingerprint, "pending": True},
                                ttl_seconds=7 * 86400)
             try:
                 self.recorder.commit(book, change, actor, "app")
             except BaseException:
                 if idempotency_key:  # the write failed cleanly (nothing landed): the same key may try again
-                    self.state.delete("idempotency", _idem_key(idempotency_key))
+                    state.delete("idempotency", _idem_key(idempotency_key))
                 raise
             result = {k: (str(v) if not isinstance(v, (str, int, bool, type(None))) else v)
                       for k, v in change.result.items()}
             if idempotency_key:
-                self.state.put("idempotency", _idem_key(idempotency_key), {"params": fingerprint, "result": result},
+                state.put("idempotency", _idem_key(idempotency_key), {"params": fingerprint, "result": result},
                                ttl_seconds=7 * 86400)
             return result
 

@@ -3,17 +3,24 @@
 The caller holds the workbook lock (``Business.run``). Before the write the new head is recorded as
 *pending*; after it, as the head. If the process dies in between, the next commit reads the Journal's
 last Empreinte to learn whether the write landed, so the chain never forks.
+
+Under an action's state session (``functions.state.session``) the same documents go in its two batches:
+what is staged before the write (pending mark, receipts, numbers, the idempotency key's pending mark) is
+flushed just before it, in one round trip; the rest (head, Journal log, patch, idempotency result) ends
+the session with the lock's release, in one more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 from functions.audit import checkpoint, snapshot
 from functions.audit.journal import GENESIS, Head, journal_key, link
 from functions.state.base import StateStore
+from functions.state.session import Session, action, active, current
 from functions.store.backend import Cell, Op
 from functions.store.workbook import Book, Change, Workbook
 
@@ -25,9 +32,21 @@ class Recorder:
         self.now = now
         self.before_write: Callable[[], None] | None = None  # tests: what a person does meanwhile
 
+    #: What an action's session reads with the lock: the head and pending mark (``head``), and the counters
+    #: an action takes numbers from (patches, prestations' N°, receipts).
+    READS = (("journal", "head"), ("journal", "pending"))
+    COUNTERS = ("snapshot_patch", "prestation", "receipt")
+
+    def action(self, idempotency_key: str | None = None) -> AbstractContextManager[Session]:
+        """The workbook lock with a state session (``functions.state.session``) that reads, with the lock,
+        what an action needs (and the idempotency document of that key)."""
+        docs = [*self.READS, *([("idempotency", idempotency_key)] if idempotency_key else [])]
+        return action(self.state, "workbook", 6, 60, docs, self.COUNTERS)
+
     def head(self, book: Book) -> Head:
-        head = Head.load(self.state)
-        pending = self.state.get("journal", "pending")
+        state = current(self.state)
+        head = Head.load(state)
+        pending = state.get("journal", "pending")
         if pending is None:
             return head
         # A previous commit died between its write and its bookkeeping: did its write land?
@@ -36,8 +55,8 @@ class Recorder:
         last = str(grid[-1][7]) if len(grid) > 1 and len(grid[-1]) > 7 else GENESIS
         if last == pending["hash"]:
             head = Head(int(pending["count"]), str(pending["hash"]), head.offset)
-            head.save(self.state)
-        self.state.delete("journal", "pending")
+            head.save(state)
+        state.delete("journal", "pending")
         return head
 
     def journal_values(self, book: Book, change: Change, actor: str, source: str, head: Head) -> list[dict[str, Any]]:
@@ -72,27 +91,33 @@ class Recorder:
         counted in the head); returns the number of backend writes (0 or 1)."""
         if not change and not restored_journal:
             return 0
+        state = current(self.state)
+        session = active(self.state)
         head = self.head(book)
         journal = self.journal_values(book, change, actor, source, head)
         jtab = book.schema.tab("journal")
         cells = [self.workbook.to_cells(jtab, v, book.codec) for v in journal]
         ops = list(extra_ops) + self.workbook.ops(change, book, list(restored_journal) + cells)
         new_head = Head(head.count + len(journal), journal[-1]["hash"] if journal else head.hash, head.offset)
+        patch = snapshot.patch_values(book.schema._by_key, self.patch_rows(book, change, extra_ops))
+        number = state.next_number("snapshot_patch") if patch and session is not None else None
         if journal:
-            self.state.put("journal", "pending", {"count": new_head.count, "hash": new_head.hash})
+            state.put("journal", "pending", {"count": new_head.count, "hash": new_head.hash})
+        if session is not None:
+            session.flush()  # what must exist before the write, in one round trip
         if self.before_write is not None:
             self.before_write()
         self.workbook.backend.write(ops)
         if journal:
-            new_head.save(self.state)
-            self.state.delete("journal", "pending")
-            snapshot.log_journal(self.state, head.count, [[v[c.key] for c in jtab.columns] for v in journal])
-        self.patch_snapshots(book, change, new_head.count, extra_ops)
+            new_head.save(state)
+            state.delete("journal", "pending")
+            snapshot.log_journal(state, head.count, [[v[c.key] for c in jtab.columns] for v in journal])
+        snapshot.record_patch(state, patch, new_head.count, number)
         return 1
 
-    def patch_snapshots(self, book: Book, change: Change, journal_end: int | None = None,
-                        extra_ops: Sequence[Op] = ()) -> None:
-        """Note what was written, with the values it replaced (the history a stale save's merge reads)."""
+    def patch_rows(self, book: Book, change: Change,
+                   extra_ops: Sequence[Op] = ()) -> list[tuple[str, str, dict[str, Any], dict[str, Any] | None]]:
+        """What the change writes, with the values it replaced (the history a stale save's merge reads)."""
         from functions.store.backend import AppendRows, UpdateRow
 
         rows: list[tuple[str, str, dict[str, Any], dict[str, Any] | None]] = []
@@ -112,4 +137,4 @@ class Recorder:
                              {"value": codec.to_value("text", old) if old not in (None, "") else None}))
             elif isinstance(op, AppendRows) and op.title == settings:
                 rows += [("settings", str(r.get("Clé")), {"value": r.get("Valeur")}, {"value": None}) for r in op.rows]
-        snapshot.record_patch(self.state, book.schema._by_key, rows, journal_end)
+        return rows

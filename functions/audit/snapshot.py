@@ -67,13 +67,21 @@ def save(state: StateStore, tab_key: str, snap: TabSnapshot) -> None:
     state.put_blob(f"snapshot.{tab_key}", zlib.compress(json.dumps(snap, ensure_ascii=False).encode(), 1))
 
 
-def record_patch(state: StateStore, schema_tabs: dict[str, Tab], rows: Iterable[tuple[Any, ...]],
-                 journal_end: int | None = None) -> None:
-    """Note what an action wrote (tab key, row id, values, and the values it replaced or None for a new
-    row) without rewriting the snapshots: a small document per action, merged by the next sync
-    (``load_all``) and kept in the history with the Journal length after the action (a stale save's
-    merge finds there what the app changed since the copy was taken). Paramètres rows are keyed by
-    their Clé, with the one field ``value``."""
+def record_patch(state: StateStore, patch_rows: list[list[Any]], journal_end: int | None = None,
+                 number: int | None = None) -> None:
+    """Note what an action wrote (``patch_values``: tab key, row id, values, and the values it replaced or
+    None for a new row) without rewriting the snapshots: a small document per action, merged by the next
+    sync (``load_all``) and kept in the history with the Journal length after the action (a stale save's
+    merge finds there what the app changed since the copy was taken). ``number`` is the patch's, already
+    taken from the ``snapshot_patch`` counter (else one is taken here)."""
+    if patch_rows:
+        n = state.next_number("snapshot_patch") if number is None else number
+        state.put("snapshot_patch", f"{n:012d}", {"rows": patch_rows, "journal": journal_end})
+
+
+def patch_values(schema_tabs: dict[str, Tab], rows: Iterable[tuple[Any, ...]]) -> list[list[Any]]:
+    """The rows of a patch as stored (canonical text), quarantined rows left out. Paramètres rows are keyed
+    by their Clé, with the one field ``value``."""
     from functions.books.quarantine import is_mark
 
     patch_rows: list[list[Any]] = []
@@ -89,9 +97,7 @@ def record_patch(state: StateStore, schema_tabs: dict[str, Tab], rows: Iterable[
         cols = {c.key for c in schema_tabs[key].columns}
         new = {k: canon(v) for k, v in values.items() if k != "id" and k in cols}
         patch_rows.append([key, rid, new, None if old is None else {k: canon(old.get(k)) for k in new}])
-    if patch_rows:
-        state.put("snapshot_patch", f"{state.next_number('snapshot_patch'):012d}",
-                  {"rows": patch_rows, "journal": journal_end})
+    return patch_rows
 
 
 HISTORY = 2000  # actions kept for a stale save's merge (a copy older than that merges what remains)
@@ -155,22 +161,26 @@ def load_all(state: StateStore, tabs: dict[str, Tab]) -> dict[str, TabSnapshot |
 
 
 def log_journal(state: StateStore, start: int, rows: list[list[Any]]) -> None:
-    """Keep the Journal rows written from position ``start`` (0-based) as canonical text."""
+    """Keep the Journal rows written from position ``start`` (0-based) as canonical text: one document per
+    action and segment (``<segment>.<offset>``), written blind (no read), so an action logs its rows in the
+    batch that ends it. A log started again from a lower position (the year's close) is cleared first."""
     i = 0
     while i < len(rows):
         seg, offset = divmod(start + i, SEGMENT)
         take = [canon_list(r) for r in rows[i : i + SEGMENT - offset]]
-        state.update("journal_log", f"{seg:08d}", _segment_writer(offset, take))
+        state.put("journal_log", f"{seg:08d}.{offset:03d}", {"rows": take})
         i += len(take)
 
 
-def _segment_writer(offset: int, new_rows: list[list[str]]) -> Any:
-    def write(doc: dict[str, Any] | None) -> dict[str, Any]:
-        existing = list((doc or {}).get("rows", []))[:offset]
-        existing += [[]] * (offset - len(existing))
-        return {"rows": existing + new_rows}
-
-    return write
+def _segment_rows(docs: list[tuple[str, dict[str, Any]]]) -> list[list[str]]:
+    """A segment's rows from its documents in key order: a whole segment (the former layout, key
+    ``<segment>``) and the actions' pieces, each from its offset on (what follows it is dropped, as the
+    former read-modify-write did)."""
+    rows: list[list[str]] = []
+    for key, doc in docs:
+        offset = int(key.partition(".")[2] or 0)
+        rows = rows[:offset] + [[]] * (offset - len(rows)) + list(doc.get("rows", []))
+    return rows
 
 
 def canon_list(row: list[Any]) -> list[str]:
@@ -181,8 +191,7 @@ def journal_rows(state: StateStore, start: int, end: int) -> list[list[str]]:
     """Logged Journal rows ``start``..``end``-1 (0-based), as canonical text."""
     out: list[list[str]] = []
     for seg in range(start // SEGMENT, (end - 1) // SEGMENT + 1 if end > start else 0):
-        doc = state.get("journal_log", f"{seg:08d}") or {"rows": []}
-        rows = doc["rows"]
+        rows = _segment_rows(state.list("journal_log", f"{seg:08d}"))
         for j, r in enumerate(rows):
             seq = seg * SEGMENT + j
             if start <= seq < end:

@@ -20,6 +20,7 @@ from functions.books import derive
 from functions.books.commands import Command
 from functions.errors import InvalidInputError, NotFoundError
 from functions.receipts import lookup, render, store
+from functions.state import session
 from functions.store.workbook import Book, Change, JournalEntry, Record
 
 TABS = ("prestations", "caisse")
@@ -51,6 +52,7 @@ def receipt_hook(base: str) -> Callable[[Any, Book, Change], None]:
 
 
 def issue(biz: Any, book: Book, change: Change, base: str) -> None:
+    state = session.current(biz.state)  # an action's session: its reads and writes batched (functions.state.session)
     pattern = store.link_pattern(base)
     pending = {(u.tab, u.record.row): u.values for u in change.updates if u.tab in TABS}
     wanted: list[tuple[str, str, str, int | None, Record | None]] = []  # tab, row id, kind, append index, record
@@ -75,9 +77,9 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
                 else:
                     wanted.append((key, str(values["id"]), kind, None, record))
     if other_base:  # one lookup: a link is kept when it is this row's live receipt (never rewritten)
-        live = {tab: store.for_rows(biz.state, tab, [o[1] for o in other_base if o[0] == tab]) for tab in TABS}
+        live = store.for_many(state, [(o[0], o[1]) for o in other_base])
         for key, row_id, kind, record in other_base:
-            found = live[key].get(row_id)
+            found = live.get((key, row_id))
             if found is None or not str(record["receipt"] or "").endswith(f"/r/{found.id}"):
                 wanted.append((key, row_id, kind, None, record))
     linked = {(w[0], w[1]) for w in wanted}
@@ -86,25 +88,25 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
         kind = receipt_kind(key, values)
         if kind and (key, record.id) not in linked:
             wanted.append((key, record.id, kind, None, record))
-        elif key == "prestations" and values.get("deleted_at") and (gone := store.for_row(biz.state, key, record.id)):
-            store.revoke(biz.state, gone.id)  # a deleted prestation's receipt goes with it (restored: a new one)
+        elif key == "prestations" and values.get("deleted_at") and (gone := store.for_row(state, key, record.id)):
+            store.revoke(state, gone.id)  # a deleted prestation's receipt goes with it (restored: a new one)
     if not wanted:
         return
     now = biz.now()
     after = derive.book_after(book, change)
-    known = {tab: store.for_rows(biz.state, tab, [w[1] for w in wanted if w[0] == tab]) for tab in TABS}
+    known = store.for_many(state, [(w[0], w[1]) for w in wanted], _invoice_keys(after, wanted))
     for tab, row_id, kind, index, row in wanted:
-        issued = known[tab].get(row_id)
+        issued = known.get((tab, row_id))
         data = render.content(after, kind, row_id, "", now)
         if data is not None and tab == "caisse" and data.get("prestation"):
-            _invoice_of(biz, after, row_id, data)
+            _invoice_of(state, after, row_id, data)
         if data is None and issued is not None and index is None:  # its row is gone (deleted): so is the page
-            store.revoke(biz.state, issued.id)
+            store.revoke(state, issued.id)
             continue
         if data is None:
-            receipt = store.allocate(biz.state, kind, tab, row_id, now)
+            receipt = store.allocate(state, kind, tab, row_id, now)
         else:
-            receipt = store.issue(biz.state, kind, tab, row_id, now, render.freeze(data), render.basis(data),
+            receipt = store.issue(state, kind, tab, row_id, now, render.freeze(data), render.basis(data),
                                   render.digest)
         url = store.link(base, receipt.id)
         if index is not None:
@@ -120,14 +122,26 @@ def issue(biz: Any, book: Book, change: Change, base: str) -> None:
                                                    f"{url} restauré", actor="système", source="système"))
 
 
-def _invoice_of(biz: Any, book: Book, row_id: str, data: dict[str, Any]) -> None:
+def _invoice_of(state: Any, book: Book, row_id: str, data: dict[str, Any]) -> None:
     """A payment of an invoiced prestation names its invoice (``functions.invoices``) on its receipt."""
     from functions.invoices.store import live
 
     row = book.find("caisse", row_id)
-    invoice = live(biz.state, "invoice", "prestations", str(row["prestation_id"] or "")) if row is not None else None
+    invoice = live(state, "invoice", "prestations", str(row["prestation_id"] or "")) if row is not None else None
     if invoice is not None:
         data["invoice"] = invoice.number
+
+
+def _invoice_keys(book: Book, wanted: list[tuple[str, str, str, int | None, Record | None]]) -> list[tuple[str, str]]:
+    """The invoice index documents ``_invoice_of`` reads for these receipts (read with the receipts' index)."""
+    from functions.invoices import store as invoices
+
+    keys = []
+    for tab, row_id, *_ in wanted:
+        row = book.find("caisse", row_id) if tab == "caisse" else None
+        if row is not None and row["prestation_id"] and store.valid_row("x", str(row["prestation_id"])):
+            keys.append((invoices.ROWS, invoices.row_key("invoice", "prestations", str(row["prestation_id"]))))
+    return keys
 
 
 def behind(book: Book, change: Change) -> list[tuple[str, Record]]:

@@ -10,8 +10,10 @@ workbook. When the rows behind it change, ``issue`` makes a new receipt (new id,
 one records ``replaced_by`` (its page then says "Ce reçu a été remplacé par le reçu R-… du …"). A statement
 stays a live view of the workbook.
 
-Collections: ``receipts`` (key: the receipt id) and ``receipt_rows`` (key: ``<tab>.<row id>``, the index
-that gives a row its one live receipt, so that a row restored by the sync keeps its link).
+Collections: ``receipts`` (key: the receipt id), ``receipt_rows`` (key: ``<tab>.<row id>``, the index
+that gives a row its one live receipt, so that a row restored by the sync keeps its link; it also holds a
+copy of that receipt's document, so an action learns what a row's receipt says, and replaces it, with one
+read: a live receipt's document changes only when it is replaced or revoked, which moves or drops the index).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.errors import InvalidInputError, NotFoundError
-from functions.state.base import StateStore
+from functions.state.base import Delete, Op, Put, StateStore, check_name
 
 RECEIPTS = "receipts"
 ROWS = "receipt_rows"
@@ -125,26 +127,73 @@ def for_row(state: StateStore, tab: str, row_id: str) -> Receipt | None:
     return find(state, str(index["id"])) if index else None
 
 
+def _index(receipt: Receipt) -> dict[str, Any]:
+    """A row's index document: its live receipt's id and a copy of its document."""
+    return {"id": receipt.id, "receipt": receipt.doc()}
+
+
+def _from_index(doc: dict[str, Any]) -> Receipt | None:
+    """The receipt an index document holds, None for an index of the former kind (the id alone: the receipt
+    is read)."""
+    copy = doc.get("receipt")
+    return Receipt.from_doc(str(doc["id"]), copy) if isinstance(copy, dict) else None
+
+
 def for_rows(state: StateStore, tab: str, row_ids: Iterable[str]) -> dict[str, Receipt]:
-    """The live receipts of many rows: one ``list`` of the index when there are many, else one get each."""
-    wanted = {r for r in row_ids if r}
-    if not wanted:
-        return {}
-    out: dict[str, Receipt] = {}
-    if len(wanted) <= 20:
-        for rid in wanted:
-            found = for_row(state, tab, rid)
-            if found is not None:
-                out[rid] = found
-        return out
-    prefix = row_key(tab, "")
-    index = {k[len(prefix):]: str(d["id"]) for k, d in state.list(ROWS, prefix) if k[len(prefix):] in wanted}
-    receipts = {k: Receipt.from_doc(k, d) for k, d in state.list(RECEIPTS)} if index else {}
-    for rid, receipt_id in index.items():
+    """The live receipts of many rows of one tab (see ``for_many``)."""
+    return {rid: r for (_, rid), r in for_many(state, [(tab, rid) for rid in row_ids]).items()}
+
+
+def for_many(state: StateStore, rows: Iterable[tuple[str, str]],
+             also: Iterable[tuple[str, str]] = ()) -> dict[tuple[str, str], Receipt]:
+    """The live receipts of many ``(tab, row id)``: one ``get_many`` of the index, and one of the receipts
+    for index documents of the former kind (a ``list`` of each collection when there are very many).
+    ``also`` are documents read with the index (a session keeps them for what follows: one round trip)."""
+    wanted = sorted({(t, r) for t, r in rows if r and valid_row(t, r)})
+    extra = list(also)
+    out: dict[tuple[str, str], Receipt] = {}
+    index: dict[tuple[str, str], str] = {}  # rows whose index names only the receipt's id
+    if len(wanted) <= 200:
+        found = state.get_many([(ROWS, row_key(t, r)) for t, r in wanted] + extra)[: len(wanted)] \
+            if wanted or extra else []
+        for pair, d in zip(wanted, found, strict=True):
+            if d and valid_id(str(d["id"])):
+                copy = _from_index(d)
+                if copy is not None:
+                    out[pair] = copy
+                else:
+                    index[pair] = str(d["id"])
+        ids = sorted(set(index.values()))
+        receipts = {k: Receipt.from_doc(k, d) for k, d in zip(ids, state.get_many([(RECEIPTS, i) for i in ids]),
+                                                              strict=True) if d} if ids else {}
+    else:
+        if extra:
+            state.get_many(extra)
+        named = set(wanted)
+        for tab in sorted({t for t, _ in wanted}):
+            prefix = row_key(tab, "")
+            index.update({(tab, k[len(prefix):]): str(d["id"]) for k, d in state.list(ROWS, prefix)
+                          if (tab, k[len(prefix):]) in named})
+        receipts = {k: Receipt.from_doc(k, d) for k, d in state.list(RECEIPTS)} if index else {}
+    for pair, receipt_id in index.items():
         receipt = receipts.get(receipt_id)
         if receipt is not None and not receipt.revoked:
-            out[rid] = receipt
+            out[pair] = receipt
     return out
+
+
+def _live(state: StateStore, tab: str, row_id: str) -> Receipt | None:
+    """The row's live receipt, from its index (one read)."""
+    return for_many(state, [(tab, row_id)]).get((tab, row_id))
+
+
+def valid_row(tab: str, row_id: str) -> bool:
+    """Can this row be named in the index (``for_row`` answers None for a name the store refuses)?"""
+    try:
+        check_name("clé", row_key(tab, row_id))
+    except InvalidInputError:
+        return False
+    return True
 
 
 def format_number(year: int, n: int) -> str:
@@ -158,7 +207,7 @@ def allocate(state: StateStore, kind: str, tab: str, row_id: str, now: datetime)
         raise InvalidInputError(f"Type de reçu inconnu : {kind}.")
     if not row_id:
         raise InvalidInputError("Cette ligne n'a pas encore d'ID : lancez « ttr sync » puis réessayez.")
-    existing = for_row(state, tab, row_id)
+    existing = _live(state, tab, row_id)
     if existing is not None:
         return existing
     number = format_number(now.year, state.next_number("receipt"))
@@ -166,12 +215,12 @@ def allocate(state: StateStore, kind: str, tab: str, row_id: str, now: datetime)
     while not state.create(RECEIPTS, receipt.id, receipt.doc()):  # pragma: no cover - 144 random bits
         receipt = Receipt(new_id(), kind, tab, row_id, number, receipt.created)
     key = row_key(tab, row_id)
-    if not state.create(ROWS, key, {"id": receipt.id}):
-        current = for_row(state, tab, row_id)
+    if not state.create(ROWS, key, _index(receipt)):
+        current = _live(state, tab, row_id)
         if current is not None:
             state.delete(RECEIPTS, receipt.id)
             return current
-        state.put(ROWS, key, {"id": receipt.id})  # the index pointed at a revoked receipt
+        state.put(ROWS, key, _index(receipt))  # the index pointed at a revoked receipt
     return receipt
 
 
@@ -183,7 +232,7 @@ def issue(state: StateStore, kind: str, tab: str, row_id: str, now: datetime, co
         raise InvalidInputError(f"Type de reçu inconnu : {kind}.")
     if not row_id:
         raise InvalidInputError("Cette ligne n'a pas encore d'ID : lancez « ttr sync » puis réessayez.")
-    current = for_row(state, tab, row_id)
+    current = _live(state, tab, row_id)
     if current is not None and current.basis == basis and current.content is not None:
         return current
     number = format_number(now.year, state.next_number("receipt"))
@@ -192,10 +241,10 @@ def issue(state: StateStore, kind: str, tab: str, row_id: str, now: datetime, co
                       digest(frozen), basis)
     while not state.create(RECEIPTS, receipt.id, receipt.doc()):  # pragma: no cover - 144 random bits
         receipt = Receipt(new_id(), *list(receipt.__dict__.values())[1:])
-    state.put(ROWS, row_key(tab, row_id), {"id": receipt.id})
-    if current is not None:
-        state.update(RECEIPTS, current.id, lambda d: {**(d or current.doc()), "replaced_by": receipt.id,
-                                                      "replaced_number": number, "replaced_on": receipt.created})
+    state.put(ROWS, row_key(tab, row_id), _index(receipt))
+    if current is not None:  # the old page says what replaced it (its document as the index holds it)
+        state.put(RECEIPTS, current.id, {**current.doc(), "replaced_by": receipt.id, "replaced_number": number,
+                                         "replaced_on": receipt.created})
     return receipt
 
 
@@ -204,7 +253,10 @@ def revoke(state: StateStore, receipt_id: str) -> Receipt:
     receipt = find(state, receipt_id)
     if receipt is None:
         raise NotFoundError("Reçu introuvable ou déjà révoqué.")
-    state.update(RECEIPTS, receipt.id, lambda d: {**(d or receipt.doc()), "revoked": True})
     key = row_key(receipt.tab, receipt.row_id)
-    state.update(ROWS, key, lambda d: None if d and d.get("id") == receipt.id else d)
+    doc, index = state.get_many([(RECEIPTS, receipt.id), (ROWS, key)])
+    ops: list[Op] = [Put(RECEIPTS, receipt.id, {**(doc or receipt.doc()), "revoked": True})]
+    if index and index.get("id") == receipt.id:
+        ops.append(Delete(ROWS, key))  # with the receipt, in one batch: the index never names a revoked one
+    state.apply_batch(ops)
     return Receipt(**{**receipt.__dict__, "revoked": True})

@@ -25,22 +25,36 @@ Every method is safe under concurrent callers in other threads, processes or ins
   raises ``StateError``.
 * ``put_blob``/``get_blob`` keep large opaque bytes (sync snapshots, compressed), any size.
 
+Batching (one round trip where the backend allows it; see ``functions.state.session``, which uses them):
+
+* ``get_many(pairs)`` reads several documents at once (Firestore ``get_all``, one SQLite query).
+* ``locked(name, ttl, timeout, docs, counters)`` takes the lock and, in the same step, reads ``docs`` and
+  the current value of ``counters`` (with an opaque version): a ``Held``.
+* ``apply_batch(ops)`` applies ``Put``/``Create``/``Delete``/``Reserve``/``Release`` all-or-nothing (one
+  SQLite transaction, one Firestore commit). A ``Create`` of a live key or a ``Reserve`` of a counter that
+  moved since it was read fails the whole batch with ``BatchConflict`` (nothing applied).
+
+The defaults below run these on the one-call methods (correct, not batched): a wrapper store that does not
+forward them (a namespace, a test double) keeps working.
+
 A ``ttl_seconds`` on ``put``/``create`` makes the document invisible to ``get``/``list`` (and free for
 ``create``) once expired.
 """
 
 from __future__ import annotations
 
+import builtins
 import logging
 import re
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from functions.errors import InvalidInputError
+from functions.errors import ConflictError, InvalidInputError
 
 Doc = dict[str, Any]
 
@@ -54,6 +68,62 @@ def check_name(kind: str, name: str) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
         raise InvalidInputError(f"Nom de {kind} invalide pour le stockage interne : {name!r}.")
     return name
+
+
+class BatchConflict(ConflictError):
+    """Une autre opération a modifié le stockage interne au même moment : rien n'a été enregistré. Réessayez."""
+
+
+@dataclass(frozen=True)
+class Put:
+    collection: str
+    key: str
+    value: Doc
+    ttl_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Create(Put):
+    """Store only if no live document has this key (else the batch fails)."""
+
+
+@dataclass(frozen=True)
+class Delete:
+    collection: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Reserve:
+    """Move ``counter`` from ``seen`` (read with ``version``) to ``seen + count`` (else the batch fails): the
+    numbers ``seen + 1`` … ``seen + count`` are the batch's."""
+
+    counter: str
+    seen: int
+    count: int
+    version: Any = None
+
+
+@dataclass(frozen=True)
+class Release:
+    """Give back the lock ``held`` (only if it is still ours; a lease taken over after expiry is left)."""
+
+    held: Held
+
+
+Op = Put | Delete | Reserve | Release  # a Create is a Put
+
+
+@dataclass(eq=False)
+class Held:
+    """A lock taken by ``locked``, with what was read while taking it."""
+
+    name: str
+    docs: dict[tuple[str, str], Doc | None] = field(default_factory=dict)
+    counters: dict[str, tuple[int, Any]] = field(default_factory=dict)  # value now, opaque version
+    token: Any = None  # the backend's lease (owner, last write)
+    stop: Callable[[], None] | None = None  # stops the lease's renewals (before a batch gives it back)
+    released: bool = False
 
 
 class StateStore(ABC):
@@ -93,6 +163,38 @@ class StateStore(ABC):
 
     @abstractmethod
     def get_blob(self, key: str) -> bytes | None: ...
+
+    # -- batching (defaults: one call each; backends override with one round trip) ---------------------
+
+    def get_many(self, pairs: Sequence[tuple[str, str]]) -> builtins.list[Doc | None]:
+        """The documents of ``(collection, key)`` pairs, in order (None for an absent one)."""
+        return [self.get(c, k) for c, k in pairs]
+
+    @contextmanager
+    def locked(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30,
+               docs: Sequence[tuple[str, str]] = (), counters: Sequence[str] = ()) -> Iterator[Held]:
+        """``lock`` that also reads ``docs`` (and, where the backend can, ``counters``) once it is held. A
+        ``Release`` of the yielded ``Held`` in ``apply_batch`` gives the lock back with the batch."""
+        with self.lock(name, ttl_seconds, timeout_seconds):
+            pairs = list(docs)
+            held = Held(name, dict(zip(pairs, self.get_many(pairs), strict=True)) if pairs else {})
+            yield held
+
+    def apply_batch(self, ops: Sequence[Op]) -> dict[str, tuple[int, Any]]:
+        """Apply ``ops`` in order; returns each reserved counter's new (value, version). This default: one
+        call each, not atomic, and no ``Reserve`` (``locked`` reads no counter here, so none is asked)."""
+        for op in ops:
+            if isinstance(op, Create):  # before Put: a Create is a Put with a condition
+                if not self.create(op.collection, op.key, op.value, op.ttl_seconds):
+                    raise BatchConflict()
+            elif isinstance(op, Put):
+                self.put(op.collection, op.key, op.value, op.ttl_seconds)
+            elif isinstance(op, Delete):
+                self.delete(op.collection, op.key)
+            elif isinstance(op, Reserve):
+                raise InvalidInputError("Ce stockage ne réserve pas de numéros dans un lot.")
+            # Release: the lock given by ``locked`` above is given back when its block ends
+        return {}
 
     def close(self) -> None:  # noqa: B027 - optional
         """Release connections."""
@@ -161,3 +263,9 @@ class LeaseKeeper:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def stop_and_wait(self, timeout: float = 15.0) -> None:
+        """Stop, and wait for a renewal under way (a batch then knows the lease's last write)."""
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)

@@ -27,6 +27,7 @@ blob; the replaced generation is deleted afterwards.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import hashlib
 import math
@@ -35,12 +36,13 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from functions.errors import InvalidInputError, StateError
-from functions.state.base import Doc, LeaseKeeper, StateStore, check_name, iter_chunks
+from functions.state import base
+from functions.state.base import Doc, Held, LeaseKeeper, StateStore, check_name, iter_chunks
 from functions.state.sqlite import check_positive, check_ttl, decode, encode, lock_timeout_error
 
 if TYPE_CHECKING:
@@ -154,8 +156,9 @@ class FirestoreStateStore(StateStore):
         check_ttl(ttl_seconds)
         return None if ttl_seconds is None else _dt(self._clock() + ttl_seconds)
 
-    def _cas_write(self, ref: DocumentReference, snap: DocumentSnapshot, data: dict[str, Any] | None) -> None:
-        """Write ``data`` (None deletes) only if the document is still as ``snap`` saw it."""
+    def _cas_write(self, ref: DocumentReference, snap: DocumentSnapshot, data: dict[str, Any] | None) -> Any:
+        """Write ``data`` (None deletes) only if the document is still as ``snap`` saw it; returns the
+        write's update time (None for a delete)."""
         from google.api_core import exceptions as gexc
 
         try:
@@ -163,10 +166,11 @@ class FirestoreStateStore(StateStore):
                 option = self.client.write_option(last_update_time=snap.update_time)
                 if data is None:
                     ref.delete(option=option, **self._kw)
-                else:
-                    ref.update(data, option=option, **self._kw)
-            elif data is not None:
-                ref.create(data, **self._kw)
+                    return None
+                return ref.update(data, option=option, **self._kw).update_time
+            if data is not None:
+                return ref.create(data, **self._kw).update_time
+            return None
         except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.NotFound, gexc.Aborted) as exc:
             raise _Conflict from exc
 
@@ -291,53 +295,149 @@ class FirestoreStateStore(StateStore):
 
     @contextlib.contextmanager
     def lock(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30) -> Iterator[None]:
+        with self.locked(name, ttl_seconds, timeout_seconds):
+            yield
+
+    @contextlib.contextmanager
+    def locked(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30,
+               docs: Sequence[tuple[str, str]] = (), counters: Sequence[str] = ()) -> Iterator[Held]:
+        """The lock, with ``docs`` and ``counters`` read in the same ``get_all`` as the lock document: the
+        lock is then taken only if that document is unchanged, so what was read is what the lock guards."""
         check_name("verrou", name)
         check_positive("Durée du verrou", ttl_seconds)
+        pairs = [(check_name("collection", c), check_name("clé", k)) for c, k in docs]
+        names = [check_name("compteur", c) for c in counters]
         ref = self._sys("locks", name)
-        token = secrets.token_hex(16)
+        lease = {"owner": secrets.token_hex(16), "time": None}
         deadline = time.monotonic() + timeout_seconds
         delay = 0.01
-        while not self._try_acquire(ref, token, ttl_seconds):
+        while (held := self._try_acquire(ref, name, lease, ttl_seconds, pairs, names)) is None:
             if time.monotonic() >= deadline:
                 raise lock_timeout_error(name, timeout_seconds)
             time.sleep(min(delay * random.uniform(0.5, 1.5), max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 0.2)
-        keeper = LeaseKeeper(name, lambda: self._renew(ref, token, ttl_seconds), ttl_seconds / 3)
+        keeper = LeaseKeeper(name, lambda: self._renew(ref, lease, ttl_seconds), ttl_seconds / 3)
+        held.stop = keeper.stop_and_wait
         try:
-            yield
+            yield held
         finally:
             keeper.stop()
             # A failed release must not turn a finished critical section into an error: the lease
             # expires after ttl anyway.
-            with contextlib.suppress(StateError, _Conflict), self._errors():
-                snap = ref.get(**self._kw)
-                if snap.exists and snap.get("owner") == token:  # never release a lease stolen after ttl
-                    self._cas_write(ref, snap, None)
+            if not held.released:
+                with contextlib.suppress(StateError, _Conflict), self._errors():
+                    snap = ref.get(**self._kw)
+                    if snap.exists and snap.get("owner") == lease["owner"]:  # never release a lease stolen after ttl
+                        self._cas_write(ref, snap, None)
 
-    def _try_acquire(self, ref: DocumentReference, token: str, ttl_seconds: float) -> bool:
+    def _try_acquire(self, ref: DocumentReference, name: str, lease: dict[str, Any], ttl_seconds: float,
+                     pairs: Sequence[tuple[str, str]] = (), counters: Sequence[str] = ()) -> Held | None:
         with self._errors():
-            snap = ref.get(**self._kw)
+            refs = [self._ref(c, k) for c, k in pairs] + [self._sys("counters", c) for c in counters]
+            snaps = self._get_all([ref, *refs])
+            snap = snaps[ref.path]
             if snap.exists and snap.get("exp").timestamp() > self._clock():
-                return False
+                return None
             try:
-                self._cas_write(ref, snap, {"owner": token, "exp": _dt(self._clock() + ttl_seconds)})
+                lease["time"] = self._cas_write(ref, snap, {"owner": lease["owner"],
+                                                            "exp": _dt(self._clock() + ttl_seconds)})
             except _Conflict:
-                return False
-            return True
+                return None
+            held = Held(name, token={"ref": ref, "lease": lease})
+            for pair, doc_ref in zip(pairs, refs, strict=False):
+                found = snaps[doc_ref.path]
+                held.docs[pair] = decode(found.get("v")) if self._live(found) else None
+            for counter, counter_ref in zip(counters, refs[len(pairs):], strict=True):
+                found = snaps[counter_ref.path]
+                held.counters[counter] = (int(found.get("n")), found.update_time) if found.exists else (0, None)
+            return held
 
-    def _renew(self, ref: DocumentReference, token: str, ttl_seconds: float) -> bool:
+    def _get_all(self, refs: Sequence[DocumentReference]) -> dict[str, DocumentSnapshot]:
+        """One ``BatchGetDocuments``: every document by path (absent ones too)."""
+        unique = list({r.path: r for r in refs}.values())
+        return {snap.reference.path: snap for snap in self.client.get_all(unique, **self._kw)}
+
+    def get_many(self, pairs: Sequence[tuple[str, str]]) -> builtins.list[Doc | None]:
+        refs = [self._ref(check_name("collection", c), check_name("clé", k)) for c, k in pairs]
+        if not refs:
+            return []
+        with self._errors():
+            snaps = self._get_all(refs)
+        return [decode(snaps[r.path].get("v")) if self._live(snaps[r.path]) else None for r in refs]
+
+    def _renew(self, ref: DocumentReference, lease: dict[str, Any], ttl_seconds: float) -> bool:
         """Extend our lease, if it is still ours and has not expired (an expired lease is never revived)."""
+        token = lease["owner"]
         with self._errors():
             for _ in range(3):
                 snap = ref.get(**self._kw)
                 if not snap.exists or snap.get("owner") != token or snap.get("exp").timestamp() <= self._clock():
                     return False
                 try:
-                    self._cas_write(ref, snap, {"owner": token, "exp": _dt(self._clock() + ttl_seconds)})
+                    lease["time"] = self._cas_write(ref, snap, {"owner": token,
+                                                                "exp": _dt(self._clock() + ttl_seconds)})
                 except _Conflict:
                     continue
                 return True
         return False
+
+    def apply_batch(self, ops: Sequence[base.Op]) -> dict[str, tuple[int, Any]]:
+        """Every op in one atomic commit (a batched write, with preconditions): all of them or none. A lock
+        given back with them whose lease changed meanwhile (taken over after expiry) is left out and the
+        rest committed: its holder keeps it."""
+        from google.api_core import exceptions as gexc
+
+        for op in ops:
+            if isinstance(op, base.Release) and op.held.stop is not None:
+                op.held.stop()  # no renewal after the batch: the lease's last write is known
+        with self._errors():
+            try:
+                return self._commit(ops)
+            except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.NotFound, gexc.Aborted) as exc:
+                if not any(isinstance(op, base.Release) for op in ops):
+                    raise base.BatchConflict() from exc
+            try:  # the lease was renewed or taken over since: the writes go without it
+                return self._commit([op for op in ops if not isinstance(op, base.Release)])
+            except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.NotFound, gexc.Aborted) as exc:
+                raise base.BatchConflict() from exc
+
+    def _commit(self, ops: Sequence[base.Op]) -> dict[str, tuple[int, Any]]:
+        batch = self.client.batch()
+        reserved: builtins.list[tuple[int, str, int]] = []  # index of the write, counter, new value
+        released: builtins.list[Held] = []
+        writes = 0
+        for op in ops:
+            writes += not (isinstance(op, base.Release) and op.held.token["lease"]["time"] is None)
+            if isinstance(op, base.Put):
+                check_name("collection", op.collection)
+                check_name("clé", op.key)
+                data = {"v": encode(op.value), "exp": self._exp(op.ttl_seconds)}
+                ref = self._ref(op.collection, op.key)
+                if isinstance(op, base.Create):
+                    batch.create(ref, data)
+                else:
+                    batch.set(ref, data)
+            elif isinstance(op, base.Delete):
+                batch.delete(self._ref(check_name("collection", op.collection), check_name("clé", op.key)))
+            elif isinstance(op, base.Reserve):
+                ref, new = self._sys("counters", op.counter), op.seen + op.count
+                reserved.append((writes - 1, op.counter, new))
+                if op.version is None:
+                    batch.create(ref, {"n": new})
+                else:
+                    batch.update(ref, {"n": new}, option=self.client.write_option(last_update_time=op.version))
+            elif isinstance(op, base.Release):
+                lease = op.held.token["lease"]
+                if lease["time"] is not None:
+                    option = self.client.write_option(last_update_time=lease["time"])
+                    batch.delete(op.held.token["ref"], option=option)
+                    released.append(op.held)
+        if not writes:
+            return {}
+        results = batch.commit(**self._kw)
+        for held in released:
+            held.released = True
+        return {counter: (new, results[i].update_time) for i, counter, new in reserved}
 
     # -- blobs ------------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ Values are stored as JSON text, exactly as the Firestore backend does, so both r
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import math
@@ -22,12 +23,25 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from functions.errors import InvalidInputError, StateError
 from functions.state import holder
-from functions.state.base import Doc, LeaseKeeper, StateStore, check_name
+from functions.state.base import (
+    BatchConflict,
+    Create,
+    Delete,
+    Doc,
+    Held,
+    LeaseKeeper,
+    Op,
+    Put,
+    Release,
+    Reserve,
+    StateStore,
+    check_name,
+)
 
 BUSY_TIMEOUT_MS = 15_000
 _PURGE_EVERY = 200  # writes between two sweeps of expired rows
@@ -344,37 +358,117 @@ class SQLiteStateStore(StateStore):
 
     @contextlib.contextmanager
     def lock(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30) -> Iterator[None]:
+        with self.locked(name, ttl_seconds, timeout_seconds):
+            yield
+
+    @contextlib.contextmanager
+    def locked(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30,
+               docs: Sequence[tuple[str, str]] = (), counters: Sequence[str] = ()) -> Iterator[Held]:
+        """The lock, and ``docs`` and ``counters`` read in the transaction that takes it."""
         check_name("verrou", name)
         check_positive("Durée du verrou", ttl_seconds)
+        pairs = [(check_name("collection", c), check_name("clé", k)) for c, k in docs]
+        names = [check_name("compteur", c) for c in counters]
         owner = f"{secrets.token_hex(16)} {holder.me()}"
         deadline = time.monotonic() + timeout_seconds
         delay = 0.005
-        while not self._try_acquire(name, owner, ttl_seconds):
+        while (held := self._try_acquire(name, owner, ttl_seconds, pairs, names)) is None:
             if time.monotonic() >= deadline:
                 raise lock_timeout_error(name, timeout_seconds)
             time.sleep(min(delay * random.uniform(0.5, 1.5), max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 0.1)
         keeper = LeaseKeeper(name, lambda: self._renew(name, owner, ttl_seconds), ttl_seconds / 3)
+        held.stop = keeper.stop_and_wait
         try:
-            yield
+            yield held
         finally:
             keeper.stop()
-            with self._tx() as conn:  # only the owner releases; a stolen lease is left to its new holder
-                conn.execute("DELETE FROM locks WHERE name = ? AND owner = ?", (name, owner))
+            if not held.released:
+                with self._tx() as conn:  # only the owner releases; a stolen lease is left to its new holder
+                    conn.execute("DELETE FROM locks WHERE name = ? AND owner = ?", (name, owner))
 
-    def _try_acquire(self, name: str, owner: str, ttl_seconds: float) -> bool:
+    def _try_acquire(self, name: str, owner: str, ttl_seconds: float, pairs: Sequence[tuple[str, str]] = (),
+                     counters: Sequence[str] = ()) -> Held | None:
         """Free, expired, or held by a process of this machine that has ended: it is ours."""
         with self._tx() as conn:
             now = self._clock()
             rows = conn.execute("SELECT owner, exp FROM locks WHERE name = ?", (name,)).fetchall()
             if rows and rows[0][1] > now and not holder.is_dead(rows[0][0].partition(" ")[2]):
-                return False
+                return None
             conn.execute(
                 "INSERT INTO locks (name, owner, exp) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, exp = excluded.exp",
                 (name, owner, now + ttl_seconds),
             )
-            return True
+            held = Held(name, dict(zip(pairs, self._select(conn, pairs, now), strict=True)), token=owner)
+            for counter in counters:
+                found = conn.execute("SELECT n FROM counters WHERE name = ?", (counter,)).fetchall()
+                held.counters[counter] = (found[0][0], found[0][0]) if found else (0, None)
+            return held
+
+    def _select(self, conn: sqlite3.Connection, pairs: Sequence[tuple[str, str]], now: float) -> builtins.list[Doc | None]:
+        found: dict[tuple[str, str], Doc] = {}
+        unique = list(dict.fromkeys(pairs))
+        for start in range(0, len(unique), 300):
+            part = unique[start : start + 300]
+            marks = ",".join("(?, ?)" for _ in part)
+            args = [x for pair in part for x in pair]
+            for c, k, text in conn.execute(
+                f"SELECT collection, key, value FROM docs WHERE (collection, key) IN (VALUES {marks}) "  # noqa: S608
+                "AND (exp IS NULL OR exp > ?)", (*args, now)):
+                found[(c, k)] = decode(text)
+        return [found.get(pair) for pair in pairs]
+
+    def get_many(self, pairs: Sequence[tuple[str, str]]) -> builtins.list[Doc | None]:
+        pairs = [(check_name("collection", c), check_name("clé", k)) for c, k in pairs]
+        if not pairs:
+            return []
+        with self._errors():
+            return self._select(self._conn(), pairs, self._clock())
+
+    def apply_batch(self, ops: Sequence[Op]) -> dict[str, tuple[int, Any]]:
+        """Every op in one ``BEGIN IMMEDIATE`` transaction: all of them or (on a conflict) none."""
+        moved: dict[str, tuple[int, Any]] = {}
+        released: list[Held] = []
+        for op in ops:
+            if isinstance(op, Release) and op.held.stop is not None:
+                op.held.stop()  # no renewal after the batch gave the lease back
+        with self._tx() as conn:
+            now = self._clock()
+            for op in ops:
+                if isinstance(op, Put):
+                    check_name("collection", op.collection)
+                    check_name("clé", op.key)
+                    text, exp = encode(op.value), self._exp(op.ttl_seconds)
+                    sql = ("INSERT INTO docs (collection, key, value, exp) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, exp = excluded.exp")
+                    if isinstance(op, Create):
+                        sql += " WHERE docs.exp IS NOT NULL AND docs.exp <= ?"
+                        if conn.execute(sql, (op.collection, op.key, text, exp, now)).rowcount != 1:
+                            raise BatchConflict()
+                    else:
+                        conn.execute(sql, (op.collection, op.key, text, exp))
+                elif isinstance(op, Delete):
+                    conn.execute("DELETE FROM docs WHERE collection = ? AND key = ?",
+                                 (check_name("collection", op.collection), check_name("clé", op.key)))
+                elif isinstance(op, Reserve):
+                    new = op.seen + op.count
+                    if op.version is None:
+                        cur = conn.execute("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                                           (op.counter, new))
+                    else:
+                        cur = conn.execute("UPDATE counters SET n = ? WHERE name = ? AND n = ?",
+                                           (new, op.counter, op.version))
+                    if cur.rowcount != 1:
+                        raise BatchConflict()
+                    moved[op.counter] = (new, new)
+                elif isinstance(op, Release):
+                    conn.execute("DELETE FROM locks WHERE name = ? AND owner = ?", (op.held.name, op.held.token))
+                    released.append(op.held)
+            self._maybe_purge(conn, now)
+        for held in released:
+            held.released = True
+        return moved
 
     def _renew(self, name: str, owner: str, ttl_seconds: float) -> bool:
         with self._tx() as conn:
