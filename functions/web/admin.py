@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 
 from functions.accounts import invitations, recovery, sessions, team, users
+from functions.accounts.identity import of_user
 from functions.accounts.workspaces import DEFAULT
 from functions.errors import InvalidInputError, NotFoundError, TTRError
 from functions.regional import form_choices
@@ -105,7 +106,7 @@ def _change(user_id: str, what: str, **change: Any) -> Any:
     except TTRError as exc:
         notify(exc.message)
         return redirect(url_for("team.team"), 303)
-    team.mirror_user(registry().business(g.workspace), users.public(user, g.workspace), g.user["name"])
+    team.mirror_user(registry().business(g.workspace), users.public(user, g.workspace), of_user(g.user))
     notify(f"{user['name']} : {what}.")
     return redirect(url_for("team.team"), 303)
 
@@ -143,7 +144,7 @@ def change_workspaces(user_id: str) -> Any:
         except TTRError as exc:
             notify(f"{space['name']} : {exc.message}")
             return redirect(url_for("team.team"), 303)
-        team.mirror_user(registry().business(wid), users.public(user, wid), g.user["name"])
+        team.mirror_user(registry().business(wid), users.public(user, wid), of_user(g.user))
         changed.append(f"{space['name']} {'ouvert' if not on else 'fermé'}")
     notify(f"{user['name']} : " + (", ".join(changed) if changed else "aucun changement") + ".")
     return redirect(url_for("team.team"), 303)
@@ -160,7 +161,7 @@ def reset_password(user_id: str) -> Any:
     except InvalidInputError as exc:
         notify(exc.message)
         return redirect(url_for("team.team"), 303)
-    failed = recovery.journal(registry(), user, "admin", g.user["name"])
+    failed = recovery.journal(registry(), user, "admin", of_user(g.user))
     link = f"{_base()}{url_for('team.reset_link', token=token)}"
     space = registry().get(g.workspace) or {}
     hours = int(doc["minutes"]) // 60
@@ -190,7 +191,7 @@ def reset_link(token: str) -> Any:
         return _no_store(render_template("web/reset.html", who=user, error=exc.message), exc.status)
     if request.method == "GET":
         return _no_store(render_template("web/reset.html", who=user))
-    recovery.journal(registry(), user, "done", user["name"])
+    recovery.journal(registry(), user, "done", of_user(user))
     sessions.close_session(st, g.cookie.get("s"))
     set_cookie(s=None, d=None)
     notify("Mot de passe enregistré : connectez-vous avec le nouveau.")
@@ -280,7 +281,7 @@ def create_workspace() -> Any:
         notify(exc.message)
         return redirect(url_for("team.workspaces"), 303)
     user = users.set_membership(st, g.user["id"], record["id"], role="admin", active=True)
-    team.mirror_user(registry().business(record["id"]), users.public(user, record["id"]), user["name"])
+    team.mirror_user(registry().business(record["id"]), users.public(user, record["id"]), of_user(user))
     sessions.switch_workspace(st, g.cookie["s"], record["id"])
     set_cookie(w=record["id"])
     notify(f"Espace « {record['name']} » créé : vous y êtes.")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from functions.accounts import invitations, passwords, permissions, sessions, team, throttle, users
+from functions.accounts.identity import of_user
 from functions.accounts.workspaces import DEFAULT
 from functions.books import opening
 from functions.errors import InvalidInputError, TTRError
@@ -119,7 +120,7 @@ def setup() -> Any:
                                errors={str(getattr(exc, "field", "")): exc.message},
                                **form_choices()), exc.status
     registry().set_default_name(settings["business_name"], user["id"])
-    team.mirror_user(biz, users.public(user, DEFAULT), user["name"])
+    team.mirror_user(biz, users.public(user, DEFAULT), of_user(user))
     start_session(user, DEFAULT)
     notify("Bienvenue ! Votre entreprise est prête.")
     return redirect("/", 303)
@@ -284,7 +285,7 @@ def invitation(token: str) -> Any:
     except TTRError as exc:
         return render_template("web/invitation.html", form=form, error=exc.message, **context), exc.status
     biz = registry().business(invite["workspace"])
-    team.mirror_user(biz, users.public(user, invite["workspace"]), user["name"])
+    team.mirror_user(biz, users.public(user, invite["workspace"]), of_user(user))
     start_session(user, invite["workspace"])
     notify(f"Bienvenue dans l'équipe de {space['name']} !")
     return redirect("/", 303)
@@ -337,7 +338,7 @@ def business_profile() -> Any:
     try:
         values = _business_settings(request.form)
         biz = registry().business(g.workspace)
-        team.update_settings(biz, values, g.user["name"])
+        team.update_settings(biz, values, of_user(g.user))
         biz.init({"business_type": values["business_type"]})  # the prestations tab follows the type, renamed
     except TTRError as exc:
         notify(exc.message)
@@ -352,7 +353,7 @@ def module_permissions() -> Any:
     schema_keys = {s.key for s in registry().business(g.workspace).workbook.schema.tab("settings").settings}
     values = {key: ("Oui" if request.form.get(module) == "Oui" else "Non")
               for module, (key, _, _) in permissions.MODULES.items() if key in schema_keys}
-    team.update_settings(registry().business(g.workspace), values, g.user["name"])
+    team.update_settings(registry().business(g.workspace), values, of_user(g.user))
     notify("Permissions des employés enregistrées.")
     return redirect(url_for("auth.settings"), 303)
 

@@ -158,3 +158,13 @@ def test_on_google_the_drive_editors_email_names_the_equipe_member(tmp_path, clo
         biz.sync()
         edit = next(j for j in reversed(journal(biz)) if j["source"] == "feuille")
         assert (edit["actor"], edit["user_id"]) == ("Afi Lawson", "UAFI00001")
+
+
+def test_account_and_settings_pages_journal_under_the_admins_id(shell):
+    admin = shell.login_admin()
+    r = admin.post("/parametres/permissions", data={"csrf": shell.csrf(admin, "/parametres"), "caisse": "Oui",
+                                                     "games": "Oui"})
+    assert r.status_code == 303
+    last = journal(shell.biz)[-1]
+    assert (last["actor"], last["user_id"]) == ("Awa Mensah", shell.admin["id"])
+    assert shell.biz.verify_journal().ok
