@@ -130,6 +130,11 @@ def init(workbook: str | None, state: str | None, demo: bool, name: str | None, 
         click.echo(f"  colonne ajoutée : {tab} › {header}")
     for tab, before, header in report.renamed_columns:
         click.echo(f"  colonne renommée : {tab} › {before} → {header}")
+    from functions.accounts.team import mirror_members
+    from functions.accounts.workspaces import DEFAULT
+
+    if listed := mirror_members(biz, DEFAULT):  # an account missing from Équipe (its mirroring failed) is added
+        click.echo(f"  Équipe : {listed} compte(s) ajouté(s) ou mis à jour")
     if not report.changed:
         click.echo(f"Classeur à jour : {config.workbook} (rien à changer).")
     if demo:

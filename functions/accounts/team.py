@@ -21,10 +21,24 @@ ROLE_LABELS = {"admin": "Administrateur", "employee": "Employé"}
 
 def mirror_user(biz: Business, user: dict[str, Any], actor: str) -> dict[str, Any]:
     """Add or update the ``Équipe`` row of one account (no secret: name, role, email, phone, active)."""
+    return biz.submit(MirrorUser(*_mirror_values(user)), actor)
+
+
+def mirror_members(biz: Business, workspace: str, actor: str = "système") -> int:
+    """Every account with a role in ``workspace`` listed in ``Équipe`` (one write for all those missing or out
+    of date; none when it is complete): an account whose mirroring failed, or made before it, is listed too, so
+    Équipe lists every user who acted. Returns how many rows were added or brought up to date."""
+    from functions.accounts import users
+
+    rows = tuple(_mirror_values(users.public(u, workspace)) for u in users.members(biz.state, workspace))
+    return int(biz.submit(MirrorTeam(rows), actor).get("count", 0)) if rows else 0
+
+
+def _mirror_values(user: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
     values = {"name": user["name"], "role": ROLE_LABELS.get(user["role"], "Employé"),
               "email": user.get("email") or None, "phone": user.get("phone") or None,
               "active": "Oui" if user.get("active") else "Non"}
-    return biz.submit(MirrorUser(str(user["id"]), values, str(user.get("created_at") or "")), actor)
+    return str(user["id"]), values, str(user.get("created_at") or "")
 
 
 def journal_account(biz: Business, user_id: str, action: str, text: str, actor: str) -> dict[str, Any]:
@@ -58,6 +72,24 @@ class MirrorUser(Command):
             change.set(existing, diff)
             change.journal.append(JournalEntry("modification", "team", self.user_id,
                                                describe(tab, existing.values, diff)))
+        return change
+
+
+@dataclass(frozen=True)
+class MirrorTeam(Command):
+    """The ``Équipe`` rows of several accounts ((id, values, created at) each), in one change."""
+
+    members: tuple[tuple[str, Mapping[str, Any], str], ...] = ()
+    tabs: ClassVar[tuple[str, ...]] = ("settings", "team")
+
+    def apply(self, book: Book, ctx: Ctx) -> Change:
+        change = Change()
+        for uid, values, created in self.members:
+            one = MirrorUser(uid, values, created).apply(book, ctx)
+            change.appends += one.appends
+            change.updates += one.updates
+            change.journal += one.journal
+        change.result = {"count": len({j.row for j in change.journal})}
         return change
 
 
