@@ -463,8 +463,9 @@ class SQLiteStateStore(StateStore):
                         raise BatchConflict()
                     moved[op.counter] = (new, new)
                 elif isinstance(op, Release):
-                    conn.execute("DELETE FROM locks WHERE name = ? AND owner = ?", (op.held.name, op.held.token))
-                    released.append(op.held)
+                    if conn.execute("DELETE FROM locks WHERE name = ? AND owner = ?",
+                                    (op.held.name, op.held.token)).rowcount:  # a lease taken over is left
+                        released.append(op.held)
             self._maybe_purge(conn, now)
         for held in released:
             held.released = True

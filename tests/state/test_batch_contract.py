@@ -1,0 +1,132 @@
+"""The batching half of the state store contract (``get_many``, ``locked``, ``apply_batch``), on SQLite and on
+the Firestore emulator: several documents in one call, all-or-nothing batches, numbers by compare-and-set, the
+lock given back with a batch."""
+
+from __future__ import annotations
+
+import pytest
+
+from functions.errors import ConflictError, InvalidInputError, StateError
+from functions.state.base import BatchConflict, Create, Delete, Put, Release, Reserve, StateStore
+from functions.state.memory import MemoryStateStore
+from functions.state.session import Session, action, current
+from tests.state.conftest import FakeClock, StoreFactory
+
+
+def test_get_many_answers_in_order_with_none_for_absent_and_expired(make_store: StoreFactory) -> None:
+    clock = FakeClock()
+    store = make_store(clock=clock)
+    store.put("c", "a", {"n": 1})
+    store.put("c", "b", {"n": 2}, ttl_seconds=5)
+    store.put("d", "a", {"n": 3})
+    assert store.get_many([("d", "a"), ("c", "x"), ("c", "a"), ("c", "b"), ("c", "a")]) == [
+        {"n": 3}, None, {"n": 1}, {"n": 2}, {"n": 1}]
+    clock.advance(6)
+    assert store.get_many([("c", "b"), ("c", "a")]) == [None, {"n": 1}]
+    assert store.get_many([]) == []
+    with pytest.raises(InvalidInputError):
+        store.get_many([("c", "bad key")])
+
+
+def test_a_batch_applies_all_its_ops_or_none(state_store: StateStore) -> None:
+    state_store.put("c", "kept", {"v": 1})
+    state_store.put("c", "taken", {"v": 0})
+    state_store.apply_batch([Put("c", "new", {"v": 2}), Delete("c", "kept"), Create("c", "fresh", {"v": 3})])
+    assert state_store.get_many([("c", "new"), ("c", "kept"), ("c", "fresh")]) == [{"v": 2}, None, {"v": 3}]
+    with pytest.raises(BatchConflict):  # the Create of a live key fails the batch: the Put before it is undone
+        state_store.apply_batch([Put("c", "other", {"v": 4}), Create("c", "taken", {"v": 5})])
+    assert state_store.get("c", "other") is None and state_store.get("c", "taken") == {"v": 0}
+    assert isinstance(BatchConflict(), ConflictError)
+
+
+def test_numbers_read_with_the_lock_are_reserved_only_if_nobody_took_one_meanwhile(make_store: StoreFactory) -> None:
+    store, other = make_store(), make_store()
+    assert store.next_number("receipt", 3) == 1
+    with store.locked("w", 5, 5, docs=[("c", "a")], counters=["receipt", "fresh"]) as held:
+        assert held.docs == {("c", "a"): None}
+        seen, version = held.counters["receipt"]
+        assert seen == 3 and held.counters["fresh"][0] == 0
+        moved = store.apply_batch([Reserve("receipt", seen, 2, version), Reserve("fresh", 0, 1, None)])
+        assert moved["receipt"][0] == 5 and moved["fresh"][0] == 1
+        assert other.next_number("receipt") == 6  # after the reserved ones, never one of them
+        with pytest.raises(BatchConflict):  # the counter moved since it was read: nothing is written
+            store.apply_batch([Put("c", "a", {"v": 1}), Reserve("receipt", *moved["receipt"][:1], 1,
+                                                                moved["receipt"][1])])
+        assert store.get("c", "a") is None
+    assert other.next_number("receipt") == 7 and other.next_number("fresh") == 2
+
+
+def test_a_batch_gives_the_lock_back_once(make_store: StoreFactory) -> None:
+    store, other = make_store(), make_store()
+    with store.locked("w", 5, 5) as held:
+        with pytest.raises(StateError):
+            with other.lock("w", 5, 0.2):
+                pass
+        store.apply_batch([Put("c", "a", {"v": 1}), Release(held)])
+        assert held.released
+        with other.lock("w", 5, 1):  # free at once: the batch gave it back
+            pass
+    assert store.get("c", "a") == {"v": 1}
+    with other.lock("w", 5, 1):  # and leaving the block did not take it from anyone
+        pass
+
+
+def test_a_lease_taken_over_after_it_expired_is_left_to_its_new_holder(make_store: StoreFactory) -> None:
+    clock = FakeClock()
+    store, other = make_store(clock=clock), make_store(clock=clock)
+    with store.locked("w", 5, 5) as held:
+        assert held.stop is not None
+        held.stop()  # this holder stalls: no renewal
+        clock.advance(10)
+        with other.locked("w", 5, 1):  # the lease expired: another takes it
+            store.apply_batch([Put("c", "late", {"v": 1}), Release(held)])  # the writes land, the lock stays
+            assert store.get("c", "late") == {"v": 1} and not held.released
+            with pytest.raises(StateError):
+                with make_store(clock=clock).lock("w", 5, 0.2):
+                    pass
+
+
+def test_a_session_reads_once_writes_at_flush_and_sees_its_own_writes(make_store: StoreFactory) -> None:
+    store = make_store()
+    store.put("c", "a", {"v": 1})
+    with action(store, "w", 5, 5, docs=[("c", "a")], counters=["n"]) as session:
+        assert current(store) is session and isinstance(session, Session)
+        assert session.get("c", "a") == {"v": 1}
+        session.put("c", "b", {"v": 2})
+        assert session.update("c", "a", lambda d: {"v": (d or {})["v"] + 10}) == {"v": 11}
+        assert session.create("c", "a", {"v": 0}) is False  # known to exist
+        assert [session.next_number("n"), session.next_number("n", 2)] == [1, 2]
+        assert [k for k, _ in session.list("c")] == ["a", "b"]
+        assert store.get("c", "b") is None and store.get("c", "a") == {"v": 1}  # staged, not written
+        session.flush()
+        assert store.get_many([("c", "a"), ("c", "b")]) == [{"v": 11}, {"v": 2}]
+        assert session.next_number("n") == 4  # after a flush, from the reserved ones on
+    assert current(store) is store
+    assert store.next_number("n") == 5
+    with store.lock("w", 5, 1):  # given back with the last batch
+        pass
+
+
+def test_a_session_that_fails_before_any_flush_writes_nothing(make_store: StoreFactory) -> None:
+    store = make_store()
+    with pytest.raises(RuntimeError), action(store, "w", 5, 5, counters=["n"]) as session:
+        session.put("c", "a", {"v": 1})
+        session.next_number("n")
+        raise RuntimeError("refused")
+    assert store.get("c", "a") is None and store.next_number("n") == 1
+    with store.lock("w", 5, 1):
+        pass
+
+
+def test_the_defaults_keep_a_store_that_does_not_batch_working() -> None:
+    """A wrapper that forwards only the one-call methods (a namespace, a test double) still runs sessions."""
+    from functions.accounts.workspaces import PrefixedStateStore
+
+    inner = MemoryStateStore()
+    store = PrefixedStateStore(inner, "w1:")
+    with action(store, "w", 5, 5, docs=[("c", "a")], counters=["n"]) as session:
+        session.put("c", "a", {"v": 1})
+        assert session.next_number("n") == 1  # no counter read with the lock here: a number each
+    assert store.get("c", "a") == {"v": 1} and inner.get("w1:c", "a") == {"v": 1}
+    with pytest.raises(BatchConflict):
+        store.apply_batch([Create("c", "a", {"v": 2})])
