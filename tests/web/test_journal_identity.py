@@ -54,7 +54,17 @@ def journal(biz):
 
 def test_ttr_init_adds_the_hidden_user_id_column_and_older_rows_still_verify(shop):
     assert ("Journal", "ID utilisateur") in shop["report"].added_columns
-    assert shop["person"].grid("Journal")[0][-1] == "ID utilisateur"
+    header = shop["person"].grid("Journal")[0]
+    assert header[-1] == "ID utilisateur" and header.index("Empreinte") == 7  # at the right: positions kept
+    if shop["kind"] == "xlsx":
+        import openpyxl
+        from openpyxl.utils import get_column_letter
+
+        ws = openpyxl.load_workbook(shop["biz"].workbook.backend.path)["Journal"]
+        assert ws.column_dimensions[get_column_letter(len(header))].hidden
+    if shop["kind"] == "gsheets":
+        sheet = shop["person"].ss.by_title("Journal")
+        assert sheet.col_props[len(header) - 1]["hiddenByUser"] is True
     assert shop["biz"].verify_journal().ok
 
 
