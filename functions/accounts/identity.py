@@ -55,6 +55,7 @@ class Team:
             if name := fold(str(_get(r, "name") or "")):
                 names.setdefault(name, []).append(uid)
         self.by_name = {n: ids[0] for n, ids in names.items() if len(ids) == 1}  # a name two members share: no one
+        self._seen: dict[tuple[str, str], tuple[str, str]] = {}  # a Journal has many rows, few (id, actor) pairs
 
     def editor(self, editor: str) -> Actor:
         """The actor of a sheet edit: the member whose email is the Google editor's (the editor Drive names, with
@@ -68,13 +69,15 @@ class Team:
     def identity(self, user_id: Any, actor: Any) -> tuple[str, str]:
         """(filter key, name shown) of a Journal row: its user id when it has one, else the member its actor
         names (by email or by a name no other member has), else its actor text."""
-        uid = str(user_id or "")
-        text = str(actor or "").strip()
-        if not uid:
-            uid = self.by_email.get(text.casefold(), "") if "@" in text else self.by_name.get(fold(text), "")
-        if uid:
-            return f"u:{uid}", self.by_id.get(uid, text or uid)
-        return f"n:{fold(text)}", text
+        pair = (str(user_id or ""), str(actor or "").strip())
+        known = self._seen.get(pair)
+        if known is None:
+            uid, text = pair
+            if not uid:
+                uid = self.by_email.get(text.casefold(), "") if "@" in text else self.by_name.get(fold(text), "")
+            known = (f"u:{uid}", self.by_id.get(uid, text or uid)) if uid else (f"n:{fold(text)}", text)
+            self._seen[pair] = known
+        return known
 
     def key_of(self, wanted: str) -> str:
         """A filter value as a key: a key as is, a name or email (an older link) as the identity it names."""
