@@ -115,7 +115,7 @@ def open_backend(spec: str) -> Backend:
         )
     from functions.store.xlsx import XlsxBackend
 
-    return XlsxBackend(path)
+    return XlsxBackend(path, cache_dir=path.with_name(path.name + ".cache"))  # parsed tabs kept across processes
 
 
 def open_state_store(spec: str) -> StateStore:

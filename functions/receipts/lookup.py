@@ -22,27 +22,33 @@ _KEEP = 16  # indexes kept (a tab per workbook served by this process)
 
 
 class TabIndex:
-    """Positions of a tab's records by id, by ``prestation_id`` and by ``client_id``; rows; unlinked ones."""
+    """Positions of a tab's records by id, ``prestation_id`` and ``client_id``, and of those lacking a link; each
+    table is built when first asked for (a quick sale asks for few), then kept up to date as records are added."""
 
     def __init__(self) -> None:
         self.records: list[Record] = []
-        self.rows: list[int] = []  # each record's sheet row (ascending, as read)
-        self.by_id: dict[str, list[int]] = {}
-        self.by_prestation: dict[Any, list[int]] = {}
-        self.by_client: dict[Any, list[int]] = {}
+        self._tables: dict[str, dict[Any, list[int]]] = {}  # "id", "prestation_id", "client_id" -> value -> positions
         self._unlinked: dict[str, list[int]] = {}  # link pattern -> positions of records whose link is not one
+        self._rows: list[int] | None = None  # each record's sheet row (ascending, as read)
 
     def extend(self, records: list[Record]) -> None:
         start = len(self.records)
         self.records = list(records)  # a copy: the caller's list may change, the records never do
-        for pos in range(start, len(records)):
-            r = records[pos]
-            self.rows.append(r.row)
-            self.by_id.setdefault(r.id, []).append(pos)
-            self.by_prestation.setdefault(r.values.get("prestation_id") or "", []).append(pos)
-            self.by_client.setdefault(r.values.get("client_id"), []).append(pos)
+        for name, table in self._tables.items():
+            _fill(table, name, self.records, start)
         for source, positions in self._unlinked.items():
-            positions.extend(_unlinked(records, start, re.compile(source)))
+            positions.extend(_unlinked(self.records, start, re.compile(source)))
+        if self._rows is not None:
+            self._rows.extend(r.row for r in self.records[start:])
+
+    def table(self, name: str) -> dict[Any, list[int]]:
+        if name not in self._tables:
+            self._tables[name] = _fill({}, name, self.records, 0)
+        return self._tables[name]
+
+    @property
+    def by_id(self) -> dict[Any, list[int]]:
+        return self.table("id")
 
     def unlinked(self, pattern: re.Pattern[str]) -> list[int]:
         """Positions of the records whose ``receipt`` does not match ``pattern``."""
@@ -52,8 +58,10 @@ class TabIndex:
 
     def at_row(self, row: int) -> int | None:
         """The position of the record of sheet row ``row``, if any."""
-        pos = bisect_left(self.rows, row)
-        return pos if pos < len(self.rows) and self.rows[pos] == row else None
+        if self._rows is None:
+            self._rows = [r.row for r in self.records]
+        pos = bisect_left(self._rows, row)
+        return pos if pos < len(self._rows) and self._rows[pos] == row else None
 
     def find(self, record_id: str) -> Record | None:
         """As ``Book.find``: the first record with that id."""
@@ -63,10 +71,25 @@ class TabIndex:
     def where(self, ids: Iterable[str] = (), prestations: Iterable[str] = (), clients: Iterable[str] = ()) -> list[int]:
         """Positions, in order, of the records with one of ``ids``, ``prestations`` or ``clients``."""
         out: set[int] = set()
-        for keys, table in ((ids, self.by_id), (prestations, self.by_prestation), (clients, self.by_client)):
-            for k in keys:
-                out.update(table.get(k, ()))
+        for keys, name in ((ids, "id"), (prestations, "prestation_id"), (clients, "client_id")):
+            keys = list(keys)
+            if keys:
+                table = self.table(name)
+                for k in keys:
+                    out.update(table.get(k, ()))
         return sorted(out)
+
+
+def _fill(table: dict[Any, list[int]], name: str, records: list[Record], start: int) -> dict[Any, list[int]]:
+    for pos in range(start, len(records)):
+        r = records[pos]
+        value = r.id if name == "id" else (r.values.get(name) or "") if name == "prestation_id" else r.values.get(name)
+        found = table.get(value)
+        if found is None:
+            table[value] = [pos]
+        else:
+            found.append(pos)
+    return table
 
 
 def _unlinked(records: list[Record], start: int, pattern: re.Pattern[str]) -> Iterable[int]:

@@ -51,6 +51,7 @@ from functions.store.backend import (
     locate_row,
     trim_grid,
 )
+from functions.store.xlsx_cache import DiskCache
 from functions.store.xlsx_pack import Packed, holds, pack, pack_after
 from functions.store.xlsx_parts import (
     Package,
@@ -95,9 +96,13 @@ def _pattern(formats: Mapping[str, NumberFormat], header: str) -> str | None:
 class XlsxBackend(Backend):
     """A workbook stored as one ``.xlsx`` file on the local disk."""
 
-    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = 30) -> None:
+    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = 30,
+                 cache_dir: str | os.PathLike[str] | None = None) -> None:
         self.path = os.path.abspath(os.fspath(path))
         self.lock_timeout = lock_timeout
+        # Grids and compressed pieces kept across processes (``xlsx_cache``; ``config`` puts them in
+        # ``<workbook>.cache``); None: this process's memory only.
+        self._disk = DiskCache(cache_dir) if cache_dir is not None else None
         self.requests = {"read": 0, "write": 0}
         self.traffic = {"down": 0, "up": 0}  # bytes of the file read and written (bench/)
         # Grids of the tabs as last read or written, each with the signature of its part (CRC-32 and size from
@@ -263,6 +268,9 @@ class XlsxBackend(Backend):
             sigs = {t: (_member_signature(zf, parts[t]), shared) for t in wanted}
             cache = self._cache  # this read's view, even if a write in another thread replaces it meanwhile
             found = {t: cache[t] for t in wanted if t in cache and cache[t][0] == sigs[t]}
+            for t in wanted:
+                if t not in found and self._disk is not None and (g := self._disk.grid(parts[t], sigs[t])) is not None:
+                    found[t] = cache[t] = (sigs[t], g, object())
             if len(found) < len(wanted):
                 f.seek(0)
                 data = f.read()
@@ -271,6 +279,8 @@ class XlsxBackend(Backend):
                 for t in wanted:
                     if t not in found:
                         found[t] = cache[t] = (sigs[t], self._grid(wb, t), object())
+                        if self._disk is not None:
+                            self._disk.put_grid(parts[t], sigs[t], found[t][1])
         # Rows are shared, never changed in place (_plan); each grid carries the token of the cached one, so
         # ``Workbook`` keeps the typed rows of a tab whose grid did not change (``parse_tab``).
         return {t: TokenGrid(found[t][1], found[t][2]) for t in wanted}
@@ -325,15 +335,37 @@ class XlsxBackend(Backend):
             names = {i.filename: i for i in written}
             new_sigs = _signatures_of(names, pkg)
             kept = {t: (new_sigs[t], entry[1], entry[2]) for t, entry in known.items() if t not in sheets.grids}
+            changed: dict[str, set[int]] = {t: set() for t in kept}
             for t, g in sheets.grids.items():
                 if t in sheets.complete:
-                    kept[t] = (new_sigs[t], trim_grid(g), object())
+                    rows = None if edits[t].replaced or t not in known else {r - 1 for r in edits[t].cells}
+                    kept[t] = (new_sigs[t], trim_grid(g) if rows is None else _trimmed(g, rows), object())
+                    if rows is not None:
+                        changed[t] = rows
             self._cache = kept
             shared = _signature_of(names, pkg.shared)
             self._packed.update({part: ((_signature_of(names, part), shared), k) for part, k in keep.items()})
+            if self._disk is not None:
+                self._store(pkg, known, kept, changed, {part: (self._packed[part][0], k) for part, k in keep.items()})
             common = tuple(n for n in (pkg.main, pkg.styles, pkg.shared) if n)
             self._titles = (tuple((i.filename, i.CRC, i.file_size, i.compress_size) for i in written),
                             list(pkg.sheets), dict(pkg.sheets), common)
+
+    def _store(self, pkg: Package, known: Mapping[str, tuple[tuple[object, ...], Grid, object]],
+               kept: Mapping[str, tuple[tuple[object, ...], Grid, object]], changed: Mapping[str, set[int]],
+               packed: Mapping[str, tuple[tuple[object, ...], Packed]]) -> None:
+        """Keep on disk what this write leaves in memory: each grid as a delta of the one it came from (the rows
+        set, none for a tab whose signature changed by a shared part) or whole, and the compressed pieces."""
+        assert self._disk is not None
+        for t, (sig, grid, _) in kept.items():
+            part = pkg.sheets[t]
+            if t in known and t in changed:
+                if known[t][0] != sig:
+                    self._disk.put_delta(part, known[t][0], sig, grid, changed[t])
+            else:
+                self._disk.put_grid(part, sig, grid)
+        for part, (sig, k) in packed.items():
+            self._disk.put_packed(part, sig, k)
 
     @staticmethod
     def _signatures(zf: zipfile.ZipFile, pkg: Package) -> dict[str, tuple[object, ...]]:
@@ -435,13 +467,15 @@ class _SheetSource:
     def packed(self, title: str) -> Packed | None:
         """What this backend kept of the tab's part when it wrote it, if the file still holds that very part."""
         part = self.pkg.sheets[title]
-        known = self.backend._packed.get(part)
         info = self.pkg.zf.NameToInfo.get(part)
-        if known is None or info is None:
+        if info is None:
             return None
-        if known[0] != (_member_signature(self.pkg.zf, part), _member_signature(self.pkg.zf, self.pkg.shared)):
-            return None
-        return known[1] if holds(known[1], info.CRC, info.file_size, info.compress_size) else None
+        signature = (_member_signature(self.pkg.zf, part), _member_signature(self.pkg.zf, self.pkg.shared))
+        known = self.backend._packed.get(part)
+        found = known[1] if known is not None and known[0] == signature else None
+        if found is None and self.backend._disk is not None:
+            found = self.backend._disk.packed(part, signature)
+        return found if found is not None and holds(found, info.CRC, info.file_size, info.compress_size) else None
 
     def xml(self, title: str) -> str:
         if title not in self._xml:
@@ -477,6 +511,21 @@ class _SheetSource:
             raise _missing_tab(title)
         self.complete.add(title)
         return self.backend._grid(self._wb, title) or [[]]
+
+
+def _trimmed(grid: Grid, rows: set[int]) -> Grid:
+    """``trim_grid`` of a grid whose other rows are trimmed already (they come from the cache)."""
+    out = list(grid)
+    for i in rows:
+        row = out[i] if i < len(out) else None
+        if row and (row[-1] is None or row[-1] == ""):
+            row = list(row)
+            while row and (row[-1] is None or row[-1] == ""):
+                row.pop()
+            out[i] = row
+    while len(out) > 1 and not out[-1]:
+        out.pop()
+    return out
 
 
 def _version(zf: zipfile.ZipFile) -> tuple[object, ...]:
