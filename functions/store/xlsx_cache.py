@@ -27,6 +27,8 @@ from functions.store.backend import Grid
 from functions.store.xlsx_pack import Packed
 
 COMPACT_AFTER = 64  # deltas in a chain before the grid is stored whole again
+_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError,
+               IndexError, KeyError)  # a missing, torn or foreign cache file: a miss
 Signature = tuple[object, ...]
 
 
@@ -46,7 +48,7 @@ class DiskCache:
         try:
             with open(self._file(part, ".grid"), "rb") as f:
                 current, grid = pickle.load(f)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
+        except _UNREADABLE:
             return None
         count = 0
         if current != signature:
@@ -62,8 +64,7 @@ class DiskCache:
                         for i, row in rows.items():
                             grid[i] = row
                         current = after
-            except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError,
-                    IndexError):
+            except _UNREADABLE:
                 return None
         self._deltas[part] = count
         return grid
@@ -96,7 +97,7 @@ class DiskCache:
         try:
             with open(self._file(part, ".packed"), "rb") as f:
                 stored, packed = pickle.load(f)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
+        except _UNREADABLE:
             return None
         return packed if stored == signature and isinstance(packed, Packed) else None
 

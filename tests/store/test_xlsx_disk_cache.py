@@ -20,14 +20,21 @@ TABS = [TabSpec("Caisse", (ColumnSpec("ID"), ColumnSpec("Description"), ColumnSp
 
 @pytest.fixture
 def parsed(monkeypatch):
+    """The tabs read from the file itself (calamine), not from a cache."""
     seen: list[str] = []
-    grid = XlsxBackend._grid
+    original = XlsxBackend.read
 
-    def counting(self, wb, title):
-        seen.append(title)
-        return grid(self, wb, title)
+    def read(self, titles=None):
+        opened: list[str] = []
+        parse = self._grid
+        self._grid = lambda wb, title: opened.append(title) or parse(wb, title)
+        try:
+            return original(self, titles)
+        finally:
+            del self._grid
+            seen.extend(opened)
 
-    monkeypatch.setattr(XlsxBackend, "_grid", counting)
+    monkeypatch.setattr(XlsxBackend, "read", read)
     return seen
 
 
