@@ -86,9 +86,10 @@ def open_backend(kind: str, folder: Path) -> Iterator[tuple[object, CountingWsgi
     """The bench's backend, the HTTP counter (Google), and how another client (a person's) reaches the same
     workbook: hand edits come through it, so the bench's backend learns of them as it would of a person's."""
     if kind == "xlsx":
+        from functions.config import open_backend as product_backend
         from functions.store.xlsx import XlsxBackend
 
-        yield XlsxBackend(folder / "bench.xlsx"), None, lambda: XlsxBackend(folder / "bench.xlsx")
+        yield product_backend(str(folder / "bench.xlsx")), None, lambda: XlsxBackend(folder / "bench.xlsx")
         return
     from tests.fakes.sheets_api import FakeSheetsApi
     from tests.store.factory_gsheets import SPREADSHEET_ID, backend_for
@@ -151,8 +152,13 @@ def hand_edits(person: object, titles: dict[str, str], n: int, count: int = 100)
     person.write(ops)  # type: ignore[attr-defined]
 
 
+ONLY: set[str] = set()  # --actions: the measures to take (every one when empty)
+
+
 def measure(name: str, traffic: Traffic, state: CountingState, fn: Callable[[], object], repeat: int,
-            before: Callable[[], object] | None = None) -> Measure:
+            before: Callable[[], object] | None = None) -> Measure | None:
+    if ONLY and name not in ONLY:
+        return None
     runs = []
     for _ in range(repeat):
         if before is not None:
@@ -218,6 +224,8 @@ def run(kind: str, n: int, repeat: int) -> list[Measure]:
         ]
         from functions.receipts import store
 
+        if not sales:  # quick_sale not measured: the receipt view needs one
+            sale()
         found = store.for_row(sqlite, "caisse", sales[-1])
         assert found is not None, "the quick sale issued no receipt"
         receipt_id = found.id
@@ -227,10 +235,11 @@ def run(kind: str, n: int, repeat: int) -> list[Measure]:
                            before=lambda: hand_edits(person, titles, n)))
         if kind == "xlsx":
             sqlite.close()
-            out.append(cold_sale(Path(tmp), max(3, repeat // 2)))
+            if not ONLY or "quick_sale_cold" in ONLY:
+                out.append(cold_sale(Path(tmp), max(3, repeat // 2)))
         else:
             sqlite.close()
-    return out
+    return [m for m in out if m is not None]
 
 
 def main() -> None:
@@ -238,7 +247,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["xlsx", "gsheets", "all"], default="all")
     parser.add_argument("--sizes", default="")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--actions", default="", help="measures to take, comma-separated (e.g. quick_sale,"
+                        "quick_sale_cold); default: all")
     args = parser.parse_args()
+    ONLY.update(a for a in args.actions.split(",") if a)
     kinds = ["xlsx", "gsheets"] if args.backend == "all" else [args.backend]
     for kind in kinds:
         sizes = [int(s) for s in args.sizes.split(",") if s] or ([1000, 100000] if kind == "xlsx" else [10000])
