@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 CHUNK_BYTES = 900 * 1024  # Firestore's document limit is 1 MiB
 DEFAULT_TIMEOUT = 10.0  # seconds, every call
 CONTENTION_SECONDS = 30.0  # give up a compare-and-set loop after this long
+BATCH_WRITES = 450  # writes per commit (Firestore's limit is 500)
 _PREFIX = re.compile(r"^[A-Za-z0-9]{1,40}$")
 
 
@@ -384,12 +385,24 @@ class FirestoreStateStore(StateStore):
     def apply_batch(self, ops: Sequence[base.Op]) -> dict[str, tuple[int, Any]]:
         """Every op in one atomic commit (a batched write, with preconditions): all of them or none. A lock
         given back with them whose lease changed meanwhile (taken over after expiry) is left out and the
-        rest committed: its holder keeps it."""
-        from google.api_core import exceptions as gexc
-
+        rest committed: its holder keeps it. Past ``BATCH_WRITES`` writes (Firestore takes 500 at most) the
+        ops go in several commits, the numbers' reservations in the first (a conflict there writes nothing)."""
         for op in ops:
             if isinstance(op, base.Release) and op.held.stop is not None:
                 op.held.stop()  # no renewal after the batch: the lease's last write is known
+        if len(ops) <= BATCH_WRITES:
+            return self._apply(ops)
+        first: builtins.list[base.Op] = [op for op in ops if isinstance(op, base.Reserve)]
+        rest: builtins.list[base.Op] = [op for op in ops if not isinstance(op, base.Reserve)]
+        cut = max(0, BATCH_WRITES - len(first))
+        moved = self._apply(first + rest[:cut])
+        for start in range(cut, len(rest), BATCH_WRITES):
+            moved.update(self._apply(rest[start : start + BATCH_WRITES]))
+        return moved
+
+    def _apply(self, ops: Sequence[base.Op]) -> dict[str, tuple[int, Any]]:
+        from google.api_core import exceptions as gexc
+
         with self._errors():
             try:
                 return self._commit(ops)

@@ -130,3 +130,15 @@ def test_the_defaults_keep_a_store_that_does_not_batch_working() -> None:
     assert store.get("c", "a") == {"v": 1} and inner.get("w1:c", "a") == {"v": 1}
     with pytest.raises(BatchConflict):
         store.apply_batch([Create("c", "a", {"v": 2})])
+
+
+def test_a_batch_larger_than_one_firestore_commit_still_lands_whole(make_store: StoreFactory) -> None:
+    store = make_store()
+    with store.locked("w", 5, 5, counters=["n"]) as held:
+        seen, version = held.counters["n"]
+        ops = [Put("big", f"k{i:04d}", {"i": i}) for i in range(1000)] + [Reserve("n", seen, 1000, version)]
+        store.apply_batch([*ops, Release(held)])
+    assert len(store.list("big")) == 1000 and store.get("big", "k0999") == {"i": 999}
+    assert store.next_number("n") == 1001
+    with store.lock("w", 5, 1):
+        pass
