@@ -118,7 +118,10 @@ def image(article_id: str) -> Any:
 
     e = env()
     user = g.get("user") or _session_user() or {}
-    actor = str(user.get("name") or user.get("email") or "TRIX") if isinstance(user, dict) else "TRIX"
+    from functions.accounts.identity import Actor
+
+    named = isinstance(user, dict) and (user.get("name") or user.get("email"))
+    actor = Actor(str(named), user.get("id")) if named else "TRIX"  # the account's id kept (one identity)
     base = (e.get("TTR_PUBLIC_URL") or request.host_url).rstrip("/")
     try:
         result = generate(current_app.config["TTR_BUSINESS"](), article_id, settings(), actor=actor, public_url=base,
