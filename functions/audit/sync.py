@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from functions.audit import merge as stale
+from functions.audit.incremental import Touched, client_balances
 from functions.audit.journal import Head
 from functions.audit.snapshot import TabSnapshot, canon, record_canon
 from functions.books import dashboard, ledger
@@ -54,6 +55,7 @@ class SyncReport:
     conflicts: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (tab, row, header, sheet, app)
     ops: list[Op] = field(default_factory=list)  # Paramètres rows the merge puts back (written with the change)
     warnings: list[RowError] = field(default_factory=list)  # rows taken, with something missing
+    touched: dict[str, set[str]] | None = None  # ids whose balances an incremental sync recomputed (None: all)
 
     def lines(self) -> list[str]:
         out = [f"{len(self.ids_assigned)} ID attribué(s), {self.journal_rows} ligne(s) de Journal, "
@@ -97,8 +99,14 @@ def _system(action: str, tab: str, row: str, changes: str) -> JournalEntry:
 
 def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, editor: Callable[[], str],
          lost_journal_rows: list[list[str]] | None = None,
-         stale_patches: list[Mapping[str, Any]] | None = None) -> tuple[Change, SyncReport]:
-    """``stale_patches``: the app's actions since the version a stale save came from (see ``merge``)."""
+         stale_patches: list[Mapping[str, Any]] | None = None, full: bool = True) -> tuple[Change, SyncReport]:
+    """``stale_patches``: the app's actions since the version a stale save came from (see ``merge``).
+    ``full`` (``ttr sync --complet``): every computed column recomputed from the whole workbook; ``False``:
+    only those the rows people added, changed or deleted reach (see ``incremental``), the same values, and
+    ``report.touched`` names them (the clients to settle). A tab without a snapshot yet, or a stale save's
+    merge, is always a full recompute."""
+    full = full or stale_patches is not None or any(snapshots.get(k) is None for k in ID_TABS if k in book.tabs)
+    touched = Touched()
     book, originals = unmarked(book)
     report = SyncReport(errors=list(book.errors) + validate_rows(book) + _settings_errors(book))
     change = Change()
@@ -161,6 +169,7 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
                 continue
             old = snap.get(rid)
             if old is None:
+                touched.note(key, rid, r.values)
                 new_records.setdefault(key, []).append(r)
                 shown = {k: v for k, v in r.values.items() if k not in computed}
                 change.journal.append(_sheet_entry("ajout", key, rid, describe(tab, None, shown), person()))
@@ -168,6 +177,7 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
             now = record_canon(tab, r)
             if now == old:
                 continue  # one comparison for a row nobody changed
+            touched.note_edit(key, rid, r.values, old)
             diff = {c.key: (old.get(c.key, ""), now[c.key]) for c in tab.columns
                     if c.key != "id" and c.key not in computed and old.get(c.key, "") != now[c.key]}
             if diff and (title, r.row) not in duplicated:
@@ -179,6 +189,7 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
         if snap is not None:
             present = {r.id for r in book.all_rows(key) if r.id} | unreadable.get(key, set())
             for rid in [i for i in snap if i not in present]:
+                touched.note_gone(key, rid, snap[rid])
                 if key in LEDGER_TABS or rid in lost_ids:
                     values = _from_canon(book, key, rid, snap[rid])
                     change.appends.append((key, values))
@@ -197,12 +208,18 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
     _normalise_phones(book, change, set_values)
     _link_clients(book, ctx, change, set_values, report)
     _computed_edits(book, ctx, snapshots, new_records, change, report)
-    _typed_totals(book, ctx, snapshots, change, report)
+    changed = None if full else touched.changed
+    _typed_totals(book, ctx, snapshots, change, report, changed)
 
     pending = pending_records(change.appends)
     book = apply_updates(book, updates.values())
-    derived = derive(book, pending)
-    restored_computed = _restored_computed_notes(book, snapshots, derived, new_records, report)
+    if full:
+        derived = derive(book, pending)
+    else:
+        touched.note_change(list(updates.values()), change.appends)
+        report.touched = touched.reach(book, pending)
+        derived = derive(book, pending, only=report.touched, cash_since=touched.cash_since)
+    restored_computed = _restored_computed_notes(book, snapshots, derived, new_records, report, changed)
     change.journal += restored_computed
     for u in computed_updates(book, derived):
         if (book.title(u.tab), u.record.row) in duplicated:
@@ -214,7 +231,8 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
     change.updates = list(updates.values())
 
     if "dashboard" in book.tabs:
-        board = dashboard.grid(book, derived, pending, ctx.now, to_fix=report.errors)
+        board = dashboard.grid(book, derived, pending, ctx.now, to_fix=report.errors,
+                               balances=client_balances(book, derived, pending))
         current = book.grids.get(book.title("dashboard"), [])[1:]
         if dashboard.differs(current, board):
             change.replaces.append(("dashboard", board))
@@ -338,8 +356,11 @@ def _computed_edits(book: Book, ctx: Ctx, snapshots: Mapping[str, TabSnapshot | 
     Inventaire movement. (Other computed edits are restored by the recompute, and journaled.)"""
     from functions.books.operations import cash_row, movement_row
 
-    already = ledger.prestation_totals(new_records.get("prestations", []), book.rows("lines"), book.all_rows("caisse"))
-    for p in new_records.get("prestations", []):
+    fresh = new_records.get("prestations", [])
+    ids = {p.id for p in fresh}
+    already = ledger.prestation_totals(fresh, [ln for ln in book.rows("lines") if ln["prestation_id"] in ids],
+                                       [r for r in book.all_rows("caisse") if r["prestation_id"] in ids]) if fresh else {}
+    for p in fresh:
         # What the Caisse does not hold yet (a prestation the app wrote but could not record as its own
         # must not be paid twice).
         paid = (p["paid"] or 0) - already[p.id].paid if p["paid"] else None
@@ -351,14 +372,21 @@ def _computed_edits(book: Book, ctx: Ctx, snapshots: Mapping[str, TabSnapshot | 
     snap = snapshots.get("stock")
     if snap is None:
         return
-    derived_qty = ledger.stock_quantities(book.all_rows("stock"), book.all_rows("movements"))
+    typed_in: list[Record] = []  # the articles whose Quantité was typed since the snapshot
     for s in book.all_rows("stock"):
         typed = s["quantity"]
         if typed is None or not s.id:
             continue
-        before = snap.get(s.id, {}).get("quantity") if s.id in snap else None
+        if (s.id not in snap and typed != 0) or (s.id in snap and snap[s.id].get("quantity") != canon(typed)):
+            typed_in.append(s)
+    if not typed_in:
+        return
+    wanted = {s.id for s in typed_in}
+    derived_qty = ledger.stock_quantities(typed_in, [m for m in book.all_rows("movements") if m["article_id"] in wanted])
+    for s in typed_in:
+        typed = s["quantity"]
         is_new = s.id not in snap
-        if (is_new and typed != 0) or (not is_new and before != canon(typed) and typed != derived_qty[s.id]):
+        if is_new or typed != derived_qty[s.id]:
             delta = typed - derived_qty[s.id]
             if delta == 0:
                 continue
@@ -370,17 +398,24 @@ def _computed_edits(book: Book, ctx: Ctx, snapshots: Mapping[str, TabSnapshot | 
 
 
 def _typed_totals(book: Book, ctx: Ctx, snapshots: Mapping[str, TabSnapshot | None], change: Change,
-                  report: SyncReport) -> None:
+                  report: SyncReport, changed: Mapping[str, set[str]] | None = None) -> None:
     """A Montant total typed on a prestation that has lines stands: a line « Ajustement » brings the
-    lines to it (a line of quantity −1 when the total was lowered: prices are never negative)."""
+    lines to it (a line of quantity −1 when the total was lowered: prices are never negative). ``changed``:
+    the rows that differ from the snapshot (only they can hold a total typed since)."""
     snap = snapshots.get("prestations")
     if snap is None or "lines" not in book.tabs:
         return
+    candidates = book.all_rows("prestations")
+    if changed is not None:
+        edited = changed.get("prestations", set())
+        candidates = [p for p in candidates if p.id in edited]
+        if not candidates:
+            return
     q = book.codec.quantum
     sums = ledger.lines_by_prestation(book.rows("lines") + [Record("lines", 0, v) for k, v in change.appends
                                                             if k == "lines"], q)
     taken = taken_ids(book, "lines")
-    for p in book.all_rows("prestations"):
+    for p in candidates:
         typed = p["total"]
         if typed is None or p.id not in sums or p.id not in snap or canon(typed) == snap[p.id].get("total", ""):
             continue
@@ -397,8 +432,10 @@ def _typed_totals(book: Book, ctx: Ctx, snapshots: Mapping[str, TabSnapshot | No
 
 
 def _restored_computed_notes(book: Book, snapshots: Mapping[str, TabSnapshot | None], derived: dict[str, Any],
-                             new_records: dict[str, list[Record]], report: SyncReport) -> list[JournalEntry]:
-    """Journal the hand edits of computed columns that the recompute puts back."""
+                             new_records: dict[str, list[Record]], report: SyncReport,
+                             changed: Mapping[str, set[str]] | None = None) -> list[JournalEntry]:
+    """Journal the hand edits of computed columns that the recompute puts back. ``changed``: the rows that
+    differ from the snapshot (a computed cell typed since the snapshot is one of them)."""
     notes = []
     for key, by_id in derived.items():
         snap = snapshots.get(key)
@@ -406,7 +443,11 @@ def _restored_computed_notes(book: Book, snapshots: Mapping[str, TabSnapshot | N
             continue
         tab = book.schema.tab(key)
         fresh = {r.id for r in new_records.get(key, [])}
-        for r in book.all_rows(key):
+        rows = book.all_rows(key)
+        if changed is not None:
+            edited = changed.get(key, set())
+            rows = [r for r in rows if r.id in edited] if edited else []
+        for r in rows:
             if not r.id or r.id not in snap or r.id in fresh:
                 continue
             for k, want in by_id.get(r.id, {}).items():

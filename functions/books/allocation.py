@@ -118,14 +118,18 @@ def _describe(kind: str, p: Record, amount: Decimal, why: str, title: str) -> st
         f"Repris sur {name} pour un remboursement sur l'avoir"
 
 
-def settle(book: Book, change: Change, ctx: Ctx, *, every: bool = False, system: bool = False) -> Change:
+def settle(book: Book, change: Change, ctx: Ctx, *, every: bool = False, system: bool = False,
+           also: set[str] | None = None) -> Change:
     """Append to ``change`` (and return it) the allocation rows the clients it touches need (every client with
-    ``every``, as the sync does), counted in ``change.result["allocations"]``; ``system`` journals them as the
-    system's (the sync), else as the actor's."""
+    ``every``, as a full sync does; and the clients ``also`` names, those a sync's hand edits reach), counted
+    in ``change.result["allocations"]``; ``system`` journals them as the system's (the sync), else as the
+    actor's."""
     if "caisse" not in book.tabs or "prestations" not in book.tabs:
         return change
     after = book_after(book, change)
-    clients = {c.id for c in after.rows("clients")} if every else touched_clients(book, change)
+    clients = {c.id for c in after.rows("clients")} if every else touched_clients(book, change) | (also or set())
+    if also is not None:  # as ``every`` would: the clients of the workbook only
+        clients &= {c.id for c in after.rows("clients")}
     if not clients:
         return change
     prestations = after.all_rows("prestations")

@@ -33,7 +33,8 @@ class Kpis:
 
 
 def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime,
-         to_fix: list[RowError] | None = None) -> Kpis:
+         to_fix: list[RowError] | None = None, balances: Mapping[str, Decimal] | None = None) -> Kpis:
+    """``balances``: every client's Solde when the caller has them (the sync), else computed here."""
     problems = quarantine.to_fix(book) if to_fix is None else to_fix
     hint = year_end.size_hint(year_end.book_rows(book), year_end.closable_year(book, now))
     book = replace(book, tabs={k: replace(t, records=quarantine.taken(t.records)) for k, t in book.tabs.items()})
@@ -48,19 +49,21 @@ def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
     qty = ledger.stock_quantities(stock, book.all_rows("movements") + list(pending.get("movements", [])))
     low = [(s, qty[s.id]) for s in stock if s["threshold"] is not None and qty[s.id] <= s["threshold"]]
     clients = book.rows("clients") + list(pending.get("clients", []))
-    prestations = book.all_rows("prestations") + list(pending.get("prestations", []))
-    totals = ledger.prestation_totals(prestations, book.rows("lines") + list(pending.get("lines", [])), caisse)
-    ct = ledger.client_totals(clients, prestations, caisse, totals)
-    unpaid = sorted(((c, ct[c.id].balance) for c in clients if ct[c.id].balance > 0), key=lambda x: -x[1])
+    if balances is None:
+        prestations = book.all_rows("prestations") + list(pending.get("prestations", []))
+        totals = ledger.prestation_totals(prestations, book.rows("lines") + list(pending.get("lines", [])), caisse)
+        ct = ledger.client_totals(clients, prestations, caisse, totals)
+        balances = {c.id: ct[c.id].balance for c in clients}
+    unpaid = sorted(((c, b) for c in clients if (b := balances.get(c.id)) is not None and b > 0), key=lambda x: -x[1])
     return Kpis(sales, expenses, ledger.cash_balance(caisse), arrivals, low, unpaid, problems, hint)
 
 
 def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime,
-         to_fix: list[RowError] | None = None) -> list[list[Cell]]:
+         to_fix: list[RowError] | None = None, balances: Mapping[str, Decimal] | None = None) -> list[list[Cell]]:
     """The rows of the `Tableau de bord` tab (label, value, detail)."""
     from functions.templating import money as fmt
 
-    k = kpis(book, derived, pending, now, to_fix)
+    k = kpis(book, derived, pending, now, to_fix, balances)
     cur = book.codec.currency
 
     def money(value: Decimal) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -73,26 +74,32 @@ def closure(book: Book, pending: Mapping[str, list[Record]], only: Mapping[str, 
 
 
 def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receipt_links: Mapping[str, str] | None = None,
-           only: Mapping[str, set[str]] | None = None) -> Derived:
+           only: Mapping[str, set[str]] | None = None, cash_since: datetime | None = None) -> Derived:
     """Computed columns of every row; with ``only`` (see ``closure``), of those rows alone — the same
-    values, computed from the rows they depend on instead of the whole workbook."""
+    values, computed from the rows they depend on instead of the whole workbook. ``cash_since`` (with
+    ``only``): the running cash balance is also recomputed for every row from that moment on (where a
+    Caisse row edited by hand was before its date changed)."""
     pending = pending or {}
 
-    def rows(key: str, live: bool = True) -> list[Record]:
-        base = taken(book.rows(key) if live else book.all_rows(key))  # a row typed by hand counts once named
-        return base + [r for r in pending.get(key, []) if not r.deleted or not live]
+    def rows(key: str, live: bool = True, ids: set[str] | None = None) -> list[Record]:
+        """The tab's records that count (a row typed by hand counts once named), and the pending ones; with
+        ``ids``, those alone (picked by id first: one cheap pass over a large tab)."""
+        records = book.all_rows(key) if ids is None else [r for r in book.all_rows(key) if r.id in ids]
+        base = [r for r in taken(records) if not (live and r.deleted)]
+        return base + [r for r in pending.get(key, []) if (ids is None or r.id in ids) and (not r.deleted or not live)]
 
-    def keep(key: str, records: list[Record]) -> list[Record]:
-        return records if only is None else [r for r in records if r.id in only.get(key, set())]
+    def keep(key: str) -> list[Record]:
+        return rows(key) if only is None else rows(key, ids=only.get(key, set()))
 
     q = book.codec.quantum
     out: Derived = {}
-    all_prestations, caisse = rows("prestations"), rows("caisse", live=False)
-    prestations, lines = keep("prestations", all_prestations), keep("lines", rows("lines"))
-    related = caisse
+    caisse = rows("caisse", live=False)
+    prestations, lines = keep("prestations"), keep("lines")
+    owners, related = prestations, caisse  # the prestations that say whose a Caisse row is, and those rows
     if only is not None:
         pres_ids, client_ids = only.get("prestations", set()), only.get("clients", set())
         related = [r for r in caisse if r["prestation_id"] in pres_ids or r["client_id"] in client_ids]
+        owners = rows("prestations", ids=pres_ids | {str(r["prestation_id"]) for r in related if r["prestation_id"]})
     if "prestations" in book.tabs:
         totals = ledger.prestation_totals(prestations, lines, related, q)
         with_lines = {line["prestation_id"] for line in lines if line["prestation_id"]}
@@ -101,31 +108,35 @@ def derive(book: Book, pending: Mapping[str, list[Record]] | None = None, receip
             for pid, t in totals.items()
         }
         if "clients" in book.tabs:
-            ct = ledger.client_totals(keep("clients", rows("clients")), all_prestations, related, totals)
+            ct = ledger.client_totals(keep("clients"), owners, related, totals)
             out["clients"] = {cid: {"billed": t.billed, "paid": t.paid, "balance": t.balance} for cid, t in ct.items()}
     if "lines" in book.tabs:
         out["lines"] = {lid: {"total": t} for lid, t in ledger.line_totals(lines, q).items()}
     if "caisse" in book.tabs:
-        running = ledger.running_cash(caisse) if only is None else running_cash_of(caisse, only.get("caisse", set()))
+        running = ledger.running_cash(caisse) if only is None else \
+            running_cash_of(caisse, only.get("caisse", set()), cash_since)
         out["caisse"] = {cid: {"cash_balance": v} for cid, v in running.items()}
     if "stock" in book.tabs and "movements" in book.tabs:
-        stock = keep("stock", rows("stock"))
+        stock = keep("stock")
         wanted = {s.id for s in stock}
         movements = [m for m in rows("movements", live=False) if only is None or m["article_id"] in wanted]
         qty = ledger.stock_quantities(stock, movements)
         out["stock"] = {sid: {"quantity": plain(v)} for sid, v in qty.items()}
     if "investments" in book.tabs:
-        out["investments"] = {i.id: {"roi": ledger.roi(i)} for i in keep("investments", rows("investments"))}
+        out["investments"] = {i.id: {"roi": ledger.roi(i)} for i in keep("investments")}
     for key, links in (receipt_links or {}).items():
         for rid, link in links.items():  # type: ignore[attr-defined]
             out.setdefault(key, {}).setdefault(rid, {})["receipt"] = link
     return out
 
 
-def running_cash_of(caisse: list[Record], ids: set[str]) -> dict[str, Decimal]:
+def running_cash_of(caisse: list[Record], ids: set[str], since: datetime | None = None) -> dict[str, Decimal]:
     """``ledger.running_cash`` of the rows ``ids`` and of every row after the earliest of them (by date, then
-    position): the rows before it are only summed, not sorted. The same values, at the cost of one pass."""
+    position), or dated ``since`` or later: the rows before it are only summed, not sorted. The same values,
+    at the cost of one pass."""
     marks = [(_cash_facts(r)[0], i) for i, r in enumerate(caisse) if r.id in ids]
+    if since is not None:
+        marks.append((since, -1))
     if not marks:
         return {}
     first = min(marks)

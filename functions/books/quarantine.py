@@ -10,6 +10,7 @@ the row is fixed, the next sync replaces the marker with a real ID. ``to_fix(boo
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from functions.books.ledger import CARRIED
 from functions.errors import RowError
@@ -26,7 +27,7 @@ def is_mark(rid: str) -> bool:
 
 def taken(records: list[Record]) -> list[Record]:
     """The records that count: rows with a real ID (a row typed by hand counts from the sync that names it)."""
-    return [r for r in records if r.id and not is_mark(r.id)]
+    return [r for r in records if r.id and not r.id.startswith(MARK)]  # ``is_mark``, inlined: tabs of 100 000 rows
 
 
 def mark(error: RowError) -> str:
@@ -83,34 +84,55 @@ def validate_rows(book: Book) -> list[RowError]:
             continue
         title = book.title(key)
         tab = book.schema.tab(key)
+        checks = [(c.key, c.header, c.required, c.type == "money") for c in tab.columns if not c.computed
+                  and (c.required or c.type == "money")]
         seen: dict[str, int] = {}
+        refs = {"movements": (("article_id", stock_ids, "article {} introuvable dans Stock."),),
+                "lines": (("prestation_id", prestation_ids, "prestation {} introuvable."),),
+                "caisse": (("prestation_id", prestation_ids, "prestation {} introuvable."),
+                           ("client_id", client_ids, "client {} introuvable.")),
+                "prestations": (("client_id", client_ids, "client {} introuvable."),)}.get(key, ())
+        columns = tuple(column for column, _, _ in refs)
         for r in book.all_rows(key):
-            if r.id and r.id in seen:
-                errors.append(RowError(title, r.row, f"ID {r.id} en double (déjà ligne {seen[r.id]}) : effacez l'ID "
-                                       "de la copie, un nouvel ID lui sera attribué."))
-            if r.id:
-                seen.setdefault(r.id, r.row)
-            for col in tab.columns:
-                if col.required and not col.computed and r[col.key] in (None, ""):
-                    errors.append(RowError(title, r.row, f"« {col.header} » est obligatoire."))
-                if col.type == "money" and not col.computed and r[col.key] is not None and r[col.key] < 0 \
-                        and not (key == "caisse" and r["type"] == CARRIED):  # a closed year's carry may be negative
-                    errors.append(RowError(title, r.row, f"« {col.header} » ne peut pas être négatif."))
-            if key == "prestations" and r["start"] and r["end"] and r["end"] < r["start"]:
-                errors.append(RowError(title, r.row, "la date de fin est avant la date de début."))
-            if key == "prestations" and not r.id:
-                errors += _new_prestation(title, r)
-            if key == "movements" and r["article_id"] and r["article_id"] not in stock_ids:
-                errors.append(RowError(title, r.row, f"article {r['article_id']} introuvable dans Stock."))
-            if key == "lines" and r["prestation_id"] and r["prestation_id"] not in prestation_ids:
-                errors.append(RowError(title, r.row, f"prestation {r['prestation_id']} introuvable."))
-            if key == "caisse" and r["prestation_id"] and r["prestation_id"] not in prestation_ids:
-                errors.append(RowError(title, r.row, f"prestation {r['prestation_id']} introuvable."))
-            if key in ("caisse", "prestations") and r["client_id"] and r["client_id"] not in client_ids:
-                errors.append(RowError(title, r.row, f"client {r['client_id']} introuvable."))
-            if key == "caisse" and not r.id:  # typed by hand: its Moyen and Référence checked as the app does
+            rid = r.id
+            if rid:
+                if rid in seen:
+                    errors.append(RowError(title, r.row, f"ID {rid} en double (déjà ligne {seen[rid]}) : effacez "
+                                           "l'ID de la copie, un nouvel ID lui sera attribué."))
+                else:
+                    seen[rid] = r.row
+            facts = r.__dict__.get("_checked")
+            if facts is None or facts[0] != title:
+                facts = _own_errors(key, title, checks, columns, r)
+            if facts[1]:
+                errors += facts[1]
+            for (_, known, text), ref in zip(refs, facts[2], strict=True):
+                if ref and ref not in known:
+                    errors.append(RowError(title, r.row, text.format(ref)))
+            if key == "caisse" and not rid:  # typed by hand: its Moyen and Référence checked as the app does
                 errors += _typed_payment(book, title, r)
     return errors
+
+
+def _own_errors(key: str, title: str, checks: list[tuple[str, str, bool, bool]], refs: tuple[str, ...],
+                r: Record) -> tuple[str, list[RowError], tuple[Any, ...]]:
+    """The rules a row breaks on its own (required cells, negative amounts, dates) and the ids it points to,
+    kept on the record: a record never changes (a changed row is a new record) and the rows nobody touched
+    are the same records from one read to the next, so a sync at 100 000 rows does not check every cell again."""
+    out: list[RowError] = []
+    for column, header, required, money in checks:
+        value = r[column]
+        if required and value in (None, ""):
+            out.append(RowError(title, r.row, f"« {header} » est obligatoire."))
+        if money and value is not None and value < 0 \
+                and not (key == "caisse" and r["type"] == CARRIED):  # a closed year's carry may be negative
+            out.append(RowError(title, r.row, f"« {header} » ne peut pas être négatif."))
+    if key == "prestations" and r["start"] and r["end"] and r["end"] < r["start"]:
+        out.append(RowError(title, r.row, "la date de fin est avant la date de début."))
+    if key == "prestations" and not r.id:
+        out += _new_prestation(title, r)
+    facts = r.__dict__["_checked"] = (title, out, tuple(r[c] for c in refs))
+    return facts
 
 
 def _typed_payment(book: Book, title: str, r: Record) -> list[RowError]:
