@@ -30,6 +30,8 @@ class TabIndex:
         self._tables: dict[str, dict[Any, list[int]]] = {}  # "id", "prestation_id", "client_id" -> value -> positions
         self._unlinked: dict[str, list[int]] = {}  # link pattern -> positions of records whose link is not one
         self._rows: list[int] | None = None  # each record's sheet row (ascending, as read)
+        self.reused = False  # asked for again by a later read: worth its tables (a fresh process scans once)
+        self._source: list[Record] | None = None  # the list it was last asked for (the same read asks again)
 
     def extend(self, records: list[Record]) -> None:
         start = len(self.records)
@@ -65,31 +67,38 @@ class TabIndex:
 
     def find(self, record_id: str) -> Record | None:
         """As ``Book.find``: the first record with that id."""
-        found = self.by_id.get(record_id)
+        found = self.where(ids=(record_id,))
         return self.records[found[0]] if found else None
 
     def where(self, ids: Iterable[str] = (), prestations: Iterable[str] = (), clients: Iterable[str] = ()) -> list[int]:
         """Positions, in order, of the records with one of ``ids``, ``prestations`` or ``clients``."""
         out: set[int] = set()
         for keys, name in ((ids, "id"), (prestations, "prestation_id"), (clients, "client_id")):
-            keys = list(keys)
-            if keys:
+            wanted = set(keys)
+            if not wanted:
+                continue
+            if name in self._tables or self.reused:
                 table = self.table(name)
-                for k in keys:
+                for k in wanted:
                     out.update(table.get(k, ()))
+            else:  # an index no later action has asked for yet: one pass costs less than building the table
+                out.update(pos for pos, r in enumerate(self.records) if _value(r, name) in wanted)
         return sorted(out)
 
 
 def _fill(table: dict[Any, list[int]], name: str, records: list[Record], start: int) -> dict[Any, list[int]]:
     for pos in range(start, len(records)):
-        r = records[pos]
-        value = r.id if name == "id" else (r.values.get(name) or "") if name == "prestation_id" else r.values.get(name)
+        value = _value(records[pos], name)
         found = table.get(value)
         if found is None:
             table[value] = [pos]
         else:
             found.append(pos)
     return table
+
+
+def _value(r: Record, name: str) -> Any:
+    return r.id if name == "id" else (r.values.get(name) or "") if name == "prestation_id" else r.values.get(name)
 
 
 def _unlinked(records: list[Record], start: int, pattern: re.Pattern[str]) -> Iterable[int]:
@@ -111,9 +120,12 @@ def index(book: Book, key: str) -> TabIndex:
             all(map(operator.is_, records, found.records))):
         if len(records) > len(found.records):
             found.extend(records)
+        found.reused = found.reused or records is not found._source
+        found._source = records
         return found
     built = TabIndex()
     built.extend(records)
+    built._source = records
     _indexes.pop(slot, None)
     _indexes[slot] = built
     while len(_indexes) > _KEEP:
