@@ -117,6 +117,10 @@ class CountingState(StateStore):
                 if not held.released:
                     self._count(f"unlock {name}")
 
+    def read_held(self, held: Held, extra: Any = ()) -> builtins.list[Doc | None]:
+        self._count("get_many")
+        return self.inner.read_held(held, extra)
+
     def apply_batch(self, ops: Any) -> dict[str, tuple[int, Any]]:
         self._count("batch")
         batch: builtins.list[Op] = builtins.list(ops)

@@ -116,11 +116,14 @@ Op = Put | Delete | Reserve | Release  # a Create is a Put
 
 @dataclass(eq=False)
 class Held:
-    """A lock taken by ``locked``, with what was read while taking it."""
+    """A lock taken by ``locked``, with what was read while taking it (or is still to read: ``unread`` and
+    ``unread_counters``, which ``read_held`` reads with whatever is asked next, in the same call)."""
 
     name: str
     docs: dict[tuple[str, str], Doc | None] = field(default_factory=dict)
     counters: dict[str, tuple[int, Any]] = field(default_factory=dict)  # value now, opaque version
+    unread: list[tuple[str, str]] = field(default_factory=list)
+    unread_counters: list[str] = field(default_factory=list)
     token: Any = None  # the backend's lease (owner, last write)
     stop: Callable[[], None] | None = None  # stops the lease's renewals (before a batch gives it back)
     released: bool = False
@@ -173,12 +176,20 @@ class StateStore(ABC):
     @contextmanager
     def locked(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30,
                docs: Sequence[tuple[str, str]] = (), counters: Sequence[str] = ()) -> Iterator[Held]:
-        """``lock`` that also reads ``docs`` (and, where the backend can, ``counters``) once it is held. A
-        ``Release`` of the yielded ``Held`` in ``apply_batch`` gives the lock back with the batch."""
+        """``lock`` that also reads ``docs`` (and, where the backend can, ``counters``) once it is held: in the
+        same round trip, or with the next read (``read_held``). A ``Release`` of the yielded ``Held`` in
+        ``apply_batch`` gives the lock back with the batch."""
         with self.lock(name, ttl_seconds, timeout_seconds):
-            pairs = list(docs)
-            held = Held(name, dict(zip(pairs, self.get_many(pairs), strict=True)) if pairs else {})
-            yield held
+            yield Held(name, unread=list(docs))
+
+    def read_held(self, held: Held, extra: Sequence[tuple[str, str]] = ()) -> builtins.list[Doc | None]:
+        """Read what ``locked`` left unread, with the documents ``extra``, in one call; returns the ``extra``
+        documents. (This default reads no counter: a number is then one call of ``next_number``.)"""
+        pairs = list(held.unread)
+        found = self.get_many(pairs + list(extra))
+        held.docs.update(zip(pairs, found[: len(pairs)], strict=True))
+        held.unread, held.unread_counters = [], []
+        return found[len(pairs):]
 
     def apply_batch(self, ops: Sequence[Op]) -> dict[str, tuple[int, Any]]:
         """Apply ``ops`` in order; returns each reserved counter's new (value, version). This default: one

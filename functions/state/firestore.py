@@ -302,8 +302,9 @@ class FirestoreStateStore(StateStore):
     @contextlib.contextmanager
     def locked(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30,
                docs: Sequence[tuple[str, str]] = (), counters: Sequence[str] = ()) -> Iterator[Held]:
-        """The lock, with ``docs`` and ``counters`` read in the same ``get_all`` as the lock document: the
-        lock is then taken only if that document is unchanged, so what was read is what the lock guards."""
+        """The lock. Free (no lock document: a release deletes it), it is one write (``create``) and ``docs``
+        and ``counters`` are read with the next read (``read_held``). Held or expired, they are read in the
+        ``get_all`` that reads the lock document, which is then taken only if unchanged (compare-and-set)."""
         check_name("verrou", name)
         check_positive("Durée du verrou", ttl_seconds)
         pairs = [(check_name("collection", c), check_name("clé", k)) for c, k in docs]
@@ -312,7 +313,8 @@ class FirestoreStateStore(StateStore):
         lease = {"owner": secrets.token_hex(16), "time": None}
         deadline = time.monotonic() + timeout_seconds
         delay = 0.01
-        while (held := self._try_acquire(ref, name, lease, ttl_seconds, pairs, names)) is None:
+        held = self._try_create(ref, name, lease, ttl_seconds, pairs, names)
+        while held is None and (held := self._try_acquire(ref, name, lease, ttl_seconds, pairs, names)) is None:
             if time.monotonic() >= deadline:
                 raise lock_timeout_error(name, timeout_seconds)
             time.sleep(min(delay * random.uniform(0.5, 1.5), max(0.0, deadline - time.monotonic())))
@@ -331,26 +333,55 @@ class FirestoreStateStore(StateStore):
                     if snap.exists and snap.get("owner") == lease["owner"]:  # never release a lease stolen after ttl
                         self._cas_write(ref, snap, None)
 
+    def _try_create(self, ref: DocumentReference, name: str, lease: dict[str, Any], ttl_seconds: float,
+                    pairs: Sequence[tuple[str, str]], counters: Sequence[str]) -> Held | None:
+        """The lock when no document names it (one write); None when one does (held, or expired)."""
+        from google.api_core import exceptions as gexc
+
+        with self._errors():
+            try:
+                result = ref.create({"owner": lease["owner"], "exp": _dt(self._clock() + ttl_seconds)}, **self._kw)
+            except gexc.AlreadyExists:
+                return None
+        lease["time"] = result.update_time
+        return Held(name, token={"ref": ref, "lease": lease}, unread=list(pairs), unread_counters=list(counters))
+
+    def read_held(self, held: Held, extra: Sequence[tuple[str, str]] = ()) -> builtins.list[Doc | None]:
+        """What ``locked`` left unread (documents, counters with their version) and ``extra``, one ``get_all``."""
+        unread = len(held.unread)
+        with self._errors():
+            refs = [self._ref(check_name("collection", c), check_name("clé", k)) for c, k in [*held.unread, *extra]]
+            counter_refs = [self._sys("counters", c) for c in held.unread_counters]
+            snaps = self._get_all([*refs, *counter_refs])
+        self._fill_held(held, snaps, held.unread, refs[:unread], held.unread_counters, counter_refs)
+        held.unread, held.unread_counters = [], []
+        return [decode(snaps[r.path].get("v")) if self._live(snaps[r.path]) else None for r in refs[unread:]]
+
+    def _fill_held(self, held: Held, snaps: dict[str, DocumentSnapshot], pairs: Sequence[tuple[str, str]],
+                   refs: Sequence[DocumentReference], counters: Sequence[str],
+                   counter_refs: Sequence[DocumentReference]) -> None:
+        for pair, doc_ref in zip(pairs, refs, strict=True):
+            found = snaps[doc_ref.path]
+            held.docs[pair] = decode(found.get("v")) if self._live(found) else None
+        for counter, counter_ref in zip(counters, counter_refs, strict=True):
+            found = snaps[counter_ref.path]
+            held.counters[counter] = (int(found.get("n")), found.update_time) if found.exists else (0, None)
+
     def _try_acquire(self, ref: DocumentReference, name: str, lease: dict[str, Any], ttl_seconds: float,
                      pairs: Sequence[tuple[str, str]] = (), counters: Sequence[str] = ()) -> Held | None:
         with self._errors():
             refs = [self._ref(c, k) for c, k in pairs] + [self._sys("counters", c) for c in counters]
             snaps = self._get_all([ref, *refs])
             snap = snaps[ref.path]
-            if snap.exists and snap.get("exp").timestamp() > self._clock():
-                return None
+            if snap.exists and snap.get("exp").timestamp() > self._clock() and snap.get("owner") != lease["owner"]:
+                return None  # held by another (ours: a create whose answer was lost, and retried)
             try:
                 lease["time"] = self._cas_write(ref, snap, {"owner": lease["owner"],
                                                             "exp": _dt(self._clock() + ttl_seconds)})
             except _Conflict:
                 return None
             held = Held(name, token={"ref": ref, "lease": lease})
-            for pair, doc_ref in zip(pairs, refs, strict=False):
-                found = snaps[doc_ref.path]
-                held.docs[pair] = decode(found.get("v")) if self._live(found) else None
-            for counter, counter_ref in zip(counters, refs[len(pairs):], strict=True):
-                found = snaps[counter_ref.path]
-                held.counters[counter] = (int(found.get("n")), found.update_time) if found.exists else (0, None)
+            self._fill_held(held, snaps, pairs, refs[: len(pairs)], counters, refs[len(pairs):])
             return held
 
     def _get_all(self, refs: Sequence[DocumentReference]) -> dict[str, DocumentSnapshot]:

@@ -4,7 +4,8 @@ An action (``Business`` pipeline) touches a dozen state documents: the lock, its
 Journal head and pending mark, counters, receipts, the snapshot patch, the Journal log. One call each is a
 dozen round trips on Firestore. A ``Session`` is a ``StateStore`` over the real one that
 
-* takes the lock and reads what the action needs in the same step (``StateStore.locked``);
+* takes the lock and reads what the action needs in the same step (``StateStore.locked``), or with the
+  first thing the action reads (``read_held``: the lock alone is then one write, on Firestore);
 * answers reads from what it knows (read before, or written by the action), and asks the store only for
   the rest (``get_many`` for several at once);
 * hands out numbers of counters read with the lock from that value (``Reserve``: the batch that writes them
@@ -60,16 +61,26 @@ class Session(StateStore):
         self.flushes = 0
 
     # -- reads ------------------------------------------------------------------------------------------
+    def _fill(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Read the documents not known yet, with what the lock left unread, in one call (none if all known)."""
+        missing = [p for p in dict.fromkeys(pairs) if p not in self._known]
+        if self.held.unread or self.held.unread_counters:
+            unread = list(self.held.unread)
+            extra = [p for p in missing if p not in set(unread)]
+            found = self.inner.read_held(self.held, extra)
+            for pair in unread:
+                self._known.setdefault(pair, self.held.docs.get(pair))  # a document written meanwhile stays so
+            self._known.update(zip(extra, found, strict=True))
+        elif missing:
+            self._known.update(zip(missing, self.inner.get_many(missing), strict=True))
+
     def get(self, collection: str, key: str) -> Doc | None:
         pair = (check_name("collection", collection), check_name("clé", key))
-        if pair not in self._known:
-            self._known[pair] = self.inner.get(collection, key)
+        self._fill([pair])
         return _copy(self._known[pair])
 
     def get_many(self, pairs: Sequence[tuple[str, str]]) -> builtins.list[Doc | None]:
-        missing = list(dict.fromkeys(p for p in pairs if p not in self._known))
-        if missing:
-            self._known.update(zip(missing, self.inner.get_many(missing), strict=True))
+        self._fill(pairs)
         return [_copy(self._known[p]) for p in pairs]
 
     def list(self, collection: str, prefix: str = "") -> list[tuple[str, Doc]]:
@@ -119,6 +130,8 @@ class Session(StateStore):
         return _copy(result)
 
     def next_number(self, counter: str, count: int = 1) -> int:
+        if counter in self.held.unread_counters:
+            self._fill([])
         if counter not in self.held.counters:
             return self.inner.next_number(counter, count)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:

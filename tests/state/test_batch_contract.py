@@ -43,7 +43,9 @@ def test_numbers_read_with_the_lock_are_reserved_only_if_nobody_took_one_meanwhi
     store, other = make_store(), make_store()
     assert store.next_number("receipt", 3) == 1
     with store.locked("w", 5, 5, docs=[("c", "a")], counters=["receipt", "fresh"]) as held:
-        assert held.docs == {("c", "a"): None}
+        store.put("c", "b", {"v": 0})
+        assert store.read_held(held, [("c", "b")]) == [{"v": 0}]  # what the lock left unread, with more
+        assert held.docs == {("c", "a"): None} and not held.unread and not held.unread_counters
         seen, version = held.counters["receipt"]
         assert seen == 3 and held.counters["fresh"][0] == 0
         moved = store.apply_batch([Reserve("receipt", seen, 2, version), Reserve("fresh", 0, 1, None)])
@@ -135,6 +137,7 @@ def test_the_defaults_keep_a_store_that_does_not_batch_working() -> None:
 def test_a_batch_larger_than_one_firestore_commit_still_lands_whole(make_store: StoreFactory) -> None:
     store = make_store()
     with store.locked("w", 5, 5, counters=["n"]) as held:
+        store.read_held(held)
         seen, version = held.counters["n"]
         ops = [Put("big", f"k{i:04d}", {"i": i}) for i in range(1000)] + [Reserve("n", seen, 1000, version)]
         store.apply_batch([*ops, Release(held)])
