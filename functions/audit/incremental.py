@@ -77,13 +77,19 @@ def _moment(text: str) -> datetime:
         return datetime.min
 
 
-def client_balances(book: Book, derived: Derived, pending: Mapping[str, list[Record]]) -> dict[str, Decimal]:
-    """Every client's Solde once the sync is written: recomputed for the clients it touches, as the sheet
-    shows it for the others (what the last sync or action computed, unchanged since)."""
-    fresh = derived.get("clients", {})
+def client_balances(book: Book, derived: Derived) -> dict[str, Decimal]:
+    """The clients' Solde once the sync is written, where it is above zero (what the dashboard lists as unpaid):
+    recomputed for the clients the sync touches, as the sheet shows it for the others (what the last sync or
+    action computed, unchanged since)."""
     out: dict[str, Decimal] = {}
-    for c in book.rows("clients") + list(pending.get("clients", [])):
-        got = fresh.get(c.id)
-        value = got.get("balance") if got is not None else c["balance"]
-        out[c.id] = value if isinstance(value, Decimal) else Decimal(0)
+    for c in book.all_rows("clients"):
+        value = c.values.get("balance")
+        if value.__class__ is Decimal and value > 0:
+            out[c.id] = value
+    for cid, fresh in derived.get("clients", {}).items():
+        value = fresh.get("balance")
+        if isinstance(value, Decimal) and value > 0:
+            out[cid] = value
+        else:
+            out.pop(cid, None)
     return out

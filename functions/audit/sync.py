@@ -232,7 +232,7 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
 
     if "dashboard" in book.tabs:
         board = dashboard.grid(book, derived, pending, ctx.now, to_fix=report.errors,
-                               balances=client_balances(book, derived, pending))
+                               balances=client_balances(book, derived))
         current = book.grids.get(book.title("dashboard"), [])[1:]
         if dashboard.differs(current, board):
             change.replaces.append(("dashboard", board))

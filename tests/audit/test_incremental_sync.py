@@ -92,7 +92,7 @@ def apply(person, biz: Business, step: tuple) -> None:
             person.set_cell(title, rows[step[2] % len(rows)], header, step[3])
     elif kind == "typed payment" and clients:
         person.append_row(t["caisse"], {"Date": START - timedelta(hours=step[3]), "Type": "Encaissement",
-                                        "Montant": step[1], "Moyen": "Espèces", "Client ID": clients[step[2] % 3].id})
+                                        "Montant": step[1], "Moyen": "Espèces", "Client ID": clients[step[2] % len(clients)].id})
     elif kind == "typed expense":
         person.append_row(t["caisse"], {"Date": START - timedelta(hours=step[2]), "Type": "Dépense",
                                         "Montant": step[1], "Moyen": "Espèces", "Catégorie": "Fournitures"})
