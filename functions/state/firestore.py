@@ -324,10 +324,13 @@ class FirestoreStateStore(StateStore):
         try:
             yield held
         finally:
-            keeper.stop()
+            keeper.stop_and_wait()
             # A failed release must not turn a finished critical section into an error: the lease
             # expires after ttl anyway.
             if not held.released:
+                with contextlib.suppress(StateError, base.BatchConflict):
+                    self._apply([base.Release(held)])  # one delete, if the lease is as we last wrote it
+            if not held.released:  # it is not: renewed meanwhile, or taken over after it expired
                 with contextlib.suppress(StateError, _Conflict), self._errors():
                     snap = ref.get(**self._kw)
                     if snap.exists and snap.get("owner") == lease["owner"]:  # never release a lease stolen after ttl
