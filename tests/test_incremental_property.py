@@ -4,7 +4,8 @@ Actions complete only the rows they touch (the running cash balance carried from
 only the tabs a command names read, unchanged tabs kept from their zip part's CRC), and a sync with nothing new
 reads only the workbook's version. After any sequence of actions, back-dated entries and hand edits, then a sync,
 ``ttr sync --complet`` (read everything, recompute everything) finds nothing left to write, and every computed
-column equals ``derive`` over the whole workbook.
+column equals ``derive`` over the whole workbook. The sync after hand edits recomputes only what they reach (a
+Caisse row moved in time, a prestation given to another client, a typed balance): the same check holds after it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from functions.books.derive import computed_updates, derive
@@ -35,6 +36,8 @@ step = st.one_of(
     st.tuples(st.just("typed cash"), amounts, st.integers(0, 72)),  # a Caisse row typed by hand, back-dated
     st.tuples(st.just("typed balance"), amounts),  # a hand edit of the computed Solde caisse
     st.tuples(st.just("typed note"), st.integers(0, 1)),
+    st.tuples(st.just("moved cash"), st.integers(0, 9), st.integers(-48, 48)),  # a Caisse row's date changed by hand
+    st.tuples(st.just("moved prestation"), st.integers(0, 1)),  # the prestation given to another client by hand
     st.tuples(st.just("sync"),),
 )
 
@@ -65,7 +68,7 @@ def run(steps: list[tuple]) -> None:
         for s in steps:
             clock.when += timedelta(minutes=11)
             kind = s[0]
-            edited = edited or kind.startswith("typed")
+            edited = edited or kind.startswith(("typed", "moved"))  # hand edits
             try:
                 if kind == "sale":
                     biz.quick_sale([(articles[s[1]], s[2])], "Awa")
@@ -91,6 +94,16 @@ def run(steps: list[tuple]) -> None:
                     book = biz.load(["clients"])
                     person.set_cell(book.title("clients"), book.find("clients", clients[s[1]]).row, "Notes",
                                     f"note {clock.when.isoformat()}")
+                elif kind == "moved cash":
+                    book = biz.load(["caisse"])
+                    rows = book.all_rows("caisse")
+                    if rows:
+                        r = rows[s[1] % len(rows)]
+                        person.set_cell(book.title("caisse"), r.row, "Date", r["date"] + timedelta(hours=s[2]))
+                elif kind == "moved prestation":
+                    book = biz.load(["prestations"])
+                    person.set_cell(book.title("prestations"), book.find("prestations", prestation).row, "Client ID",
+                                    clients[s[1]])
                 elif kind == "sync":
                     biz.sync()
                     edited = False
@@ -111,5 +124,7 @@ def _article(name: str, price: int):
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(step, min_size=1, max_size=8))
+@example([("sale", 0, 1), ("expense", Decimal(500)), ("sync",), ("moved cash", 0, 30), ("sync",)])  # the balances it leaves
+@example([("pay", 1, Decimal(5000)), ("sync",), ("moved prestation", 1), ("typed note", 0)])  # both clients' totals
 def test_incremental_results_equal_the_full_recompute(steps):
     run(steps)
