@@ -21,15 +21,15 @@ from typing import Any
 from functions.books.records import random_id
 from functions.business import Business
 from functions.errors import InvalidInputError, NotFoundError
-from functions.state.base import Doc, StateStore
+from functions.state.base import Doc, RenamedBatches, StateStore
 from functions.store.workbook import Workbook
 
 DEFAULT = "principal"
 GLOBAL_PREFIX = "@global:"
 
 
-class PrefixedStateStore(StateStore):
-    """A namespace of another store: every name gets ``prefix`` in front."""
+class PrefixedStateStore(RenamedBatches, StateStore):
+    """A namespace of another store: every name gets ``prefix`` in front (batches too)."""
 
     def __init__(self, inner: StateStore, prefix: str) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,40}", prefix):

@@ -51,7 +51,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from functions.errors import ConflictError, InvalidInputError
@@ -233,6 +233,72 @@ def shared_token(state: StateStore, name: str, configured: str | None = None) ->
 def iter_chunks(data: bytes, size: int) -> Iterator[bytes]:
     for i in range(0, len(data), size):
         yield data[i : i + size]
+
+
+class RenamedBatches:
+    """Mixin (before ``StateStore``) for a store whose names are another's renamed, e.g. a workspace's prefix:
+    it sets ``inner`` and defines ``_n(name)``. ``get_many``, ``locked``, ``read_held`` and ``apply_batch`` then
+    go to ``inner`` with every collection, counter and lock name renamed (batched as ``inner`` batches), and
+    their answers come back under the names asked."""
+
+    inner: StateStore
+
+    def _n(self, name: str) -> str:
+        raise NotImplementedError
+
+    def rename(self, name: str) -> str:
+        return self._n(name)
+
+    def _pairs(self, pairs: Sequence[tuple[str, str]]) -> builtins.list[tuple[str, str]]:
+        return [(self.rename(c), k) for c, k in pairs]
+
+    def get_many(self, pairs: Sequence[tuple[str, str]]) -> builtins.list[Doc | None]:
+        return self.inner.get_many(self._pairs(pairs))
+
+    @contextmanager
+    def locked(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30,
+               docs: Sequence[tuple[str, str]] = (), counters: Sequence[str] = ()) -> Iterator[Held]:
+        pairs, names = list(docs), list(counters)
+        with self.inner.locked(self.rename(name), ttl_seconds, timeout_seconds, self._pairs(pairs),
+                               [self.rename(c) for c in names]) as inner:
+            held = Held(name, token=inner, stop=inner.stop, unread=pairs, unread_counters=names)
+            self._copy(held, pairs, names)
+            try:
+                yield held
+            finally:
+                held.released = inner.released
+
+    def _copy(self, held: Held, pairs: builtins.list[tuple[str, str]], names: builtins.list[str]) -> None:
+        """What the inner lock holds (read, or still to read) under the names asked."""
+        inner: Held = held.token
+        for pair, renamed in zip(pairs, self._pairs(pairs), strict=True):
+            if renamed in inner.docs:
+                held.docs[pair] = inner.docs[renamed]
+        held.counters.update({c: inner.counters[self.rename(c)] for c in names if self.rename(c) in inner.counters})
+        held.unread = [p for p, r in zip(pairs, self._pairs(pairs), strict=True) if r in inner.unread]
+        held.unread_counters = [c for c in names if self.rename(c) in inner.unread_counters]
+
+    def read_held(self, held: Held, extra: Sequence[tuple[str, str]] = ()) -> builtins.list[Doc | None]:
+        pairs, names = list(held.unread), list(held.unread_counters)
+        found = self.inner.read_held(held.token, self._pairs(extra))
+        self._copy(held, pairs, names)
+        return found
+
+    def apply_batch(self, ops: Sequence[Op]) -> dict[str, tuple[int, Any]]:
+        renamed: builtins.list[Op] = []
+        for op in ops:
+            if isinstance(op, Put | Delete):
+                renamed.append(replace(op, collection=self.rename(op.collection)))
+            elif isinstance(op, Reserve):
+                renamed.append(replace(op, counter=self.rename(op.counter)))
+            else:
+                renamed.append(Release(op.held.token))
+        moved = self.inner.apply_batch(renamed)
+        for op in ops:
+            if isinstance(op, Release):
+                op.held.released = op.held.token.released
+        back = {self.rename(c): c for op in ops if isinstance(op, Reserve) for c in [op.counter]}
+        return {back[c]: v for c, v in moved.items() if c in back}
 
 
 class LeaseKeeper:

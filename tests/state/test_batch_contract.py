@@ -4,6 +4,8 @@ lock given back with a batch."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from functions.errors import ConflictError, InvalidInputError, StateError
@@ -120,18 +122,80 @@ def test_a_session_that_fails_before_any_flush_writes_nothing(make_store: StoreF
         pass
 
 
-def test_the_defaults_keep_a_store_that_does_not_batch_working() -> None:
-    """A wrapper that forwards only the one-call methods (a namespace, a test double) still runs sessions."""
-    from functions.accounts.workspaces import PrefixedStateStore
+class _OneCallEach(StateStore):
+    """A wrapper that forwards only the one-call methods (a test double, a store written before batching)."""
 
-    inner = MemoryStateStore()
-    store = PrefixedStateStore(inner, "w1:")
+    def __init__(self, inner: StateStore) -> None:
+        self.inner = inner
+
+    def get(self, c: str, k: str) -> Any:
+        return self.inner.get(c, k)
+
+    def put(self, c: str, k: str, v: Any, ttl_seconds: float | None = None) -> None:
+        self.inner.put(c, k, v, ttl_seconds)
+
+    def create(self, c: str, k: str, v: Any, ttl_seconds: float | None = None) -> bool:
+        return self.inner.create(c, k, v, ttl_seconds)
+
+    def delete(self, c: str, k: str) -> None:
+        self.inner.delete(c, k)
+
+    def update(self, c: str, k: str, fn: Any) -> Any:
+        return self.inner.update(c, k, fn)
+
+    def list(self, c: str, prefix: str = "") -> Any:
+        return self.inner.list(c, prefix)
+
+    def next_number(self, counter: str, count: int = 1) -> int:
+        return self.inner.next_number(counter, count)
+
+    def hit(self, key: str, window_seconds: float) -> int:
+        return self.inner.hit(key, window_seconds)
+
+    def lock(self, name: str, ttl_seconds: float = 60, timeout_seconds: float = 30) -> Any:
+        return self.inner.lock(name, ttl_seconds, timeout_seconds)
+
+    def put_blob(self, key: str, data: bytes) -> None:
+        self.inner.put_blob(key, data)
+
+    def get_blob(self, key: str) -> bytes | None:
+        return self.inner.get_blob(key)
+
+
+def test_the_defaults_keep_a_store_that_does_not_batch_working() -> None:
+    store = _OneCallEach(MemoryStateStore())
     with action(store, "w", 5, 5, docs=[("c", "a")], counters=["n"]) as session:
         session.put("c", "a", {"v": 1})
         assert session.next_number("n") == 1  # no counter read with the lock here: a number each
-    assert store.get("c", "a") == {"v": 1} and inner.get("w1:c", "a") == {"v": 1}
+        assert session.get("c", "a") == {"v": 1}
+    assert store.get("c", "a") == {"v": 1}
     with pytest.raises(BatchConflict):
         store.apply_batch([Create("c", "a", {"v": 2})])
+    with store.lock("w", 5, 1):
+        pass
+
+
+def test_a_workspace_namespace_batches_as_its_store_does(make_store: StoreFactory) -> None:
+    from bench.measure import CountingState
+    from functions.accounts.workspaces import PrefixedStateStore
+
+    inner = CountingState(make_store())
+    store, other = PrefixedStateStore(inner, "w1:"), PrefixedStateStore(inner, "w2:")
+    other.put("c", "a", {"v": "other"})
+    store.put("c", "a", {"v": 0})
+    before = inner.calls
+    with action(store, "w", 5, 5, docs=[("c", "a")], counters=["n"]) as session:
+        assert session.get("c", "a") == {"v": 0}
+        session.put("c", "a", {"v": 1})
+        assert [session.next_number("n"), session.next_number("n")] == [1, 2]
+        session.flush()
+        session.put("c", "b", {"v": 2})
+    assert inner.calls - before <= 4  # the lock (with its reads, at once or with the first), two batches
+    assert store.get_many([("c", "a"), ("c", "b")]) == [{"v": 1}, {"v": 2}]
+    assert other.get("c", "a") == {"v": "other"} and other.next_number("n") == 1  # nothing leaks across
+    assert store.next_number("n") == 3 and inner.inner.get("w1:c", "b") == {"v": 2}
+    with store.lock("w", 5, 1), other.lock("w", 5, 1):  # given back, and the namespaces' locks are apart
+        pass
 
 
 def test_a_batch_larger_than_one_firestore_commit_still_lands_whole(make_store: StoreFactory) -> None:
