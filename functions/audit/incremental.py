@@ -29,7 +29,7 @@ class Touched:
     """Row ids by tab key whose computed columns a sync must recompute, and the rows a person changed."""
 
     ids: dict[str, set[str]] = field(default_factory=dict)
-    changed: dict[str, set[str]] = field(default_factory=dict)  # rows whose text differs from the snapshot
+    changed: dict[str, set[str]] = field(default_factory=dict)  # rows added, changed or deleted since the snapshot
     cash_since: datetime | None = None  # the running balance is recomputed from here on
 
     def note(self, key: str, rid: str, values: Mapping[str, Any]) -> None:
@@ -47,8 +47,14 @@ class Touched:
         self.note(key, rid, now)
         self.note_gone(key, rid, old)
 
+    def note_new(self, key: str, rid: str, now: Mapping[str, Any]) -> None:
+        """A row the snapshot does not hold (typed by hand)."""
+        self.changed.setdefault(key, set()).add(rid)
+        self.note(key, rid, now)
+
     def note_gone(self, key: str, rid: str, old: Mapping[str, str]) -> None:
         """A row as the snapshot held it (changed since, or deleted)."""
+        self.changed.setdefault(key, set()).add(rid)
         self.note(key, rid, old)
         if key == "caisse":
             moment = _moment(old.get("date", ""))

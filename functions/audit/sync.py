@@ -56,6 +56,7 @@ class SyncReport:
     ops: list[Op] = field(default_factory=list)  # Paramètres rows the merge puts back (written with the change)
     warnings: list[RowError] = field(default_factory=list)  # rows taken, with something missing
     touched: dict[str, set[str]] | None = None  # ids whose balances an incremental sync recomputed (None: all)
+    edited: dict[str, set[str]] | None = None  # incremental: ids of the rows added, changed or deleted by hand
 
     def lines(self) -> list[str]:
         out = [f"{len(self.ids_assigned)} ID attribué(s), {self.journal_rows} ligne(s) de Journal, "
@@ -169,7 +170,7 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
                 continue
             old = snap.get(rid)
             if old is None:
-                touched.note(key, rid, r.values)
+                touched.note_new(key, rid, r.values)
                 new_records.setdefault(key, []).append(r)
                 shown = {k: v for k, v in r.values.items() if k not in computed}
                 change.journal.append(_sheet_entry("ajout", key, rid, describe(tab, None, shown), person()))
@@ -187,6 +188,8 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
                     action = "modification (registre)"
                 change.journal.append(_sheet_entry(action, key, rid, text, person()))
         if snap is not None:
+            for rid in unreadable.get(key, set()) & snap.keys():  # not records: the snapshot forgets them
+                touched.changed.setdefault(key, set()).add(rid)
             present = {r.id for r in book.all_rows(key) if r.id} | unreadable.get(key, set())
             for rid in [i for i in snap if i not in present]:
                 touched.note_gone(key, rid, snap[rid])
@@ -217,7 +220,7 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
         derived = derive(book, pending)
     else:
         touched.note_change(list(updates.values()), change.appends)
-        report.touched = touched.reach(book, pending)
+        report.touched, report.edited = touched.reach(book, pending), touched.changed
         derived = derive(book, pending, only=report.touched, cash_since=touched.cash_since)
     restored_computed = _restored_computed_notes(book, snapshots, derived, new_records, report, changed)
     change.journal += restored_computed

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from functions.audit import snapshot
 from functions.audit.sync import ID_TABS, plan
 from functions.books.allocation import settle
+from functions.books.quarantine import is_mark
 from functions.books.records import Ctx
 from functions.business import Business
 from functions.state.memory import MemoryStateStore
@@ -145,6 +146,14 @@ def test_the_sync_after_hand_edits_equals_the_full_recompute(tmp_path_factory, s
         reached = settle(book, quick, same_ids(biz), system=True,
                          also=quick_report.touched.get("clients", set()))
         assert outcome(reached) == outcome(every)
+        # And once the sync is written, the snapshots are the workbook as it stands (what the next one compares).
+        biz.sync()
+        after = biz.load()
+        for key in ID_TABS:
+            if key in after.tabs:
+                tab = after.schema.tab(key)
+                assert snapshot.load(biz.state, key) == {r.id: snapshot.row_canon(tab, r.values)
+                                                         for r in after.all_rows(key) if r.id and not is_mark(r.id)}
 
 
 def test_a_note_typed_on_one_client_recomputes_that_client_only(tmp_path):
