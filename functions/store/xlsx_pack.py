@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functions.store.backend import Cell
 
 LEVEL = 1  # fast deflate (level 6 costs ~3x the time for ~15% smaller parts)
+REST_MAX = 256 * 1024  # characters of rows kept as text after the middle (the rest is compressed once, joining it)
 _POLY = 0xEDB88320  # CRC-32 (reflected)
 _ROW_R = re.compile(r"<row\b[^>]*?\br=\"(\d+)\"")
 
@@ -112,8 +113,7 @@ def pack(head: str, middle: str, rest: str, header: tuple[Cell, ...] | None) -> 
     mid = middle.encode("utf-8")
     mid_piece = _piece(mid, False)
     last, filled = _rows_span(middle)
-    return _assemble(head, [mid_piece], len(mid_piece), len(mid), zlib.crc32(mid), last, filled, rest,
-                     header if last > 0 else None)
+    return _assemble(head, [mid_piece], len(mid_piece), len(mid), zlib.crc32(mid), last, filled, rest, header)
 
 
 def pack_after(before: Packed, middle: memoryview, head: str, extra: str, rest: str,
@@ -135,11 +135,26 @@ def pack_after(before: Packed, middle: memoryview, head: str, extra: str, rest: 
             last = filled = -1  # a row without a number: this part is never taken again (see ``holds``)
         elif e_last:
             last, filled = e_last, e_filled or filled
-    return _assemble(head, pieces, mid_c, mid_len, mid_crc, last, filled, rest, header if last > 0 else None)
+    return _assemble(head, pieces, mid_c, mid_len, mid_crc, last, filled, rest, header)
 
 
 def _assemble(head: str, mid: list[bytes], mid_c: int, mid_len: int, mid_crc: int, last: int, filled: int,
               rest: str, header: tuple[Cell, ...] | None) -> tuple[list[bytes], int, int, Packed]:
+    end = rest.rfind("</sheetData>")
+    cut = rest.find("<row", max(0, end - REST_MAX), end) if end > REST_MAX else -1
+    if cut > 0:  # a long rest (an update far from the end, a bulk append): its first rows join the middle
+        moved, rest = rest[:cut], rest[cut:]
+        raw = moved.encode("utf-8")
+        piece = _piece(raw, False)
+        mid = [*mid, piece]
+        mid_c, mid_len = mid_c + len(piece), mid_len + len(raw)
+        mid_crc = crc32_combine(mid_crc, zlib.crc32(raw), len(raw))
+        m_last, m_filled = _rows_span(moved)
+        if m_last < 0 or last < 0:
+            last = filled = -1
+        elif m_last:
+            last, filled = m_last, m_filled or filled
+    header = header if last > 0 else None  # kept when row 1 is in the middle (else the outline reads it)
     h, r = head.encode("utf-8"), rest.encode("utf-8")
     head_piece, rest_piece = _piece(h, False), _piece(r, True)
     crc = crc32_combine(crc32_combine(zlib.crc32(h), mid_crc, mid_len), zlib.crc32(r), len(r))

@@ -89,3 +89,23 @@ def test_a_part_whose_pieces_do_not_add_up_is_compressed_from_the_file(tmp_path,
     b.write([AppendRows("Caisse", ({"ID": "K-a", "Montant": 2},))])
     rows = _rows(b.path)["Caisse"]
     assert rows[-1] == ("K-a", None, 2) and len(rows) == 303
+
+
+def test_a_long_rest_joins_the_middle_and_every_write_stays_exact(tmp_path, monkeypatch):
+    """An update far from the end leaves a long rest: its first rows are compressed into the middle at once, so
+    the next append compresses only the end (and the text kept stays small)."""
+    monkeypatch.setattr(xlsx_pack, "REST_MAX", 600)
+    b = _backend(tmp_path, 200)
+    expected = {r[0]: r for r in _rows(b.path)["Caisse"][1:]}
+    for i in range(12):
+        if i % 3 == 0:
+            b.write([UpdateRow("Caisse", f"K{i * 9:05d}", {"Description": f"maj {i}"}, row_hint=i * 9 + 2)])
+            expected[f"K{i * 9:05d}"] = (f"K{i * 9:05d}", f"maj {i}", i * 9)
+        else:
+            b.write([AppendRows("Caisse", ({"ID": f"N{i}", "Montant": i},))])
+            expected[f"N{i}"] = (f"N{i}", None, i)
+        part = next(iter(b._packed.values()))[1]
+        assert len(part.rest) < 2000
+    rows = _rows(b.path)["Caisse"]
+    assert {r[0]: r for r in rows[1:]} == expected and len(rows) == len(expected) + 1
+    assert XlsxBackend(b.path).read()["Caisse"][-1] == ["N11", None, 11]
