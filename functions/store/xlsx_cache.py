@@ -27,6 +27,7 @@ from functions.store.backend import Grid
 from functions.store.xlsx_pack import Packed
 
 COMPACT_AFTER = 64  # deltas in a chain before the grid is stored whole again
+CHUNK = 5000  # rows per pickle of a stored grid
 _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError,
                IndexError, KeyError)  # a missing, torn or foreign cache file: a miss
 Signature = tuple[object, ...]
@@ -47,7 +48,10 @@ class DiskCache:
         """The grid of ``part`` as stored under ``signature``; None when it is not (or not readably) there."""
         try:
             with open(self._file(part, ".grid"), "rb") as f:
-                current, grid = pickle.load(f)
+                current, chunks = pickle.load(f)
+                grid: Grid = []
+                for _ in range(chunks):
+                    grid.extend(pickle.load(f))
         except _UNREADABLE:
             return None
         count = 0
@@ -71,7 +75,8 @@ class DiskCache:
 
     def put_grid(self, part: str, signature: Signature, grid: Grid) -> None:
         """Store the whole grid of ``part`` under ``signature`` (its deltas are dropped)."""
-        if self._put(self._file(part, ".grid"), (signature, grid)):
+        chunks = [grid[i : i + CHUNK] for i in range(0, len(grid), CHUNK)]
+        if self._put(self._file(part, ".grid"), (signature, len(chunks)), *chunks):
             try:
                 os.unlink(self._file(part, ".delta"))
             except OSError:
@@ -104,7 +109,9 @@ class DiskCache:
     def put_packed(self, part: str, signature: Signature, packed: Packed) -> None:
         self._put(self._file(part, ".packed"), (signature, packed))
 
-    def _put(self, path: Path, value: Any) -> bool:
+    def _put(self, path: Path, *values: Any) -> bool:
+        """Pickle ``values`` one after the other into ``path`` (a temp file, renamed): each its own memo, so a big
+        grid stored in chunks never holds a memo entry for each of its cells at once."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
@@ -112,7 +119,8 @@ class DiskCache:
             return False
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+                for value in values:
+                    pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
             return True
         except OSError:

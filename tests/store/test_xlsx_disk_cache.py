@@ -108,6 +108,7 @@ def test_unreadable_cache_files_are_a_miss(path, parsed):
 
 def test_a_long_chain_of_writes_is_compacted_and_stays_exact(path, parsed, monkeypatch):
     monkeypatch.setattr(xlsx_cache, "COMPACT_AFTER", 3)
+    monkeypatch.setattr(xlsx_cache, "CHUNK", 200)  # a grid stored in several pickles
     b = fresh(path)
     b.read()
     for i in range(8):
