@@ -39,7 +39,7 @@ class TabIndex:
         for name, table in self._tables.items():
             _fill(table, name, self.records, start)
         for source, positions in self._unlinked.items():
-            positions.extend(_unlinked(self.records, start, re.compile(source)))
+            positions += _unlinked(self.records, start, re.compile(source))
         if self._rows is not None:
             self._rows.extend(r.row for r in self.records[start:])
 
@@ -55,7 +55,7 @@ class TabIndex:
     def unlinked(self, pattern: re.Pattern[str]) -> list[int]:
         """Positions of the records whose ``receipt`` does not match ``pattern``."""
         if pattern.pattern not in self._unlinked:
-            self._unlinked[pattern.pattern] = list(_unlinked(self.records, 0, pattern))
+            self._unlinked[pattern.pattern] = _unlinked(self.records, 0, pattern)
         return self._unlinked[pattern.pattern]
 
     def at_row(self, row: int) -> int | None:
@@ -81,7 +81,9 @@ class TabIndex:
                 table = self.table(name)
                 for k in wanted:
                     out.update(table.get(k, ()))
-            else:  # an index no later action has asked for yet: one pass costs less than building the table
+            elif name == "id":  # an index no later read has asked for yet: one pass costs less than a table
+                out.update(pos for pos, r in enumerate(self.records) if r.id in wanted)
+            else:
                 out.update(pos for pos, r in enumerate(self.records) if _value(r, name) in wanted)
         return sorted(out)
 
@@ -101,9 +103,10 @@ def _value(r: Record, name: str) -> Any:
     return r.id if name == "id" else (r.values.get(name) or "") if name == "prestation_id" else r.values.get(name)
 
 
-def _unlinked(records: list[Record], start: int, pattern: re.Pattern[str]) -> Iterable[int]:
-    match = pattern.match
-    return (pos for pos in range(start, len(records)) if not match(str(records[pos].values.get("receipt") or "")))
+def _unlinked(records: list[Record], start: int, pattern: re.Pattern[str]) -> list[int]:
+    match = pattern.match  # a link is text (a number or an empty cell is no link)
+    return [pos for pos in range(start, len(records))
+            if not (isinstance(v := records[pos].values.get("receipt"), str) and match(v))]
 
 
 _indexes: dict[tuple[str, int], TabIndex] = {}
