@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,9 +25,9 @@ from functions.books.allocation import settle
 from functions.books.commands import Command
 from functions.books.derive import apply_updates, closure, computed_updates, derive, pending_records
 from functions.books.quarantine import is_mark
-from functions.errors import ConflictError, HeaderError, InvalidInputError
+from functions.errors import ConflictError, HeaderError, InvalidInputError, StaleCacheError, TTRError
 from functions.state.base import StateStore
-from functions.state.session import current
+from functions.state.session import Session, current
 from functions.store.backend import SetupReport
 from functions.store.codec import Codec
 from functions.store.workbook import Book, Change, Record, Workbook
@@ -142,28 +143,50 @@ class Business:
                             "Cette opération a été interrompue pendant son enregistrement : elle a peut-être été "
                             "enregistrée. Vérifiez (Caisse, Journal) avant de recommencer.")
                     return dict(done["result"], replayed=True)
-            book = self.load(list(tabs))
-            ctx = self.ctx(actor)
-            change = fn(book, ctx)
-            settle(book, change, ctx)  # payments on account spread over the client's prestations (ledger rows)
-            self._complete(book, change)
-            for hook in self.change_hooks:
-                hook(self, book, change)
-            self.forget()
-            if idempotency_key:  # a process dying mid-write leaves this mark: a retry is refused, not doubled
-                state.put("idempotency", _idem_key(idempotency_key), {"params": fingerprint, "pending": True},
-                               ttl_seconds=7 * 86400)
-            try:
-                self.recorder.commit(book, change, actor, "app")
-            except BaseException:
-                if idempotency_key:  # the write failed cleanly (nothing landed): the same key may try again
-                    state.delete("idempotency", _idem_key(idempotency_key))
-                raise
+            # A warm Google instance computes from the grids it holds; the write's version check says whether
+            # they were current, and if not (StaleCacheError, nothing written) the action starts over on a fresh
+            # read, refused if a row it changes was changed meanwhile. Other backends read what is current.
+            first: Change | None = None
+            for attempt in range(2):
+                point = state.savepoint() if isinstance(state, Session) else None
+                with self.workbook.trusting() if attempt == 0 else nullcontext():
+                    book = self.load(list(tabs))
+                if first is not None:
+                    _refuse_if_changed(first, book)
+                ctx = self.ctx(actor)
+                try:
+                    change = fn(book, ctx)
+                    settle(book, change, ctx)  # payments on account spread over the client's prestations
+                    self._complete(book, change)
+                    for hook in self.change_hooks:
+                        hook(self, book, change)
+                except TTRError:
+                    if attempt == 0 and _stale(self.workbook):  # refused on what was not current: again
+                        _rollback(state, point)
+                        continue
+                    raise
+                self.forget()
+                if idempotency_key:  # a process dying mid-write leaves this mark: a retry is refused, not doubled
+                    state.put("idempotency", _idem_key(idempotency_key), {"params": fingerprint, "pending": True},
+                              ttl_seconds=7 * 86400)
+                try:
+                    self.recorder.commit(book, change, actor, "app")
+                except StaleCacheError:
+                    if attempt:
+                        raise
+                    _rollback(state, point)
+                    first = change
+                    continue
+                except BaseException:
+                    if idempotency_key:  # the write failed cleanly (nothing landed): the same key may try again
+                        state.delete("idempotency", _idem_key(idempotency_key))
+                    raise
+                break
             result = {k: (str(v) if not isinstance(v, (str, int, bool, type(None))) else v)
                       for k, v in change.result.items()}
             if idempotency_key:
                 state.put("idempotency", _idem_key(idempotency_key), {"params": fingerprint, "result": result},
-                               ttl_seconds=7 * 86400)
+                          ttl_seconds=7 * 86400)
             return result
 
     def _complete(self, book: Book, change: Change) -> None:
@@ -455,6 +478,35 @@ class Business:
                    if s.label not in present}
         if missing:
             self.set_settings(missing, "système")
+
+
+def _stale(workbook: Workbook) -> bool:
+    """Was what this action read unchecked out of date? (Asked when it was refused: a refusal on stale
+    grids, e.g. an article a person just added, is tried again on a fresh read.)"""
+    try:
+        workbook.confirm()
+    except StaleCacheError:
+        return True
+    return False
+
+
+def _rollback(state: StateStore, point: tuple[object, ...] | None) -> None:
+    if point is not None and isinstance(state, Session):
+        state.rollback(point)  # the first attempt's staged state (numbers, receipts, marks) is forgotten
+
+
+def _refuse_if_changed(first: Change, book: Book) -> None:
+    """Starting over after a stale read: a value the action meant to change that a person changed meanwhile
+    is theirs to keep (ConflictError), as a change between read and write always was."""
+    for u in first.updates:
+        if not u.check or not u.record.id:
+            continue
+        now = book.find(u.tab, u.record.id)
+        tab = book.schema.tab(u.tab)
+        if now is None or any(now.values.get(k) != u.record.values.get(k) for k in u.check):
+            head = tab.column(u.check[0]).header if u.check else ""
+            raise ConflictError(f"Onglet « {book.title(u.tab)} » : la ligne {u.record.id} a été modifiée "
+                                f"entre-temps (« {head} »). Rechargez puis recommencez.")
 
 
 def _idem_key(key: str) -> str:

@@ -73,6 +73,13 @@ class ConflictError(TTRError):
     status = 409
 
 
+class StaleCacheError(ConflictError):
+    """Le classeur a changé depuis la dernière lecture : relisez puis recommencez.
+
+    Raised before anything is written, by a backend whose grids served without a check turned out to be
+    out of date (``GoogleSheetsBackend.confirm``); the pipeline reads again and starts the action over."""
+
+
 class InsufficientStockError(ConflictError):
     """Stock insuffisant pour cette vente."""
 

@@ -103,10 +103,13 @@ class Recorder:
         number = state.next_number("snapshot_patch") if patch and session is not None else None
         if journal:
             state.put("journal", "pending", {"count": new_head.count, "hash": new_head.hash})
-        if session is not None:
-            session.flush()  # what must exist before the write, in one round trip
         if self.before_write is not None:
             self.before_write()
+        # Was what the change was computed from current? (Google: one Drive version check; StaleCacheError
+        # before anything is written.) Then what must exist before the write, in one round trip, and the write.
+        self.workbook.confirm()
+        if session is not None:
+            session.flush()
         self.workbook.backend.write(ops)
         if journal:
             new_head.save(state)

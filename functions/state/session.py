@@ -141,6 +141,17 @@ class Session(StateStore):
         self._taken[counter] = self._taken.get(counter, 0) + count
         return first
 
+    def savepoint(self) -> tuple[object, ...]:
+        """What is staged now: ``rollback`` forgets what was staged after (an action started over)."""
+        return (dict(self._known), set(self._written), list(self._ops), dict(self._taken), self.flushes)
+
+    def rollback(self, point: tuple[object, ...]) -> None:
+        known, written, ops, taken, flushes = point
+        if flushes != self.flushes:
+            raise RuntimeError("rollback past a flush")  # pragma: no cover - what was written stays written
+        self._known = dict(known)  # type: ignore[call-overload]
+        self._written, self._ops, self._taken = set(written), list(ops), dict(taken)  # type: ignore[call-overload]
+
     def flush(self, release: bool = False) -> None:
         """Write what is staged, with the numbers handed out, in one batch (and give the lock back)."""
         ops = list(self._ops)

@@ -25,7 +25,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -33,7 +34,7 @@ import gspread
 import requests
 from gspread.utils import rowcol_to_a1
 
-from functions.errors import HeaderError, InvalidInputError, MissingTabError
+from functions.errors import HeaderError, InvalidInputError, MissingTabError, StaleCacheError
 from functions.store.backend import (
     AppendRows,
     Backend,
@@ -125,6 +126,7 @@ class GoogleSheetsBackend(Backend):
         self._grids: dict[str, tuple[Grid, object]] = {}
         self._expected: int | None = None
         self._guard = threading.RLock()
+        self._local = threading.local()  # per thread: trusting, served (unverified), confirmed (see ``confirm``)
         self.revisions = DriveRevisions(self.http, self.client, f"{self.drive}/revisions")
         self.specs: dict[str, TabSpec] = {}
 
@@ -229,13 +231,44 @@ class GoogleSheetsBackend(Backend):
         with self._guard:
             self._grids, self._expected = {}, None
 
+    @contextmanager
+    def trusting(self) -> Iterator[None]:
+        """Reads in this block (this thread) serve the grids held without asking Drive first; ``confirm``
+        (before the write) says whether they were current, else raises ``StaleCacheError`` (nothing was
+        written): the caller reads again and starts over. One Drive check per action instead of two."""
+        self._local.trusting = True
+        try:
+            yield
+        finally:
+            self._local.trusting = False
+
+    def confirm(self) -> None:
+        """Just before a write: one version check. Grids served unchecked (``trusting``) that are no longer
+        current raise ``StaleCacheError``; current ones let the write skip its own check (rows are where the
+        grids say)."""
+        served, self._local.served = getattr(self._local, "served", None), None
+        with self._guard:
+            expected = self._expected
+        self.version()
+        with self._guard:
+            current = expected is not None and self._expected == expected
+        self._local.confirmed = expected if current else None
+        if served is not None and not current:
+            raise StaleCacheError()
+
     def read(self, titles: Sequence[str] | None = None) -> dict[str, Grid]:
         """The tabs' values: those held are not read again when the version check made first shows nothing
-        changed since (every read makes one: a check made earlier says nothing of an edit made since)."""
+        changed since (every read makes one: a check made earlier says nothing of an edit made since), or
+        inside ``trusting`` (checked by ``confirm`` before the write)."""
         wanted = list(titles) if titles is not None else self.titles()
         self._require(wanted)
         if not wanted:
             return {}
+        with self._guard:
+            held, expected = dict(self._grids), self._expected
+        if getattr(self._local, "trusting", False) and expected is not None and all(t in held for t in wanted):
+            self._local.served = expected
+            return {t: TokenGrid(held[t][0], held[t][1]) for t in wanted}
         self.version()
         with self._guard:
             held, expected = dict(self._grids), self._expected
@@ -277,10 +310,15 @@ class GoogleSheetsBackend(Backend):
             and (op.title not in self._headers or any(h not in self._headers[op.title] for r in op.rows for h in r))
         }
         held: dict[str, tuple[Grid, object]] = {}
+        confirmed, self._local.confirmed = getattr(self._local, "confirmed", None), None
         if need_rows:
             # Rows are addressed by index: the grids held are used only if the workbook is still the version
-            # they are (a person who sorted meanwhile changed it); else the tabs are read again.
-            self.version()
+            # they are (a person who sorted meanwhile changed it; ``confirm`` just checked, or we check now);
+            # else the tabs are read again.
+            with self._guard:
+                known = confirmed is not None and self._expected == confirmed
+            if not known:
+                self.version()
             with self._guard:
                 held = dict(self._grids)
         work: dict[str, Grid] = {t: list(held[t][0]) for t in need_rows if t in held}

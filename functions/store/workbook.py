@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -172,6 +173,19 @@ class Workbook:
         ``.xlsx``); None when the backend has none (every sync then reads the values)."""
         version = getattr(self.backend, "version", None)
         return version() if callable(version) else None
+
+    def trusting(self) -> AbstractContextManager[None]:
+        """Reads in this block may serve what the backend holds without asking whether it is current; the
+        write's ``confirm`` then checks (``GoogleSheetsBackend.trusting``). Other backends check anyway."""
+        trusting = getattr(self.backend, "trusting", None)
+        return trusting() if callable(trusting) else nullcontext()
+
+    def confirm(self) -> None:
+        """Just before a write: raises ``StaleCacheError`` when what was read in ``trusting`` was out of date
+        (nothing written yet); a no-op on backends that always read what is current."""
+        confirm = getattr(self.backend, "confirm", None)
+        if callable(confirm):
+            confirm()
 
     def load(self, keys: Iterable[str] | None = None) -> Book:
         titles = self.resolve_titles(self.backend.titles())
