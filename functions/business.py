@@ -329,8 +329,10 @@ class Business:
             # against the version it came from (the actions since then, from the snapshot history).
             patches = since(snapshot.history(self.state), len(book.all_rows("journal"))) if lost else None
             change, report = plan(book, snaps, self.ctx("système"), lambda: self.editor() or "inconnu", lost,
-                                  patches)
-            if settle(book, change, self.ctx("système"), every=True, system=True).result.get("allocations"):
+                                  patches, full=complete)
+            reached = None if report.touched is None else report.touched.get("clients", set())
+            if settle(book, change, self.ctx("système"), every=reached is None, also=reached,
+                      system=True).result.get("allocations"):
                 self._complete(book, change)  # the allocation rows' balances, as for an action
             for hook in self.change_hooks:
                 hook(self, book, change)
@@ -344,7 +346,7 @@ class Business:
                                                  extra_ops=report.ops) if change else 0
             baseline = [k for k in ID_TABS if snaps.get(k) is None and k in book.tabs]
             if report.writes or baseline:
-                self._rebuild_snapshots(book, change, None if report.writes else baseline, snaps)
+                self._rebuild_snapshots(book, change, None if report.writes else baseline, snaps, report.edited)
             report.baseline = baseline
             mark_synced(self.state, self.workbook.version(), self.now().date(), report)
             return report
@@ -368,9 +370,11 @@ class Business:
                  for c, v in zip(jtab.columns, row, strict=False)} for row in lost]
 
     def _rebuild_snapshots(self, book: Book, change: Change, only: list[str] | None,
-                           known: dict[str, snapshot.TabSnapshot | None] | None = None) -> None:
+                           known: dict[str, snapshot.TabSnapshot | None] | None = None,
+                           edited: dict[str, set[str]] | None = None) -> None:
         """The snapshots of the workbook as this sync leaves it; a tab's is saved only when it differs from
-        ``known`` (what the state held at the start of the sync)."""
+        ``known`` (what the state held at the start of the sync). ``edited`` (an incremental sync): the rows
+        that differ from ``known`` are those, and those the change writes; the others are taken from it."""
         written: dict[str, dict[str, dict[str, Any]]] = {}  # the rows the change writes: their values after it
         by_id = {k: {r.id: r for r in book.all_rows(k)} for k in {u.tab for u in change.updates} if k in book.tabs}
         for u in change.updates:
@@ -390,7 +394,16 @@ class Business:
             if only is not None and key not in only:
                 continue
             tab = book.schema.tab(key)
-            snap = {r.id: snapshot.record_canon(tab, r) for r in book.all_rows(key) if r.id and not is_mark(r.id)}
+            base = known.get(key) if known is not None and edited is not None else None
+            if base is not None:
+                ids = edited.get(key, set()) | set(written.get(key, {}))  # type: ignore[union-attr]
+                if not ids:
+                    continue  # nobody changed a row of it, the sync writes none
+                snap = {rid: row for rid, row in base.items() if rid not in ids}
+                snap.update({r.id: snapshot.record_canon(tab, r) for r in book.all_rows(key)
+                             if r.id in ids and not is_mark(r.id)})
+            else:
+                snap = {r.id: snapshot.record_canon(tab, r) for r in book.all_rows(key) if r.id and not is_mark(r.id)}
             for rid, values in written.get(key, {}).items():
                 snap[rid] = snapshot.row_canon(tab, values)
             if known is not None and known.get(key) == snap:
