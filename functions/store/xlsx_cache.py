@@ -13,6 +13,8 @@ and those of the parts every tab depends on):
 Everything is our own pickle, trusted only for the signature it was stored under: a file changed by anyone
 else (LibreOffice, Excel, another copy) has other signatures and is read from the file again. A cache file
 that is missing, torn or unreadable is a miss, never an error. Writes go through a temp file and a rename.
+It is read with a restricted unpickler that builds only cell values (numbers, text, ``Decimal``, dates) and
+``Packed``: a file planted in the folder (a shared or synced folder) can make a miss, never run code.
 """
 
 from __future__ import annotations
@@ -31,6 +33,20 @@ CHUNK = 5000  # rows per pickle of a stored grid
 _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError,
                IndexError, KeyError)  # a missing, torn or foreign cache file: a miss
 Signature = tuple[object, ...]
+#: The only classes a cache file may name: what cells and ``Packed`` are made of.
+_ALLOWED = {("decimal", "Decimal"), ("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"),
+            ("datetime", "timedelta"), ("functions.store.xlsx_pack", "Packed")}
+
+
+class _Restricted(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a cache value")
+        return super().find_class(module, name)
+
+
+def _load(f: Any) -> Any:
+    return _Restricted(f).load()
 
 
 class DiskCache:
@@ -48,10 +64,10 @@ class DiskCache:
         """The grid of ``part`` as stored under ``signature``; None when it is not (or not readably) there."""
         try:
             with open(self._file(part, ".grid"), "rb") as f:
-                current, chunks = pickle.load(f)
+                current, chunks = _load(f)
                 grid: Grid = []
                 for _ in range(chunks):
-                    grid.extend(pickle.load(f))
+                    grid.extend(_load(f))
         except _UNREADABLE:
             return None
         count = 0
@@ -59,7 +75,7 @@ class DiskCache:
             try:
                 with open(self._file(part, ".delta"), "rb") as f:
                     while current != signature:
-                        before, after, length, rows = pickle.load(f)
+                        before, after, length, rows = _load(f)
                         count += 1
                         if before != current:
                             continue  # a delta of another chain (a base stored meanwhile)
@@ -101,7 +117,7 @@ class DiskCache:
     def packed(self, part: str, signature: Signature) -> Packed | None:
         try:
             with open(self._file(part, ".packed"), "rb") as f:
-                stored, packed = pickle.load(f)
+                stored, packed = _load(f)
         except _UNREADABLE:
             return None
         return packed if stored == signature and isinstance(packed, Packed) else None

@@ -119,3 +119,35 @@ def test_a_long_chain_of_writes_is_compacted_and_stays_exact(path, parsed, monke
     assert parsed == []
     assert grids == as_read_without_cache(path)
     assert grids["Caisse"][-1] == ["N7", None, 7] and grids["Caisse"][8] == ["K0007", "vente 7 é", 1007]
+
+
+class _Payload:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch pwned",))
+
+
+def test_a_cache_file_planted_in_the_folder_is_a_miss_and_runs_nothing(path, parsed, tmp_path, monkeypatch):
+    """The cache folder may sit in a shared or synced folder: what is read from it builds cell values only."""
+    import pickle
+    from datetime import date
+    from decimal import Decimal
+
+    monkeypatch.chdir(tmp_path)
+    first = fresh(path)
+    first.read()
+    first.write([AppendRows("Caisse", ({"ID": "K-d", "Description": date(2026, 3, 14), "Montant": Decimal("2.5")},))])
+    expected = as_read_without_cache(path)
+    planted = list(path.parent.glob(f"{path.name}.cache/*.grid"))
+    assert planted
+    for grid_file in planted:
+        with open(grid_file, "rb") as f:
+            signature, chunks = pickle.load(f)
+        with open(grid_file, "wb") as f:
+            pickle.dump((signature, 1), f)
+            pickle.dump([[_Payload()]], f)
+    parsed.clear()
+    grids = fresh(path).read()
+    assert not (tmp_path / "pwned").exists()
+    assert "Caisse" in parsed and grids == expected  # read from the file again
