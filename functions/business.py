@@ -133,16 +133,27 @@ class Business:
                   idempotency_key: str | None, tabs: Sequence[str]) -> dict[str, Any]:
         """Lock, idempotency, one read, apply, derived columns, hooks, one write with the Journal."""
         with self.recorder.action(_idem_key(idempotency_key) if idempotency_key else None) as state:
-            if idempotency_key:
+            def replayed() -> dict[str, Any] | None:
+                """The first result of a key seen before (read after the change is computed: on Firestore it
+                comes with the action's first read, the receipts' index, instead of a read of its own)."""
+                if not idempotency_key:
+                    return None
                 done = state.get("idempotency", _idem_key(idempotency_key))
-                if done is not None:
-                    if done.get("params") != fingerprint:
-                        raise ConflictError("Cette clé d'idempotence a déjà servi pour une autre opération.")
-                    if done.get("pending"):
-                        raise ConflictError(
-                            "Cette opération a été interrompue pendant son enregistrement : elle a peut-être été "
-                            "enregistrée. Vérifiez (Caisse, Journal) avant de recommencer.")
-                    return dict(done["result"], replayed=True)
+                if done is None:
+                    return None
+                if done.get("params") != fingerprint:
+                    raise ConflictError("Cette clé d'idempotence a déjà servi pour une autre opération.")
+                if done.get("pending"):
+                    raise ConflictError(
+                        "Cette opération a été interrompue pendant son enregistrement : elle a peut-être été "
+                        "enregistrée. Vérifiez (Caisse, Journal) avant de recommencer.")
+                return dict(done["result"], replayed=True)
+
+            if idempotency_key and (not isinstance(state, Session) or state.knows("idempotency",
+                                                                                 _idem_key(idempotency_key))):
+                again = replayed()  # read with the lock already: a replay costs nothing more
+                if again is not None:
+                    return again
             # A warm Google instance computes from the grids it holds; the write's version check says whether
             # they were current, and if not (StaleCacheError, nothing written) the action starts over on a fresh
             # read, refused if a row it changes was changed meanwhile. Other backends read what is current.
@@ -161,10 +172,18 @@ class Business:
                     for hook in self.change_hooks:
                         hook(self, book, change)
                 except TTRError:
+                    again = replayed()  # done before: its first result, even if it could not be done now
+                    if again is not None:
+                        _rollback(state, point)
+                        return again
                     if attempt == 0 and _stale(self.workbook):  # refused on what was not current: again
                         _rollback(state, point)
                         continue
                     raise
+                again = replayed()
+                if again is not None:
+                    _rollback(state, point)  # nothing of this second computation is kept
+                    return again
                 self.forget()
                 if idempotency_key:  # a process dying mid-write leaves this mark: a retry is refused, not doubled
                     state.put("idempotency", _idem_key(idempotency_key), {"params": fingerprint, "pending": True},

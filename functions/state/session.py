@@ -79,6 +79,10 @@ class Session(StateStore):
         self._fill([pair])
         return _copy(self._known[pair])
 
+    def knows(self, collection: str, key: str) -> bool:
+        """Whether ``get`` would answer without asking the store (read with the lock, or written here)."""
+        return (collection, key) in self._known
+
     def get_many(self, pairs: Sequence[tuple[str, str]]) -> builtins.list[Doc | None]:
         self._fill(pairs)
         return [_copy(self._known[p]) for p in pairs]
