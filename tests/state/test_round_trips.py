@@ -204,3 +204,17 @@ def test_each_action_costs_at_most_four_round_trips_in_a_workspace_namespace(mak
     from functions.accounts.workspaces import PrefixedStateStore
 
     _day(PrefixedStateStore(make_store(), "W0000001:"))
+
+
+def test_a_key_done_before_answers_its_first_result_even_when_the_action_could_not_be_done_now(make_store):
+    """A phone that resends its last sale after it sold the last bottle gets that sale back, not « stock
+    insuffisant » (the key is read after the change is computed on Firestore, with the lock on SQLite)."""
+    biz, _ = _business(make_store())
+    coca = biz.add("stock", {"article": "Coca", "for_sale": "Oui", "sale_price": "500"}, "Awa")["id"]
+    biz.stock_adjust(coca, "Entrée", "2", "Awa")
+    first = biz.quick_sale([(coca, 2)], "Awa", idempotency_key="vente-0001-abcd")
+    again = biz.quick_sale([(coca, 2)], "Awa", idempotency_key="vente-0001-abcd")
+    assert again["replayed"] and again["caisse_id"] == first["caisse_id"]
+    assert len(biz.load(["caisse"]).rows("caisse")) == 1
+    with pytest.raises(ConflictError):
+        biz.quick_sale([(coca, 1)], "Awa", idempotency_key="vente-0001-abcd")
