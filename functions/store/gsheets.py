@@ -236,7 +236,7 @@ class GoogleSheetsBackend(Backend):
         """Reads in this block (this thread) serve the grids held without asking Drive first; ``confirm``
         (before the write) says whether they were current, else raises ``StaleCacheError`` (nothing was
         written): the caller reads again and starts over. One Drive check per action instead of two."""
-        self._local.trusting = True
+        self._local.trusting, self._local.served = True, None  # what an earlier block served is not this one's
         try:
             yield
         finally:
