@@ -30,7 +30,7 @@ from functions.state.base import StateStore
 from functions.state.session import Session, current
 from functions.store.backend import SetupReport
 from functions.store.codec import Codec
-from functions.store.workbook import Book, Change, Record, Workbook
+from functions.store.workbook import Book, Change, Record, Workbook, collector_paused
 
 ACTION_TABS = list(cmd.ACTION_TABS)
 OFFLINE_MAX_AGE = timedelta(days=7)  # an action queued longer than this is refused (re-typed, not guessed)
@@ -339,7 +339,7 @@ class Business:
             quiet = unchanged_since_sync(self.state, self.workbook.version(), self.now().date())
             if quiet is not None:
                 return quiet
-        with self.state.lock("workbook", ttl_seconds=6, timeout_seconds=120):
+        with self.state.lock("workbook", ttl_seconds=6, timeout_seconds=120), collector_paused():
             book = self.load()
             head = self.recorder.head(book)
             lost = self._lost_journal_rows(book, head)
