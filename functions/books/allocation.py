@@ -51,6 +51,8 @@ def _oldest_first(p: Record) -> tuple[datetime, str, str]:
 
 def touched_clients(book: Book, change: Change) -> set[str]:
     """The clients whose figures ``change`` may move: named by a new or changed row, or owning one."""
+    if not change.appends and not change.updates:
+        return set()  # (a sync that only journals hand edits: no pass over the prestations and lines)
     owner = {p.id: str(p["client_id"] or "") for p in book.all_rows("prestations")}
     owner.update({str(v.get("id")): str(v.get("client_id") or "") for k, v in change.appends if k == "prestations"})
     line_of = {r.id: str(r["prestation_id"] or "") for r in book.all_rows("lines")} if "lines" in book.tabs else {}
@@ -127,23 +129,29 @@ def settle(book: Book, change: Change, ctx: Ctx, *, every: bool = False, system:
     if "caisse" not in book.tabs or "prestations" not in book.tabs:
         return change
     after = book_after(book, change)
-    clients = {c.id for c in after.rows("clients")} if every else touched_clients(book, change) | (also or set())
-    if also is not None:  # as ``every`` would: the clients of the workbook only
-        clients &= {c.id for c in after.rows("clients")}
+    if every:
+        clients = {c.id for c in after.rows("clients")}
+    else:
+        clients = touched_clients(book, change) | (also or set())
+        if also is not None and clients:  # as ``every`` would: the clients of the workbook only
+            clients = {c.id for c in after.all_rows("clients") if c.id in clients and not c.deleted}
     if not clients:
         return change
-    prestations = after.all_rows("prestations")
-    owner = {p.id: str(p["client_id"] or "") for p in prestations}
+    owner: dict[str, str] = {}
     mine: dict[str, list[Record]] = defaultdict(list)
-    for p in prestations:
-        if owner[p.id] in clients:
-            mine[owner[p.id]].append(p)
+    for p in after.all_rows("prestations"):
+        cid = owner[p.id] = str(p["client_id"] or "")
+        if cid in clients:
+            mine[cid].append(p)
     cash = [r for r in after.all_rows("caisse")
             if (owner.get(str(r["prestation_id"] or "")) or str(r["client_id"] or "")) in clients]
-    wanted = {p.id for ps in mine.values() for p in ps}
+    theirs = [p for ps in mine.values() for p in ps]
+    wanted = {p.id for p in theirs}
     lines = [ln for ln in after.rows("lines") if ln["prestation_id"] in wanted]
-    totals = ledger.prestation_totals([p for ps in mine.values() for p in ps], lines, cash, book.codec.quantum)
-    credit = ledger.credits(prestations, cash)
+    totals = ledger.prestation_totals(theirs, lines, cash, book.codec.quantum)
+    # Their credit from their prestations alone: ``cash`` holds every row ``credits`` would give them (a row is
+    # theirs by its prestation's owner, else by its Client ID, as there).
+    credit = ledger.credits(theirs, cash)
     taken = taken_ids(book, "caisse") | {str(v.get("id")) for k, v in change.appends if k == "caisse"}
     title = book.title("prestations")
     word = title[:-1] if title.endswith("s") else title

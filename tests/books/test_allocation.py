@@ -133,3 +133,31 @@ def test_a_client_refund_beyond_the_credit_is_taken_back_from_the_newest_prestat
     assert (ps[old["id"]]["balance"], ps[new["id"]]["balance"]) == (D(0), D(4000))
     assert allocation.credit_of(biz.load(), kofi) == D(0)
     assert allocation.invariant_gaps(biz.load()) == []
+
+
+def test_settling_the_clients_a_sync_reaches_allocates_as_settling_every_client(biz, kofi):
+    """``settle(also=...)`` (an incremental sync) reads the credit from the clients' own rows: the same rows as
+    ``every=True`` for them, while another client's credit and prestations stay out of it."""
+    from functions.store.workbook import Change
+    from tests.store.person import MemoryPerson
+
+    ama = biz.add("clients", {"name": "Ama"}, "Awa")["id"]
+    biz.record_payment("7000", "Awa", client_id=ama)  # Ama's credit: none of it may reach Kofi
+    biz.record_payment("10000", "Awa", client_id=kofi)
+    mine = biz.add_prestation({"client_id": kofi, "total": "4000"}, "Awa")  # takes 4 000 of Kofi's credit
+    biz.sync()
+    person = MemoryPerson(biz.workbook.backend)  # typed by hand: nothing allocated to them yet
+    book0 = biz.load()
+    person.append_row(book0.title("prestations"), {"ID": "PHAND1", "Client ID": kofi, "Montant total": "9000"})
+    person.append_row(book0.title("prestations"), {"ID": "PHAND2", "Client ID": ama, "Montant total": "3000"})
+    book = biz.load()
+
+    def allocated(change: Change) -> list[tuple[object, ...]]:
+        return sorted((v["type"], v["prestation_id"], v["client_id"], v["amount"]) for k, v in change.appends
+                      if k == "caisse" and v["client_id"] == kofi)
+
+    reached = allocation.settle(book, Change(), biz.ctx("système"), also={kofi}, system=True)
+    every = allocation.settle(book, Change(), biz.ctx("système"), every=True, system=True)
+    assert allocated(reached) == allocated(every) == [("Affectation", "PHAND1", kofi, D(6000))]
+    assert mine["id"] not in {v["prestation_id"] for _, v in reached.appends}
+    assert {v["client_id"] for _, v in reached.appends} == {kofi}
