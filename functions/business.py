@@ -425,7 +425,9 @@ class Business:
                 snap = {r.id: snapshot.record_canon(tab, r) for r in book.all_rows(key) if r.id and not is_mark(r.id)}
             for rid, values in written.get(key, {}).items():
                 snap[rid] = snapshot.row_canon(tab, values)
-            if known is not None and known.get(key) == snap:
+            if base is not None and len(snap) == len(base) and all(base.get(i) == snap.get(i) for i in ids):
+                continue  # the state holds exactly this already (the other rows are its own)
+            if base is None and known is not None and known.get(key) == snap:
                 continue  # the state holds exactly this already
             snapshot.save(self.state, key, snap)
 

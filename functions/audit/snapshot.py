@@ -76,7 +76,7 @@ def drop(state: StateStore, tab_key: str) -> None:
 def save(state: StateStore, tab_key: str, snap: TabSnapshot) -> None:
     blob = zlib.compress(orjson.dumps(snap), 1)  # UTF-8 JSON, as json.dumps(ensure_ascii=False), 5× faster
     state.put_blob(f"snapshot.{tab_key}", blob)
-    _PARSED[tab_key] = (blob, {rid: dict(row) for rid, row in snap.items()})  # copies: the caller's stay its own
+    _PARSED[tab_key] = (blob, dict(snap))  # its rows shared, as ``load``'s: nobody changes a row, rows are replaced
 
 
 def record_patch(state: StateStore, patch_rows: list[list[Any]], journal_end: int | None = None,

@@ -164,18 +164,22 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
         title = book.title(key)
         snap = snapshots.get(key)
         computed = {c.key for c in tab.columns if c.computed}
+        found = 0  # rows the snapshot holds
         for r in book.all_rows(key):
             rid = r.id
             if snap is None:
                 continue
             old = snap.get(rid)
-            if old is None:
+            if old is not None:
+                found += 1
+            else:
                 touched.note_new(key, rid, r.values)
                 new_records.setdefault(key, []).append(r)
                 shown = {k: v for k, v in r.values.items() if k not in computed}
                 change.journal.append(_sheet_entry("ajout", key, rid, describe(tab, None, shown), person()))
                 continue
-            now = record_canon(tab, r)
+            cached = r.__dict__.get("_canon")  # ``record_canon``, inlined: one call per row of 100 000
+            now = cached[1] if cached is not None and cached[0] is tab else record_canon(tab, r)
             if now == old:
                 continue  # one comparison for a row nobody changed
             touched.note_edit(key, rid, r.values, old)
@@ -187,6 +191,9 @@ def plan(book: Book, snapshots: Mapping[str, TabSnapshot | None], ctx: Ctx, edit
                 if key in LEDGER_TABS:
                     action = "modification (registre)"
                 change.journal.append(_sheet_entry(action, key, rid, text, person()))
+        if snap is not None and found == len(snap) and stale_patches is None and not unreadable.get(key) \
+                and not any(t == title for t, _ in duplicated):
+            continue  # each of its rows is a record once (no ID twice): none was deleted
         if snap is not None:
             for rid in unreadable.get(key, set()) & snap.keys():  # not records: the snapshot forgets them
                 touched.changed.setdefault(key, set()).add(rid)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from functions.books import ledger, quarantine, year_end
+from functions.books.derive import cash_facts
 from functions.errors import RowError
 from functions.store.backend import Cell
 from functions.store.workbook import Book, Record
@@ -37,11 +38,21 @@ def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
     """``balances``: every client's Solde when the caller has them (the sync), else computed here."""
     problems = quarantine.to_fix(book) if to_fix is None else to_fix
     hint = year_end.size_hint(year_end.book_rows(book), year_end.closable_year(book, now))
-    book = replace(book, tabs={k: replace(t, records=quarantine.taken(t.records)) for k, t in book.tabs.items()})
+    used = ("caisse", "prestations", "stock", "movements", "clients")  # the tabs read below: rows with an ID
+    book = replace(book, tabs={k: replace(t, records=quarantine.taken(t.records)) if k in used else t
+                               for k, t in book.tabs.items()})
     caisse = book.all_rows("caisse") + list(pending.get("caisse", []))
-    month = [r for r in caisse if isinstance(r["date"], datetime) and (r["date"].year, r["date"].month) == (now.year, now.month)]
-    sales = sum((ledger.amount(r) for r in month if r["type"] in ledger.MONEY_IN), Decimal(0))
-    expenses = sum((ledger.amount(r) for r in month if r["type"] == "Dépense"), Decimal(0))
+    sales = expenses = cash = Decimal(0)
+    year, month = now.year, now.month
+    for r in caisse:  # one pass: the month's sales and expenses, and the cash in hand
+        cash += cash_facts(r)[1]
+        d = r.values.get("date")
+        if isinstance(d, datetime) and d.month == month and d.year == year:
+            kind = r.values.get("type")
+            if kind in ledger.MONEY_IN:
+                sales += ledger.amount(r)
+            elif kind == "Dépense":
+                expenses += ledger.amount(r)
     today = now.date()
     arrivals = [p for p in book.rows("prestations") + list(pending.get("prestations", []))
                 if p["start"] == today and p["status"] != "Annulée"]
@@ -55,7 +66,7 @@ def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
         ct = ledger.client_totals(clients, prestations, caisse, totals)
         balances = {c.id: ct[c.id].balance for c in clients}
     unpaid = sorted(((c, b) for c in clients if (b := balances.get(c.id)) is not None and b > 0), key=lambda x: -x[1])
-    return Kpis(sales, expenses, ledger.cash_balance(caisse), arrivals, low, unpaid, problems, hint)
+    return Kpis(sales, expenses, cash, arrivals, low, unpaid, problems, hint)
 
 
 def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime,

@@ -134,7 +134,7 @@ def running_cash_of(caisse: list[Record], ids: set[str], since: datetime | None 
     """``ledger.running_cash`` of the rows ``ids`` and of every row after the earliest of them (by date, then
     position), or dated ``since`` or later: the rows before it are only summed, not sorted. The same values,
     at the cost of one pass."""
-    marks = [(_cash_facts(r)[0], i) for i, r in enumerate(caisse) if r.id in ids]
+    marks = [(cash_facts(r)[0], i) for i, r in enumerate(caisse) if r.id in ids]
     if since is not None:
         marks.append((since, -1))
     if not marks:
@@ -143,7 +143,7 @@ def running_cash_of(caisse: list[Record], ids: set[str], since: datetime | None 
     balance = Decimal(0)
     later: list[tuple[Any, int, Decimal, Record]] = []
     for i, r in enumerate(caisse):
-        w, v = _cash_facts(r)
+        w, v = cash_facts(r)
         if (w, i) < first:
             balance += v
         else:
@@ -156,7 +156,7 @@ def running_cash_of(caisse: list[Record], ids: set[str], since: datetime | None 
     return out
 
 
-def _cash_facts(row: Record) -> tuple[Any, Decimal]:
+def cash_facts(row: Record) -> tuple[Any, Decimal]:
     """(moment, signed amount) of a Caisse row, kept on the record: a record never changes (a changed row is a
     new record), and the rows an action did not touch are the same records from one read to the next."""
     facts: tuple[Any, Decimal] | None = row.__dict__.get("_cash_facts")
