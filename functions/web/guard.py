@@ -193,6 +193,23 @@ def login_redirect() -> Any:
     return redirect(url_for(endpoint, suite=target) if target and target != "/" else url_for(endpoint), 303)
 
 
+#: How old a read a page may show (seconds). Every page asks the workbook's version (one small Drive request
+#: on Google, the zip directory of an .xlsx) rather than trusting the 20 s read of ``Business.book``: a cell a
+#: person types in the sheet shows on the next page view, and the tabs are read again only when it changed.
+PAGE_MAX_AGE = 0.0
+
+
+def revalidate() -> None:
+    """Before a page (GET) of a person who is logged in: the workbook's read is checked, and read again only
+    if the workbook changed (``Business.book``)."""
+    if request.method != "GET" or g.get("user") is None:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "ttr_access", None) in ("public", "server"):
+        return  # receipts, assets and tokens read nothing of the workbook here
+    registry().business(g.workspace).book(max_age=PAGE_MAX_AGE)
+
+
 def current_settings() -> dict[str, str]:
     if "settings" not in g:
         g.settings = registry().business(g.workspace).book().settings  # the per-instance cached read
@@ -218,5 +235,6 @@ def security_headers(response: Response) -> Response:
 def install(app: Flask) -> None:
     app.before_request(load_context)
     app.before_request(enforce)
+    app.before_request(revalidate)
     app.after_request(save_cookie)
     app.after_request(security_headers)

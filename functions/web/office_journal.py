@@ -140,7 +140,11 @@ def journal() -> Any:
     page, pager = paginate(rows)
     everything = book.all_rows("journal")
     types = column_types(book)
-    return render_template("web/office/journal.html", entries=[(j, readable(book, j, types)) for j in page],
+    from functions.web.office_sentences import reminder
+
+    entries = [(j, [reminder(book, j)] if str(j["action"] or "").startswith("rappel") else readable(book, j, types))
+               for j in page]
+    return render_template("web/office/journal.html", entries=entries,
                            pager=pager, args=request.args, period=per,
                            actors=people(book, everything), shown=team(book),
                            actions=distinct(j["action"] for j in everything),

@@ -6,11 +6,16 @@ words by the tab and the action, and falls back to « Afi : ajout — Stock » f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from functions.store.workbook import Book, Record
 from functions.templating import SINGULAR
 
+#: A link inside a Journal text (a reminder's wa.me link, hundreds of characters): the sentence leaves it out.
+_LINK = re.compile(r"\s*:?\s*https?://\S+")
+#: The number a reminder went to, as the reminders write it (digits of E.164 without the « + »).
+_NUMBER = re.compile(r"(?<![\d+])(\d{9,15})(?!\d)")
 MOVES = {"Entrée": "une entrée", "Sortie": "une sortie", "Perte": "une perte", "Inventaire": "un inventaire",
          "Vente": "une vente"}
 
@@ -20,8 +25,17 @@ def who(entry: Record) -> str:
     actor = str(entry["actor"] or "").strip()
     if not actor or actor.lower() in ("système", "systeme"):
         return "Le système"
-    first = actor.split()[0]
+    first = "Quelqu'un" if actor.lower() == "inconnu" else actor.split()[0]  # an edit Drive names no one for
     return f"{first} (dans la feuille)" if entry["source"] == "feuille" else first
+
+
+def reminder(book: Book, entry: Record) -> str:
+    """A reminder's Journal text as people read it: « Lien WhatsApp prêt à envoyer à 22 21 00 00 : Résumé du
+    mardi … », without its wa.me link (hundreds of characters; the sheet and the CSV export keep it)."""
+    from functions.phones import national
+
+    text = _LINK.sub("", str(entry["changes"] or "")).strip()
+    return _NUMBER.sub(lambda m: national("+" + m.group(1), book.settings.get("country", "")), text)
 
 
 def prestation_name(book: Book, pid: str | None) -> str:
@@ -44,6 +58,8 @@ def say(book: Book, entry: Record, new: Mapping[str, str], old: Mapping[str, str
     tab = str(entry["tab"] or "")
     rid = str(entry["row"] or "")
     titles = {key: book.title(key) for key in book.tabs}
+    if action.startswith("rappel"):
+        return f"{person} : {action} — {reminder(book, entry)}"
     if tab == titles.get("caisse"):
         return _cash(book, person, action, new)
     if tab == titles.get("prestations"):
@@ -62,7 +78,8 @@ def say(book: Book, entry: Record, new: Mapping[str, str], old: Mapping[str, str
         return f"{person} a {'ajouté' if action == 'ajout' else 'modifié'} le client {name}" + (
             "" if action == "ajout" else _fields(new))
     if tab == titles.get("stock"):
-        name = new.get("Article") or rid
+        item = book.find("stock", rid) if rid and not new.get("Article") else None
+        name = new.get("Article") or (str(item["article"]) if item is not None else rid)
         return f"{person} a {'ajouté' if action == 'ajout' else 'modifié'} l'article {name}" + (
             "" if action == "ajout" else _fields(new))
     if tab == titles.get("movements") and new.get("Article"):
