@@ -241,13 +241,14 @@ def test_a_shop_owners_day_on_google_sheets_at_360px(google_shop):
         page.goto(f"{base}/prestations/{other['ID']}")
         assert "Annulée" in page.inner_text("button[aria-current=true]")
         look(page, "annulee-dans-la-feuille")
-        # … and the next action uses the new price
+        # … and the next action uses what the sheet says, even when it changed after the page was shown
         page.goto(base + "/")
+        sheet.type("Stock", stock[coca]["ID"], "Prix de vente", str(new_price + 50))
         with page.expect_navigation():
             page.click(f"button[name=article][value={stock[coca]['ID']}]")
-        assert fcfa(new_price) in page.inner_text(".sold")
+        assert fcfa(new_price + 50) in page.inner_text(".sold")
         sale_id = re.search(r"vente=(\w+)", page.url).group(1)
-        assert Decimal(str(sheet.row("Caisse", sale_id)["Montant"])) == new_price
+        assert Decimal(str(sheet.row("Caisse", sale_id)["Montant"])) == new_price + 50
         look(page, "vente-nouveau-prix")
 
         # the scheduled sync journals the person's edits; the Journal shows them, formatted
@@ -256,11 +257,18 @@ def test_a_shop_owners_day_on_google_sheets_at_360px(google_shop):
         with page.expect_navigation():
             menu(page, "Journal")
         journal = look(page, "journal")
-        assert "(feuille)" in journal and f"Prix de vente : {fcfa(new_price - 50)} → {fcfa(new_price)}" in journal
+        assert "(feuille)" in journal and f"Prix de vente : {fcfa(new_price - 50)} → {fcfa(new_price + 50)}" in journal
         page.goto(base + "/")
         board = look(page, "tableau-de-bord-fin")
         assert f"a modifié l'article {coca}" in board  # named, not by its ID
         assert card(page, "Solde de caisse") == sheet.cash()
+        # what a page costs on an unchanged workbook: one Drive version check, no Sheets request
+        api = sheet.person.api
+        before = len(api.calls())
+        page.goto(base + "/caisse")
+        assert card(page, "Solde de caisse") == sheet.cash()
+        sent = [c.method_id or c.path for c in api.calls()[before:]]
+        assert len(sent) == 1 and "drive" in sent[0], sent
         browser.close()
 
     errors = [(status, url) for status, url in documents if status >= 500]
