@@ -227,6 +227,9 @@ def test_a_shop_owners_day_on_google_sheets_at_360px(google_shop):
         look(page, "caisse-depense")
         assert "Dépense enregistrée" in page.inner_text("main")
         assert card(page, "Solde de caisse") == sheet.cash()
+        page.goto(base + "/caisse/cloture")  # the day by means of payment: Espèces and Flooz, fits the screen
+        closing = look(page, "cloture")
+        assert "Flooz" in closing and fcfa(25000) in closing
 
         # meanwhile, in the spreadsheet, a person raises a price and cancels a booking…
         coca = next(name for name in stock if name.startswith("Coca"))
