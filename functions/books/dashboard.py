@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from functions.books import ledger, quarantine, year_end
 from functions.books.derive import cash_facts
@@ -37,14 +38,40 @@ def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
          to_fix: list[RowError] | None = None, balances: Mapping[str, Decimal] | None = None) -> Kpis:
     """``balances``: every client's Solde when the caller has them (the sync), else computed here."""
     problems = quarantine.to_fix(book) if to_fix is None else to_fix
-    hint = year_end.size_hint(year_end.book_rows(book), year_end.closable_year(book, now))
-    used = ("caisse", "prestations", "stock", "movements", "clients")  # the tabs read below: rows with an ID
+    closable = _kept("closable", (book.all_rows("caisse"), book.all_rows("movements")), now.year,
+                     lambda: year_end.closable_year(book, now))
+    hint = year_end.size_hint(year_end.book_rows(book), closable)
+    sales, expenses, cash = _kept("caisse", (book.all_rows("caisse"),), (now.year, now.month),
+                                  lambda: _cash_figures(quarantine.taken(book.all_rows("caisse")), now))
+    if pending.get("caisse"):
+        more = _cash_figures(pending["caisse"], now)
+        sales, expenses, cash = sales + more[0], expenses + more[1], cash + more[2]
+    today = now.date()
+    arrivals = _kept("arrivals", (book.all_rows("prestations"),), today, lambda: _arrivals(
+        [p for p in quarantine.taken(book.all_rows("prestations")) if not p.deleted], today))
+    arrivals = arrivals + _arrivals(list(pending.get("prestations", [])), today)
+    used = ("prestations", "stock", "movements", "clients", "lines")  # the tabs read below: rows with an ID
     book = replace(book, tabs={k: replace(t, records=quarantine.taken(t.records)) if k in used else t
                                for k, t in book.tabs.items()})
-    caisse = book.all_rows("caisse") + list(pending.get("caisse", []))
+    stock = book.rows("stock") + list(pending.get("stock", []))
+    qty = ledger.stock_quantities(stock, book.all_rows("movements") + list(pending.get("movements", [])))
+    low = [(s, qty[s.id]) for s in stock if s["threshold"] is not None and qty[s.id] <= s["threshold"]]
+    clients = book.rows("clients") + list(pending.get("clients", []))
+    if balances is None:
+        caisse = quarantine.taken(book.all_rows("caisse")) + list(pending.get("caisse", []))
+        prestations = book.all_rows("prestations") + list(pending.get("prestations", []))
+        totals = ledger.prestation_totals(prestations, book.rows("lines") + list(pending.get("lines", [])), caisse)
+        ct = ledger.client_totals(clients, prestations, caisse, totals)
+        balances = {c.id: ct[c.id].balance for c in clients}
+    unpaid = sorted(((c, b) for c in clients if (b := balances.get(c.id)) is not None and b > 0), key=lambda x: -x[1])
+    return Kpis(sales, expenses, cash, arrivals, low, unpaid, problems, hint)
+
+
+def _cash_figures(caisse: list[Record], now: datetime) -> tuple[Decimal, Decimal, Decimal]:
+    """The month's sales and expenses, and the cash in hand, in one pass (the amounts kept on the records)."""
     sales = expenses = cash = Decimal(0)
     year, month = now.year, now.month
-    for r in caisse:  # one pass: the month's sales and expenses, and the cash in hand
+    for r in caisse:
         cash += cash_facts(r)[1]
         d = r.values.get("date")
         if isinstance(d, datetime) and d.month == month and d.year == year:
@@ -53,20 +80,29 @@ def kpis(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, li
                 sales += ledger.amount(r)
             elif kind == "Dépense":
                 expenses += ledger.amount(r)
-    today = now.date()
-    arrivals = [p for p in book.rows("prestations") + list(pending.get("prestations", []))
-                if p["start"] == today and p["status"] != "Annulée"]
-    stock = book.rows("stock") + list(pending.get("stock", []))
-    qty = ledger.stock_quantities(stock, book.all_rows("movements") + list(pending.get("movements", [])))
-    low = [(s, qty[s.id]) for s in stock if s["threshold"] is not None and qty[s.id] <= s["threshold"]]
-    clients = book.rows("clients") + list(pending.get("clients", []))
-    if balances is None:
-        prestations = book.all_rows("prestations") + list(pending.get("prestations", []))
-        totals = ledger.prestation_totals(prestations, book.rows("lines") + list(pending.get("lines", [])), caisse)
-        ct = ledger.client_totals(clients, prestations, caisse, totals)
-        balances = {c.id: ct[c.id].balance for c in clients}
-    unpaid = sorted(((c, b) for c in clients if (b := balances.get(c.id)) is not None and b > 0), key=lambda x: -x[1])
-    return Kpis(sales, expenses, cash, arrivals, low, unpaid, problems, hint)
+    return sales, expenses, cash
+
+
+def _arrivals(prestations: list[Record], today: date) -> list[Record]:
+    return [p for p in prestations if p["start"] == today and p["status"] != "Annulée"]
+
+
+#: The last result of each pass above, with the records it went over and what else it depends on: the same
+#: records (a record never changes, and the rows nobody touched are the same records from one read to the next)
+#: give the same result, so a sync at 100 000 rows does not go over an unchanged Caisse again (one identity
+#: check per row instead). One entry per pass, replaced whole.
+_PASSES: dict[str, tuple[tuple[list[Record], ...], Any, Any]] = {}
+T = TypeVar("T")
+
+
+def _kept(name: str, groups: tuple[list[Record], ...], args: Any, compute: Callable[[], T]) -> T:
+    kept = _PASSES.get(name)
+    if kept is not None and kept[1] == args and len(kept[0]) == len(groups) and all(
+            len(a) == len(b) and all(map(operator.is_, a, b)) for a, b in zip(kept[0], groups, strict=True)):
+        return kept[2]  # type: ignore[no-any-return]
+    value = compute()
+    _PASSES[name] = (tuple(list(g) for g in groups), args, value)
+    return value
 
 
 def grid(book: Book, derived: Mapping[str, Any] | None, pending: Mapping[str, list[Record]], now: datetime,
