@@ -227,7 +227,7 @@ def send() -> Any:
         result = biz.submit(command, _actor(), idempotency_key=f"comptoir:{key}", made_at=made_at)
     except TTRError as exc:
         return _refused(exc.message, exc.status)
-    return jsonify({"ok": True, "rejoue": bool(result.get("replayed")), "message": _done(kind, result),
+    return jsonify({"ok": True, "rejoue": bool(result.get("replayed")), "message": _done(kind, result, biz),
                     "recu": _receipt(biz, result)})
 
 
@@ -289,7 +289,14 @@ def build(kind: str, fields: dict[str, Any]) -> cmd.Command:
                            _text(fields, "motif", 200))
 
 
-def _done(kind: str, result: dict[str, Any]) -> str:
+def _done(kind: str, result: dict[str, Any], biz: Any) -> str:
+    if kind == "vente" and result.get("total") is not None:
+        # the amount the Caisse holds, at the sheet's prices when it ran: a price typed in the sheet since the
+        # device read its copy shows here, next to the total the device computed
+        from functions.templating import money
+
+        currency = biz.book().settings.get("currency") or "XOF"
+        return f"Vente enregistrée : {money(Decimal(str(result['total'])), currency)}."
     return {"vente": "Vente enregistrée.", "depense": "Dépense enregistrée.", "revenu": "Revenu enregistré.",
             "paiement": "Paiement enregistré.", "stock": "Mouvement de stock enregistré."}[kind]
 

@@ -253,6 +253,21 @@ def test_a_shop_owners_day_on_google_sheets_at_360px(google_shop):
         sale_id = re.search(r"vente=(\w+)", page.url).group(1)
         assert Decimal(str(sheet.row("Caisse", sale_id)["Montant"])) == new_price + 50
         look(page, "vente-nouveau-prix")
+        # the installable counter keeps its copy of the prices: one typed in the sheet since then is what the
+        # Caisse records, and the counter's answer says that amount (not only the total it computed itself)
+        page.goto(base + "/comptoir")
+        water = next(name for name in stock if name.startswith("Eau"))
+        page.wait_for_selector(f"#articles button:has-text('{water}')")
+        water_price = Decimal(str(stock[water]["Prix de vente"])) + 50
+        sheet.type("Stock", stock[water]["ID"], "Prix de vente", str(water_price))
+        page.click(f"#articles button:has-text('{water}')")
+        page.click("#encaisser")
+        page.locator("#file li", has_text="Vente enregistrée").first.wait_for()
+        counter = page.inner_text("#file")
+        assert f"Vente enregistrée : {fcfa(water_price)}" in counter, counter
+        assert Decimal(str(sheet.rows("Caisse")[-1]["Montant"])) == water_price
+        look(page, "comptoir")
+        page.goto(base + "/")
 
         # the scheduled sync journals the person's edits; the Journal shows them, formatted
         report = server.biz.sync()
