@@ -159,7 +159,7 @@ def test_a_shop_owners_day_on_google_sheets_at_360px(google_shop):
         assert card(page, "Soldes impayés") == unpaid
         assert "https://" not in board.split("Activité récente")[1]  # reminders told without their long link
 
-        # a quick sale: 2 × the first article, at the price the Stock tab says
+        # a quick sale: 2 beers, at the price the Stock tab says
         stock = {r["Article"]: r for r in sheet.rows("Stock") if r["À vendre"] == "Oui"}
         beer = next(name for name in stock if name.startswith("Bière"))
         page.fill("#sale-qty", "2")
@@ -209,12 +209,11 @@ def test_a_shop_owners_day_on_google_sheets_at_360px(google_shop):
         pid = page.url.rsplit("/", 1)[1]
         with page.expect_navigation():
             page.click("form[action$='/statut'] button:has-text('Effectuée')")
-        detail = look(page, "arrivee")
+        look(page, "arrivee")
         assert "Effectuée" in page.inner_text("button[aria-current=true]")
         booking = sheet.row("Réservations", pid)
         assert booking["Statut"] == "Effectuée"
         assert card(page, "Reste à payer") == Decimal(str(booking["Montant total"])) - Decimal(str(booking["Payé"] or 0))
-        assert detail
 
         # an expense at the Caisse; the drawer is what the Caisse rows add up to
         with page.expect_navigation():
@@ -291,7 +290,6 @@ def test_a_shop_owners_day_on_google_sheets_at_360px(google_shop):
 
     errors = [(status, url) for status, url in documents if status >= 500]
     assert errors == [], errors
-    assert len(shots) >= 10
 
 
 @pytest.mark.parametrize("payment_first", [
