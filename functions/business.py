@@ -175,7 +175,7 @@ class Business:
                 try:
                     change = fn(book, ctx)
                     settle(book, change, ctx)  # payments on account spread over the client's prestations
-                    if False and typed_totals and _typed_totals_pending(book, change):
+                    if typed_totals and _typed_totals_pending(book, change):
                         raise _SyncFirst()
                     self._complete(book, change)
                     for hook in self.change_hooks:

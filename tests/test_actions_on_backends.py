@@ -124,3 +124,24 @@ def test_sheet_edits_are_journaled_with_the_drive_editor_on_google(tmp_path, clo
         entry = biz.load(["journal"]).all_rows("journal")[-1]
         assert (entry["actor"], entry["source"], entry["action"]) == ("Ama Koffi", "feuille", "ajout")
         assert biz.sync().writes == 0
+
+
+def test_a_total_typed_in_the_sheet_stands_when_an_action_comes_before_the_sync(shop):
+    """The owner types a new Montant total on a prestation that has lines; an employee records a payment
+    before the next sync. The typed total stands (an « Ajustement » line, journaled), the payment is counted
+    on it: the client is asked for the right balance."""
+    biz, person = shop["biz"], shop["person"]
+    pid = biz.add_prestation({"client_id": shop["kofi"], "start": "2026-03-14"}, "Awa",
+                             lines=[{"article": "Chambre", "quantity": "2", "unit_price": "15000"}])["id"]
+    biz.sync()
+    title = biz.load(["prestations"]).title("prestations")
+    row = next(i + 1 for i, r in enumerate(person.grid(title)) if r and r[0] == pid)
+    person.set_cell(title, row, "Montant total", 36000)
+    biz.record_payment("10000", "Awa", prestation_id=pid)
+    book = biz.load()
+    p = book.find("prestations", pid)
+    assert (p["total"], p["paid"], p["balance"]) == (Decimal(36000), Decimal(10000), Decimal(26000))
+    adjust = [r for r in book.rows("lines") if r["prestation_id"] == pid and r["article"] == "Ajustement"]
+    assert len(adjust) == 1 and adjust[0]["unit_price"] == Decimal(6000)
+    assert any(j["action"] == "ajustement" for j in book.rows("journal"))
+    assert biz.sync().adjusted == [] and biz.verify_journal().ok

@@ -292,12 +292,7 @@ def test_a_shop_owners_day_on_google_sheets_at_360px(google_shop):
     assert errors == [], errors
 
 
-@pytest.mark.parametrize("payment_first", [
-    False,
-    pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=(
-        "the payment's write recomputes Montant total from the Lignes and overwrites the typed total before the "
-        "sync sees it: no Ajustement line, no Journal row (functions/business.py pipeline, reported)"))),
-], ids=["sync-first", "payment-first"])
+@pytest.mark.parametrize("payment_first", [False, True], ids=["sync-first", "payment-first"])
 def test_a_total_typed_in_the_sheet_stands(google_shop, payment_first):
     """DESIGN.md: « a Montant total typed on a prestation with Lignes stands, and an adjustment line
     (Ajustement) brings the lines to it ». Typed in the sheet, then (or not) a payment in the app before the
