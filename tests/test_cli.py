@@ -161,3 +161,18 @@ def test_demo_on_a_google_sheet_is_made_once_and_names_the_sheet(runner, tmp_pat
         assert second.exit_code == 0 and "Démonstration déjà présente" in second.output, second.output
         assert "Connexion : admin@lepalmier.tg" in second.output
         assert len(api.spreadsheets[SPREADSHEET_ID].by_title("Clients").cells) == clients  # no second demo
+
+
+def test_a_bad_amount_typed_in_the_sheet_is_named_once(runner, tmp_path):
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    assert runner.invoke(main, ["sync"]).exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "shop.xlsx")
+    ws = wb["Caisse"]
+    header = [c.value for c in ws[1]]
+    row = [None] * len(header)
+    row[header.index("Date")], row[header.index("Type")], row[header.index("Montant")] = "14/03/2026", "Dépense", "abc"
+    ws.append(row)
+    wb.save(tmp_path / "shop.xlsx")
+    result = runner.invoke(main, ["sync"])
+    assert result.exit_code == 2
+    assert "« Montant » : « abc » n'est pas un nombre" in result.output and "Montant : « abc »" not in result.output

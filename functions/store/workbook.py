@@ -292,7 +292,7 @@ class Workbook:
             try:
                 values[key] = convert(cell)
             except InvalidInputError as exc:
-                problems.append(f"« {head} » : {exc.message}")
+                problems.append(f"« {head} » : {_without_subject(exc.message)}")
                 values[key] = None
         if problems:
             return RowError(title, n, " ; ".join(problems))
@@ -351,6 +351,13 @@ class Workbook:
                 initial = tuple((s.label, settings.get(s.key, s.default)) for s in tab.settings)
             specs.append(TabSpec(title, columns, tab.protected, initial))
         return specs
+
+
+def _without_subject(message: str) -> str:
+    """A value's error without its own generic subject (« Montant : « abc » n'est pas un nombre. »): the
+    column's header already says what it is about."""
+    subject, sep, rest = message.partition(" : « ")
+    return "« " + rest if sep and len(subject) <= 30 and " " not in subject.strip() else message
 
 
 #: Rows read as new objects (a tab changed by someone else, a fresh process's first read) past which the cyclic
