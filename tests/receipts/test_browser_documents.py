@@ -60,6 +60,7 @@ def test_profile_payment_then_prestation_and_statement_agree_and_a_corrected_rec
             statement = text(page).replace(" ", NB)
             assert "/r/" in page.url and f"Reste{NB}à{NB}payer{NB}{fcfa('15 000')}" in statement
             assert "Affectation" in statement
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
 
             shared = biz.load(["prestations"]).find("prestations", pid)["receipt"]
             page.goto(shared)
