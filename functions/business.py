@@ -75,8 +75,10 @@ class Business:
 
     def book(self, max_age: float = 20.0) -> Book:
         """Every tab, read at most once per ``max_age`` seconds per instance and read again after this
-        instance writes or syncs: what pages show (a person's edit in the sheet shows within max_age). Past
-        ``max_age``, a workbook whose version is unchanged (see ``Workbook.version``) is not read again."""
+        instance writes or syncs. Past ``max_age``, a workbook whose version is unchanged (see
+        ``Workbook.version``: the zip directory, Drive's file version) is not read again. The web app asks
+        with ``max_age=0`` before every page (``functions.web.guard.revalidate``): a person's edit in the sheet
+        shows on the next page, for one version check when nothing changed."""
         import time
 
         now = time.monotonic()
