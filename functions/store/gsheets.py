@@ -49,6 +49,7 @@ from functions.store.backend import (
     TokenGrid,
     UpdateRow,
     locate_row,
+    trim_grid,
 )
 from functions.store.gsheets_cells import (
     TabInfo,
@@ -59,7 +60,6 @@ from functions.store.gsheets_cells import (
     quote_title,
     rendered,
     spreadsheet_id_from,
-    trimmed,
 )
 from functions.store.gsheets_drive import DriveRevisions
 from functions.store.gsheets_http import (
@@ -376,7 +376,7 @@ class GoogleSheetsBackend(Backend):
             else:
                 self._expected = expected + 1  # one batchUpdate, one change to the file
                 self._grids = {**{t: g for t, g in self._grids.items() if t not in titles},
-                               **{t: (_without_empty_tail(g), object()) for t, g in work.items()}}
+                               **{t: (trim_grid(g), object()) for t, g in work.items()}}
 
     def _key(self, title: str, row: Mapping[str, Cell]) -> Any:
         header = self._headers.get(title, [])
@@ -443,7 +443,7 @@ class GoogleSheetsBackend(Backend):
                 data = [cell_data(v, formats.get(h)) for h, v in zip(header, cells, strict=False)]
                 rows.append({"values": data})
                 if grid is not None:
-                    grid.append(trimmed([rendered(d) for d in data]))
+                    grid.append([rendered(d) for d in data])
             if not rows:
                 return []
             return [{"appendCells": {"sheetId": tab.sheet_id, "rows": rows, "fields": fields_mask(formats)}}]
@@ -465,7 +465,6 @@ class GoogleSheetsBackend(Backend):
                 }})
                 target.extend([None] * (col + 1 - len(target)))
                 target[col] = rendered(cell)
-            grid[index] = trimmed(target)
             return out
         if isinstance(op, ReplaceTab):
             out = [{"updateCells": {"range": {"sheetId": tab.sheet_id, "startRowIndex": 1},
@@ -478,7 +477,7 @@ class GoogleSheetsBackend(Backend):
                 out.append({"appendCells": {"sheetId": tab.sheet_id, "fields": "userEnteredValue",
                                             "rows": [{"values": [cell_data(v) for v in r]} for r in op.rows]}})
             if grid is not None:
-                grid[1:] = [trimmed([rendered(cell_data(v)) for v in r]) for r in op.rows]
+                grid[1:] = [[rendered(cell_data(v)) for v in r] for r in op.rows]
             return out
         raise InvalidInputError(f"Opération inconnue : {op!r}")  # pragma: no cover
 
@@ -575,14 +574,6 @@ class GoogleSheetsBackend(Backend):
         if reported and reported.strip():
             return reported.strip()[:120]
         return self.revisions.newest_editor(self.service_account_email)
-
-
-def _without_empty_tail(grid: Grid) -> Grid:
-    """A grid as the values API returns it: no empty rows after the last one with a value."""
-    end = len(grid)
-    while end > 1 and not grid[end - 1]:
-        end -= 1
-    return grid if end == len(grid) else grid[:end]
 
 
 def _letter(column: int) -> str:

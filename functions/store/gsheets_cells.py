@@ -91,14 +91,6 @@ def rendered(data: Mapping[str, Any]) -> Cell:
     return None
 
 
-def trimmed(row: list[Cell]) -> list[Cell]:
-    """A row as the values API returns it: no empty cells at its end."""
-    end = len(row)
-    while end and row[end - 1] in (None, ""):
-        end -= 1
-    return row if end == len(row) else row[:end]
-
-
 def from_value(value: Any) -> Cell:
     if value == "":
         return None
