@@ -23,6 +23,13 @@ def _instances(api, tmp_path):
     return a, b
 
 
+def _stocked(a: Business) -> str:
+    sid = a.add("stock", {"article": "Riz", "unit": "pièce", "for_sale": "Oui", "sale_price": "500"}, "Awa")["id"]
+    a.stock_adjust(sid, "Entrée", 1000, "Awa")
+    a.sync()
+    return str(sid)
+
+
 def _check(a: Business, cold: Business, sales: int, expected: Decimal) -> None:
     book = cold.load()
     caisse = book.rows("caisse")
@@ -38,9 +45,7 @@ def _check(a: Business, cold: Business, sales: int, expected: Decimal) -> None:
 def test_two_instances_in_turn_see_each_others_writes(tmp_path):
     with fake_api(reads_per_minute=10**6, writes_per_minute=10**6) as api:
         a, b = _instances(api, tmp_path)
-        sid = a.add("stock", {"article": "Riz", "unit": "pièce", "for_sale": "Oui", "sale_price": "500"}, "Awa")["id"]
-        a.stock_adjust(sid, "Entrée", 1000, "Awa")
-        a.sync()
+        sid = _stocked(a)
         for i in range(10):
             (a if i % 2 else b).quick_sale([(sid, 1)], "Awa")
             (b if i % 2 else a).quick_sale([(sid, 1)], "Kofi")
@@ -51,9 +56,7 @@ def test_two_instances_in_turn_see_each_others_writes(tmp_path):
 def test_two_instances_at_the_same_time_lose_nothing(tmp_path):
     with fake_api(reads_per_minute=10**6, writes_per_minute=10**6) as api:
         a, b = _instances(api, tmp_path)
-        sid = a.add("stock", {"article": "Riz", "unit": "pièce", "for_sale": "Oui", "sale_price": "500"}, "Awa")["id"]
-        a.stock_adjust(sid, "Entrée", 1000, "Awa")
-        a.sync()
+        sid = _stocked(a)
         b.load()  # both warm
         errors: list[BaseException] = []
 

@@ -4,12 +4,11 @@ no values when nothing changed; pages and a sync with nothing new read none at a
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
+from bench.measure import CountingWsgi
 from bench.run import build
 from functions.business import Business
 from functions.receipts.hooks import receipt_hook
@@ -22,38 +21,23 @@ ROWS = 1000
 LIMIT = 16 * 1024  # bytes on the wire per action, both ways (issue 15)
 
 
-class Wire:
-    """Requests by kind and body bytes both ways, as the fake's server sends and receives them."""
-
-    def __init__(self, app: Any) -> None:
-        self.app, self.lock = app, threading.Lock()
-        self.calls: list[tuple[str, str]] = []
-        self.bytes = 0
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        with self.lock:
-            self.calls.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
-            self.bytes += int(environ.get("CONTENT_LENGTH") or 0)
-        for chunk in self.app(environ, start_response):
-            with self.lock:
-                self.bytes += len(chunk)
-            yield chunk
-
-    def since(self, mark: tuple[int, int]) -> tuple[list[tuple[str, str]], int]:
-        return self.calls[mark[0]:], self.bytes - mark[1]
-
-    def mark(self) -> tuple[int, int]:
-        return len(self.calls), self.bytes
+def since(api: FakeSheetsApi, wire: CountingWsgi, mark: tuple[int, int]) -> tuple[list[str], int]:
+    """The requests since ``mark`` (method ids, from the fake's log) and their bytes both ways."""
+    return [str(c.method_id) for c in api.calls()[mark[0]:]], wire.down + wire.up - mark[1]
 
 
-def sheets(calls: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [c for c in calls if c[1].startswith("/v4/")]
+def mark(api: FakeSheetsApi, wire: CountingWsgi) -> tuple[int, int]:
+    return len(api.calls()), wire.down + wire.up
+
+
+def sheets(calls: list[str]) -> list[str]:
+    return [c for c in calls if c.startswith("sheets.")]
 
 
 @pytest.fixture(scope="module")
 def shop():
     api = FakeSheetsApi(reads_per_minute=10**6, writes_per_minute=10**6)
-    wire = Wire(api.wsgi)
+    wire = CountingWsgi(api.wsgi)
     api.wsgi = wire  # type: ignore[method-assign]
     with api:
         api.create(SPREADSHEET_ID)
@@ -76,21 +60,21 @@ ACTIONS = {
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_an_action_on_a_warm_instance_is_one_batch_update_and_a_few_kilobytes(shop, action):
-    wire = shop["wire"]
-    mark = wire.mark()
+    api, wire = shop["api"], shop["wire"]
+    start = mark(api, wire)
     ACTIONS[action](shop["biz"])
-    calls, size = wire.since(mark)
-    assert sheets(calls) == [("POST", f"/v4/spreadsheets/{SPREADSHEET_ID}:batchUpdate")]
+    calls, size = since(api, wire, start)
+    assert sheets(calls) == ["sheets.spreadsheets.batchUpdate"]
     assert len(calls) <= 2 and size <= LIMIT, (calls, size)  # and one Drive version check
 
 
 def test_a_page_and_a_quiet_sync_read_no_values(shop):
-    biz, wire = shop["biz"], shop["wire"]
+    biz, api, wire = shop["biz"], shop["api"], shop["wire"]
     biz.sync()
-    mark = wire.mark()
+    start = mark(api, wire)
     biz.book(max_age=0)
     biz.sync()
-    calls, _ = wire.since(mark)
+    calls, _ = since(api, wire, start)
     assert sheets(calls) == [] and calls  # Drive's version only
 
 
@@ -98,10 +82,10 @@ def test_a_persons_edit_is_seen_by_the_next_action_and_page(shop):
     biz, api, wire = shop["biz"], shop["api"], shop["wire"]
     person = GSheetsPerson(api, SPREADSHEET_ID)
     person.set_cell("Stock", 2, "Prix de vente", 650)  # S1's price, typed in the sheet
-    mark = wire.mark()
+    start = mark(api, wire)
     sale = biz.quick_sale([("S1", 1)], "Awa")
-    calls, _ = wire.since(mark)
-    assert any(c[0] == "GET" and c[1].startswith("/v4/") for c in calls)  # the values were read again
+    calls, _ = since(api, wire, start)
+    assert "sheets.spreadsheets.values.batchGet" in calls  # the values were read again
     assert sale["total"] == "650", sale
     caisse = biz.book(max_age=0).find("caisse", str(sale["caisse_id"]))
     assert caisse is not None and caisse["amount"] == 650
