@@ -53,8 +53,7 @@ def unmarked(book: Book) -> tuple[Book, dict[tuple[str, int], Record]]:
         marked = {n: r for n, r in marked.items() if is_mark(r.id)}
         if not marked:
             continue
-        columns = [(c.key, c.header, t.header.index(c.header), book.codec.converter(c.type, c.choices))
-                   for c in t.tab.columns]
+        columns = Workbook.columns(t.tab, t.header, book.codec)
         records, errors = list(t.records), []
         for e in t.errors:
             rec = marked.get(e.row or 0)

@@ -131,6 +131,8 @@ class Codec:
             def choice(cell: Cell) -> object:
                 if cell.__class__ is str and cell in exact:
                     return cell
+                if cell is None:
+                    return ""
                 text = self._text(cell)
                 if not text:
                     return ""
@@ -146,6 +148,8 @@ class Codec:
             spelled = {fold(c): c for c in choices}
 
             def suggested(cell: Cell) -> object:
+                if cell is None:
+                    return ""
                 typed = self._text(cell)
                 return spelled.get(fold(typed), typed) if typed else typed
 
@@ -154,6 +158,8 @@ class Codec:
             def text(cell: Cell) -> object:
                 if cell.__class__ is str and cell.isprintable() and len(cell) <= MAX_TEXT:
                     return cell
+                if cell is None:
+                    return ""
                 return self._text(cell)
 
             return text
@@ -167,11 +173,29 @@ class Codec:
                     return None
                 if cell.__class__ is int and -top <= cell <= top:  # type: ignore[operator]
                     return Decimal(cell).quantize(quantum)  # type: ignore[arg-type]
-                if cell.__class__ is Decimal and -top <= cell <= top and cell == cell.quantize(quantum):  # type: ignore
-                    return cell.quantize(quantum)  # type: ignore[union-attr]
+                if cell.__class__ is Decimal and -top <= cell <= top:  # type: ignore[operator]
+                    exact = cell.quantize(quantum)  # type: ignore[union-attr]
+                    if exact == cell:
+                        return exact
                 return self.amount(cell)
 
             return amount
+        if type_ == "datetime":
+            def moment(cell: Cell) -> object:
+                if cell.__class__ is datetime and not cell.microsecond and cell.tzinfo is None:  # type: ignore
+                    return cell  # as ``_datetime`` would give it back
+                if cell is None:
+                    return None
+                return self.to_value(type_, cell)
+
+            return moment
+        if type_ == "date":
+            def day(cell: Cell) -> object:
+                if cell.__class__ is date or cell is None:
+                    return cell
+                return self.to_value(type_, cell)
+
+            return day
         return lambda cell: self.to_value(type_, cell)
 
     def _text(self, cell: Cell) -> str:
