@@ -21,7 +21,9 @@ Every method is safe under concurrent callers in other threads, processes or ins
   every process and instance. The lease lasts ``ttl_seconds`` (a few seconds) and a background thread
   renews it every third of that while the holder works, so a holder that died loses it within
   ``ttl_seconds`` — on SQLite at once, when the holder's process (pid and start time, on this machine) is
-  gone. A lease that expired unrenewed is never renewed again. Waiting longer than ``timeout_seconds``
+  gone. A renewal that comes late (a machine under load) still extends a lease that names its holder:
+  nobody took it meanwhile, so nobody else entered; once another caller took an expired lease over, the
+  late holder's renewals fail and it knows it lost the lock. Waiting longer than ``timeout_seconds``
   raises ``StateError``.
 * ``put_blob``/``get_blob`` keep large opaque bytes (sync snapshots, compressed), any size.
 
@@ -301,11 +303,18 @@ class RenamedBatches:
         return {back[c]: v for c, v in moved.items() if c in back}
 
 
+def log_late(name: str, seconds: float) -> None:
+    """A lease renewed after its end, still ours (``LeaseKeeper``): worth knowing, not an error."""
+    log.warning("Verrou « %s » renouvelé %.1f s après la fin de son bail (personne ne l'avait repris).", name,
+                seconds)
+
+
 class LeaseKeeper:
     """Renews a held lock from a daemon thread every ``every`` seconds until ``stop``.
 
-    ``renew()`` returns False when the lease is no longer ours (expired unrenewed, or taken): renewing
-    stops and ``lost`` is set. A renewal that raises (a busy store) is tried again at the next beat.
+    ``renew()`` returns False when the lease is no longer ours (taken over by another caller after it
+    expired): renewing stops and ``lost`` is set. A late renewal of a lease still ours succeeds. A renewal
+    that raises (a busy store) is tried again at the next beat.
     """
 
     def __init__(self, name: str, renew: Callable[[], bool], every: float,
@@ -334,8 +343,8 @@ class LeaseKeeper:
             if not ok:
                 self.lost = True
                 if not self._stop.is_set():
-                    log.warning("Verrou « %s » perdu pendant l'opération (bail expiré sans renouvellement).",
-                                self.name)
+                    log.warning("Verrou « %s » perdu pendant l'opération (bail expiré et repris par une autre "
+                                "opération).", self.name)
                 return
 
     def stop(self) -> None:

@@ -401,13 +401,16 @@ class FirestoreStateStore(StateStore):
         return [decode(snaps[r.path].get("v")) if self._live(snaps[r.path]) else None for r in refs]
 
     def _renew(self, ref: DocumentReference, lease: dict[str, Any], ttl_seconds: float) -> bool:
-        """Extend our lease, if it is still ours and has not expired (an expired lease is never revived)."""
+        """Extend our lease while it still names us, even past its end (a renewal late under load: nobody took
+        it over, so nobody else entered); False once another holder took it (its owner is theirs)."""
         token = lease["owner"]
         with self._errors():
             for _ in range(3):
                 snap = ref.get(**self._kw)
-                if not snap.exists or snap.get("owner") != token or snap.get("exp").timestamp() <= self._clock():
+                if not snap.exists or snap.get("owner") != token:
                     return False
+                if (late := self._clock() - snap.get("exp").timestamp()) >= 0:
+                    base.log_late(ref.id, late)
                 try:
                     lease["time"] = self._cas_write(ref, snap, {"owner": token,
                                                                 "exp": _dt(self._clock() + ttl_seconds)})

@@ -158,3 +158,40 @@ def test_sigkilled_holder_loses_its_firestore_lease_within_the_lease(firestore_c
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_a_late_renewal_keeps_a_lease_nobody_took(make_store: StoreFactory) -> None:
+    """A renewal that comes after the lease's end (a machine under load) still extends it while it names its
+    holder: nobody took it meanwhile. The holder keeps the lock and the others still wait."""
+    from tests.state.conftest import FakeClock
+
+    clock = FakeClock()
+    store, other = make_store(clock=clock), make_store(clock=clock)
+    with store.lock("w", ttl_seconds=0.6, timeout_seconds=5):  # renewed every 0.2 s (real time)
+        clock.advance(30)  # the lease has ended by the store's clock: no renewal came in time
+        time.sleep(0.7)  # the next renewals come late, and extend it
+        with pytest.raises(StateError, match="verrou « w »"):
+            with other.lock("w", ttl_seconds=0.6, timeout_seconds=0.3):
+                pass
+    with other.lock("w", ttl_seconds=0.6, timeout_seconds=1):  # given back at the end of the block
+        pass
+
+
+def test_a_late_renewal_of_a_lease_taken_over_fails(make_store: StoreFactory, caplog) -> None:
+    """Once another caller took the expired lease, the late holder's next renewal fails (it learns it lost
+    the lock) and the new holder keeps it."""
+    import logging
+
+    from tests.state.conftest import FakeClock
+
+    clock = FakeClock()
+    store, other, third = make_store(clock=clock), make_store(clock=clock), make_store(clock=clock)
+    with caplog.at_level(logging.WARNING, logger="ttr.state"), store.lock("w", ttl_seconds=3, timeout_seconds=5):
+        clock.advance(30)  # ended by the store's clock, before the first renewal (1 s, real time)
+        with other.lock("w", ttl_seconds=600, timeout_seconds=1):  # taken over
+            time.sleep(1.5)  # the late holder's renewal comes, and fails
+            with pytest.raises(StateError):
+                with third.lock("w", ttl_seconds=600, timeout_seconds=0.3):
+                    pass
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("perdu" in m for m in messages) and not any("renouvelé" in m for m in messages), messages
