@@ -107,8 +107,12 @@ def _client(book: Book, client_id: str | None, fallback: str = "") -> dict[str, 
     return {"name": str(c["name"] or fallback), "phone": str(c["phone"] or "")}
 
 
-def _totals(book: Book, p: Record) -> ledger.PrestationTotals:
-    return ledger.prestation_totals([p], book.rows("lines"), book.all_rows("caisse"), book.codec.quantum)[p.id]
+def _totals(book: Book, p: Record, caisse: list[Record] | None = None) -> ledger.PrestationTotals:
+    """Its totals from its own lines and Caisse rows (``caisse``: those rows, when the caller has them), not from
+    a pass of the ledger over every prestation's."""
+    mine = [r for r in book.all_rows("caisse") if r["prestation_id"] == p.id] if caisse is None else caisse
+    lines = [ln for ln in book.rows("lines") if ln["prestation_id"] == p.id]
+    return ledger.prestation_totals([p], lines, mine, book.codec.quantum)[p.id]
 
 
 def _prestation_lines(book: Book, p: Record, word: str) -> list[dict[str, Any]]:
@@ -257,12 +261,12 @@ def basis(data: dict[str, Any]) -> str:
 
 
 def _prestation(book: Book, p: Record, data: dict[str, Any], word: str) -> None:
-    t = _totals(book, p)
+    mine = [r for r in book.all_rows("caisse") if r["prestation_id"] == p.id]
+    t = _totals(book, p, mine)
     data.update(title=word, reference=f"{word} N° {p['number'] or p.id}", when=p["created_at"] or p["start"],
                 client=_client(book, p["client_id"], str(p["client"] or "")), lines=_prestation_lines(book, p, word),
                 total=t.total, paid=t.paid, balance=t.balance, status=p["status"] or "", cashier=p["created_by"] or "",
-                payments=_payments(book, [r for r in book.all_rows("caisse") if r["prestation_id"] == p.id]),
-                description=_stay(p))
+                payments=_payments(book, mine), description=_stay(p))
 
 
 def _up_to(rows: list[Record], row: Record) -> list[Record]:
@@ -289,7 +293,7 @@ def _cash(book: Book, row: Record, kind: str, data: dict[str, Any], word: str) -
         return
     if p is not None:
         then = _up_to([r for r in book.all_rows("caisse") if r["prestation_id"] == p.id], row)
-        t = ledger.prestation_totals([p], book.rows("lines"), then, book.codec.quantum)[p.id]
+        t = _totals(book, p, then)
         data.update(prestation=f"{word} N° {p['number'] or p.id}", lines=_prestation_lines(book, p, word),
                     total=t.total, paid=t.paid, balance=t.balance, payments=_payments(book, then))
     elif client_id and kind in ("payment", "refund") and book.find("clients", client_id) is not None:

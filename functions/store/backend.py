@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -227,6 +227,20 @@ class RowIndex:
     def key(self, i: int) -> Cell:
         row = self.g[i]
         return row[self.kcol] if self.kcol < len(row) else None
+
+    def carry(self, g: Grid, rows: Iterable[int]) -> RowIndex:
+        """This index moved to ``g``: the grid it was built on with ``rows`` set (their key may have changed)
+        and rows appended, at the same places; kept by a backend for its next write to the same grid. The
+        rows set and appended are indexed under their key now (entries left under an old key are skipped
+        when used, as ever)."""
+        self.g = g
+        for i in sorted({*rows, *range(self.built, len(g))}):
+            if 1 <= i < len(g):
+                at = self.rows.setdefault(normalize_cell(self.key(i)), [])
+                if i not in at:
+                    at.append(i)
+        self.built = len(g)
+        return self
 
     def candidates(self, key: Cell) -> list[int]:
         g = self.g

@@ -114,6 +114,9 @@ class XlsxBackend(Backend):
         # The sheet parts this backend wrote, by member name, with their signature in the file as written: the
         # text (not inflated again) and the compressed start of its rows (not deflated again, see xlsx_pack).
         self._packed: dict[str, tuple[tuple[object, ...], Packed]] = {}
+        # The row indexes of the last write (``RowIndex``), by title and key header, each with the cached grid
+        # it indexes: the next write to that very grid starts from it instead of indexing 100 000 rows again.
+        self._carried: dict[str, dict[str, tuple[Grid, RowIndex]]] = {}
 
     # -- file access ---------------------------------------------------------------------------------------
     def _file(self) -> IO[bytes]:
@@ -303,7 +306,8 @@ class XlsxBackend(Backend):
             known = {t: entry for t, entry in self._cache.items() if sigs.get(t) == entry[0]}
             cache = {t: entry[1] for t, entry in known.items()}
             sheets = _SheetSource(self, data, pkg, ops, cache)
-            edits = self._plan(ops, sheets)
+            carried, self._carried = self._carried, {}  # given back below, if this write lands
+            edits = self._plan(ops, sheets, carried)
             if not any(e.cells or e.replaced for e in edits.values()):
                 return
             styles = Styles(pkg.text(pkg.styles) if pkg.styles else None)
@@ -343,6 +347,7 @@ class XlsxBackend(Backend):
                     if rows is not None:
                         changed[t] = rows
             self._cache = kept
+            self._carried = self._carry(carried, sheets, kept, changed)
             shared = _signature_of(names, pkg.shared)
             self._packed.update({part: ((_signature_of(names, part), shared), k) for part, k in keep.items()})
             if self._disk is not None:
@@ -371,7 +376,25 @@ class XlsxBackend(Backend):
     def _signatures(zf: zipfile.ZipFile, pkg: Package) -> dict[str, tuple[object, ...]]:
         return _signatures_of(zf.NameToInfo, pkg)
 
-    def _plan(self, ops: Sequence[Op], sheets: _SheetSource) -> dict[str, SheetEdit]:
+    def _carry(self, carried: Mapping[str, Mapping[str, tuple[Grid, RowIndex]]], sheets: _SheetSource,
+               kept: Mapping[str, tuple[tuple[object, ...], Grid, object]],
+               changed: Mapping[str, set[int]]) -> dict[str, dict[str, tuple[Grid, RowIndex]]]:
+        """The row indexes to keep for the next write: those this write used, moved to the grids it leaves (the
+        rows it set and appended indexed), and those of tabs it did not touch whose grid stays the same."""
+        out: dict[str, dict[str, tuple[Grid, RowIndex]]] = {}
+        for t, by_key in carried.items():
+            if t not in sheets.grids and t in kept:
+                out[t] = {k: (g, index) for k, (g, index) in by_key.items() if g is kept[t][1]}
+        for index in self._indexes.values():
+            for t, g in sheets.grids.items():
+                if index.g is g and t in kept and t in changed and t in sheets.complete:
+                    header = g[0] if g else []
+                    key = str(header[index.kcol]) if index.kcol < len(header) else ""
+                    out.setdefault(t, {})[key] = (kept[t][1], index.carry(kept[t][1], changed[t]))
+        return out
+
+    def _plan(self, ops: Sequence[Op], sheets: _SheetSource,
+              carried: Mapping[str, Mapping[str, tuple[Grid, RowIndex]]] | None = None) -> dict[str, SheetEdit]:
         """The cells every op sets, checked like ``apply_ops_to_grids``; raises before anything is written."""
         grids: dict[str, Grid] = {}
         edits: dict[str, SheetEdit] = {}
@@ -379,6 +402,11 @@ class XlsxBackend(Backend):
             if op.title not in grids:
                 grids[op.title] = sheets.grids[op.title] = sheets.grid(op.title)
                 edits[op.title] = SheetEdit()
+                source = sheets.cache.get(op.title)
+                for key, (indexed, index) in (carried or {}).get(op.title, {}).items():
+                    if source is not None and indexed is source and op.title in sheets.complete:
+                        index.g = grids[op.title]  # a copy of the cached grid: the same rows at the same places
+                        self._indexes[(id(index.g), key)] = index
             g, edit = grids[op.title], edits[op.title]
             header = [str(h) if h is not None else "" for h in g[0]]
             if isinstance(op, AppendRows):
