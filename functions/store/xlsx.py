@@ -403,10 +403,10 @@ class XlsxBackend(Backend):
                 grids[op.title] = sheets.grids[op.title] = sheets.grid(op.title)
                 edits[op.title] = SheetEdit()
                 source = sheets.cache.get(op.title)
-                for key, (indexed, index) in (carried or {}).get(op.title, {}).items():
+                for key, (indexed, by_key) in (carried or {}).get(op.title, {}).items():
                     if source is not None and indexed is source and op.title in sheets.complete:
-                        index.g = grids[op.title]  # a copy of the cached grid: the same rows at the same places
-                        self._indexes[(id(index.g), key)] = index
+                        by_key.g = grids[op.title]  # a copy of the cached grid: the same rows at the same places
+                        self._indexes[(id(by_key.g), key)] = by_key
             g, edit = grids[op.title], edits[op.title]
             header = [str(h) if h is not None else "" for h in g[0]]
             if isinstance(op, AppendRows):
