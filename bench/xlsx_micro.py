@@ -3,7 +3,6 @@ for a workbook of two 12-column tabs of N rows each.  Run: python -m bench.xlsx_
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 import time
@@ -11,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from bench.measure import median_ms
 from functions.store.backend import AppendRows, ColumnSpec, NumberFormat, TabSpec, UpdateRow
 from functions.store.xlsx import XlsxBackend
 
@@ -26,15 +26,6 @@ def row(key: str, i: int) -> dict:
     r.update({f"Texte {j}": f"texte {i} {j} é" for j in range(1, 7)})
     r.update({f"Montant {j}": Decimal(i * j) for j in range(1, 4)})
     return r
-
-
-def median_ms(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def bench(n: int, repeat: int) -> None:

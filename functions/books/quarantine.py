@@ -16,7 +16,7 @@ from typing import Any
 from functions.books.ledger import CARRIED
 from functions.errors import RowError
 from functions.store.workbook import QUARANTINE_MARK as MARK
-from functions.store.workbook import Book, Record, TabRows, Workbook
+from functions.store.workbook import Book, Record, RowTyper, TabRows
 
 ID_TABS = ("clients", "prestations", "lines", "caisse", "stock", "movements", "agenda", "investments", "types")
 
@@ -53,7 +53,7 @@ def unmarked(book: Book) -> tuple[Book, dict[tuple[str, int], Record]]:
         marked = {n: r for n, r in marked.items() if is_mark(r.id)}
         if not marked:
             continue
-        columns = Workbook.columns(t.tab, t.header, book.codec)
+        typer = RowTyper(t.tab, t.header, book.codec)
         records, errors = list(t.records), []
         for e in t.errors:
             rec = marked.get(e.row or 0)
@@ -62,7 +62,7 @@ def unmarked(book: Book) -> tuple[Book, dict[tuple[str, int], Record]]:
                 continue
             originals[(key, rec.row)] = rec
             row = [None if h == "ID" else rec.cells.get(h) for h in t.header]
-            typed = Workbook._type_row(t.tab, t.title, rec.row, row, columns)
+            typed = typer(t.title, rec.row, row)
             if isinstance(typed, Record):
                 records.append(Record(key, rec.row, typed.values, rec.cells))
                 originals[(key, rec.row)] = Record(key, rec.row, {**typed.values, "id": rec.id}, rec.cells)

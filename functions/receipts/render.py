@@ -107,12 +107,11 @@ def _client(book: Book, client_id: str | None, fallback: str = "") -> dict[str, 
     return {"name": str(c["name"] or fallback), "phone": str(c["phone"] or "")}
 
 
-def _totals(book: Book, p: Record, caisse: list[Record] | None = None) -> ledger.PrestationTotals:
-    """Its totals from its own lines and Caisse rows (``caisse``: those rows, when the caller has them), not from
-    a pass of the ledger over every prestation's."""
-    mine = [r for r in book.all_rows("caisse") if r["prestation_id"] == p.id] if caisse is None else caisse
+def _totals(book: Book, p: Record, caisse: list[Record]) -> ledger.PrestationTotals:
+    """Its totals from its own lines and its Caisse rows ``caisse``, not from a pass of the ledger over every
+    prestation's."""
     lines = [ln for ln in book.rows("lines") if ln["prestation_id"] == p.id]
-    return ledger.prestation_totals([p], lines, mine, book.codec.quantum)[p.id]
+    return ledger.prestation_totals([p], lines, caisse, book.codec.quantum)[p.id]
 
 
 def _prestation_lines(book: Book, p: Record, word: str) -> list[dict[str, Any]]:

@@ -131,8 +131,6 @@ class Codec:
             def choice(cell: Cell) -> object:
                 if cell.__class__ is str and cell in exact:
                     return cell
-                if cell is None:
-                    return ""
                 text = self._text(cell)
                 if not text:
                     return ""
@@ -148,8 +146,6 @@ class Codec:
             spelled = {fold(c): c for c in choices}
 
             def suggested(cell: Cell) -> object:
-                if cell is None:
-                    return ""
                 typed = self._text(cell)
                 return spelled.get(fold(typed), typed) if typed else typed
 
@@ -158,8 +154,6 @@ class Codec:
             def text(cell: Cell) -> object:
                 if cell.__class__ is str and cell.isprintable() and len(cell) <= MAX_TEXT:
                     return cell
-                if cell is None:
-                    return ""
                 return self._text(cell)
 
             return text
@@ -184,14 +178,12 @@ class Codec:
             def moment(cell: Cell) -> object:
                 if cell.__class__ is datetime and not cell.microsecond and cell.tzinfo is None:  # type: ignore
                     return cell  # as ``_datetime`` would give it back
-                if cell is None:
-                    return None
                 return self.to_value(type_, cell)
 
             return moment
         if type_ == "date":
             def day(cell: Cell) -> object:
-                if cell.__class__ is date or cell is None:
+                if cell.__class__ is date:
                     return cell
                 return self.to_value(type_, cell)
 

@@ -155,7 +155,7 @@ class JournalEntry:
 
 
 class RowTyper:
-    """Types the rows of one tab read under one header (``Workbook._type_row``): per column its key, header,
+    """Types the rows of one tab read under one header (``Workbook.parse_tab``): per column its key, header,
     position, converter and the value of an empty cell, asked of the converter once instead of every empty
     cell (at 100 000 rows this is most of a fresh process's quick sale)."""
 
@@ -292,7 +292,7 @@ class Workbook:
         out = TabRows(tab, title, header)
         if tab.kind == "settings":
             return out
-        columns = self.columns(tab, header, codec)
+        typer = RowTyper(tab, header, codec)
         # Rows equal to the ones at the same place in the previous read keep their typed record: after an
         # action only the rows it touched (and the rows it appended) are typed again.
         memo_key = (tab.key, title, codec.currency, tuple(header))
@@ -318,7 +318,7 @@ class Workbook:
             elif i < len(old_rows) and old_rows[i] == row:
                 outcome, fresh = old_outcomes[i], fresh + 1
             else:
-                outcome, fresh = self._type_row(tab, title, n, row, columns), fresh + 1
+                outcome, fresh = typer(title, n, row), fresh + 1
             outcomes.append(outcome)
             if outcome is None:
                 out.blank_rows += 1
@@ -330,15 +330,6 @@ class Workbook:
         self._memo[memo_key] = (rows, outcomes, token, TabRows(tab, title, header, list(out.records),
                                                                list(out.errors), out.blank_rows))
         return out
-
-    @staticmethod
-    def columns(tab: Tab, header: Sequence[str], codec: Codec) -> RowTyper:
-        """How ``_type_row`` types the rows of ``tab`` read under ``header``."""
-        return RowTyper(tab, header, codec)
-
-    @staticmethod
-    def _type_row(tab: Tab, title: str, n: int, row: Sequence[Cell], columns: RowTyper) -> Record | RowError | None:
-        return columns(title, n, row)
 
     # -- writing ---------------------------------------------------------------------------------------
     def to_cells(self, tab: Tab, values: dict[str, Any], codec: Codec) -> dict[str, Cell]:

@@ -385,11 +385,9 @@ class XlsxBackend(Backend):
         for t, by_key in carried.items():
             if t not in sheets.grids and t in kept:
                 out[t] = {k: (g, index) for k, (g, index) in by_key.items() if g is kept[t][1]}
-        for index in self._indexes.values():
+        for (_, key), index in self._indexes.items():
             for t, g in sheets.grids.items():
                 if index.g is g and t in kept and t in changed and t in sheets.complete:
-                    header = g[0] if g else []
-                    key = str(header[index.kcol]) if index.kcol < len(header) else ""
                     out.setdefault(t, {})[key] = (kept[t][1], index.carry(kept[t][1], changed[t]))
         return out
 
